@@ -1,0 +1,60 @@
+"""Admin for people, roles and provider profiles."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from accounts.models import Language, PatientProfile, ProviderLicense, ProviderProfile, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    """Users log in with their email; the role decides what they may use."""
+
+    ordering = ["email"]
+    list_display = ["email", "display_name", "role", "is_active", "is_staff", "date_joined"]
+    list_filter = ["role", "is_active", "is_staff"]
+    search_fields = ["email", "display_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Person", {"fields": ("display_name", "role")}),
+        (
+            "Access",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "role", "password1", "password2")}),
+    )
+
+
+class ProviderLicenseInline(admin.TabularInline):
+    model = ProviderLicense
+    extra = 1
+
+
+@admin.register(ProviderProfile)
+class ProviderProfileAdmin(admin.ModelAdmin):
+    """Clinicians' practice, licenses, languages and time zone."""
+
+    list_display = ["__str__", "kind", "time_zone"]
+    list_filter = ["kind", "licenses__state"]
+    search_fields = ["user__email", "user__display_name"]
+    autocomplete_fields = ["user"]
+    filter_horizontal = ["languages"]
+    inlines = [ProviderLicenseInline]
+    list_select_related = ["user"]
+
+
+@admin.register(PatientProfile)
+class PatientProfileAdmin(admin.ModelAdmin):
+    """Patients' identifying details."""
+
+    list_display = ["__str__", "current_state", "time_zone"]
+    search_fields = ["legal_last_name", "user__email"]
+    list_select_related = ["user"]
+
+
+@admin.register(Language)
+class LanguageAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]

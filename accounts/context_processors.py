@@ -1,0 +1,30 @@
+"""Template context every page needs: the role's navigation and htmx's configuration."""
+
+import json
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+
+from accounts.models import Role
+
+# What each role may use, in the order it appears in the navigation.
+NAVIGATION = {
+    Role.PATIENT: [("Home", "patient_dashboard"), ("My details", "profile_edit")],
+    Role.CLINICIAN: [("My day", "clinician_dashboard")],
+    Role.STAFF: [("Schedules", "staff_dashboard")],
+}
+ACCOUNT_NAVIGATION = [("Security", "account_security")]
+
+
+def navigation(request: HttpRequest) -> dict:
+    """Links for the signed-in user's role, marking the current page."""
+    items = []
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        for label, name in NAVIGATION.get(user.role, []) + ACCOUNT_NAVIGATION:
+            url = reverse(name)
+            items.append({"label": label, "url": url, "current": request.path == url})
+        if user.is_staff:
+            items.append({"label": "Admin", "url": reverse("admin:index"), "current": False})
+    return {"nav_items": items, "htmx_config_json": json.dumps(settings.HTMX_CONFIG)}

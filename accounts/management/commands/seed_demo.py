@@ -1,0 +1,197 @@
+"""A realistic demo clinic to try Housecall with: clinicians, a scheduler and patients."""
+
+import datetime
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import Language, PatientProfile, ProviderLicense, ProviderProfile, Role, User
+
+DEMO_PASSWORD = "demo-Housecall-2026"  # noqa: S105 - demo data, refused unless DEBUG
+# Base32 secret shared by the demo clinicians and staff, to add to an authenticator app.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPHOUSECALLDEMO234"  # noqa: S105
+
+PROVIDERS = [
+    # email, name, credentials, kind, states, languages, time zone
+    (
+        "maya.patel@demo.housecall.example",
+        "Dr. Maya Patel",
+        "MD",
+        "physician",
+        ["TX", "CA", "NY"],
+        ["en", "hi"],
+        "America/Chicago",
+    ),
+    (
+        "james.okafor@demo.housecall.example",
+        "Dr. James Okafor",
+        "DO",
+        "physician",
+        ["FL", "GA", "NY"],
+        ["en"],
+        "America/New_York",
+    ),
+    (
+        "elena.ruiz@demo.housecall.example",
+        "Dr. Elena Ruiz",
+        "MD",
+        "physician",
+        ["CA", "AZ", "NV"],
+        ["en", "es"],
+        "America/Los_Angeles",
+    ),
+    (
+        "samuel.chen@demo.housecall.example",
+        "Dr. Samuel Chen",
+        "MD",
+        "psychiatrist",
+        ["CA", "NY", "TX"],
+        ["en", "zh"],
+        "America/Los_Angeles",
+    ),
+    (
+        "ava.thompson@demo.housecall.example",
+        "Ava Thompson",
+        "LCSW",
+        "therapist",
+        ["TX", "IL"],
+        ["en"],
+        "America/Chicago",
+    ),
+    (
+        "daniel.reyes@demo.housecall.example",
+        "Daniel Reyes",
+        "LMFT",
+        "therapist",
+        ["AZ", "CA"],
+        ["en", "es"],
+        "America/Phoenix",
+    ),
+]
+
+PATIENTS = [
+    # email, first, last, preferred, born, phone, state, time zone
+    (
+        "alex.morgan@demo.housecall.example",
+        "Alexandra",
+        "Morgan",
+        "Alex",
+        datetime.date(1988, 3, 14),
+        "+15125550143",
+        "TX",
+        "America/Chicago",
+    ),
+    (
+        "priya.shah@demo.housecall.example",
+        "Priya",
+        "Shah",
+        "",
+        datetime.date(1995, 11, 2),
+        "+14155550178",
+        "CA",
+        "America/Los_Angeles",
+    ),
+    (
+        "luis.hernandez@demo.housecall.example",
+        "Luis",
+        "Hernández",
+        "",
+        datetime.date(1979, 7, 21),
+        "+16025550112",
+        "AZ",
+        "America/Phoenix",
+    ),
+]
+NEW_PATIENT = "sam.new@demo.housecall.example"
+SCHEDULER = ("jordan.lee@demo.housecall.example", "Jordan Lee")
+ADMIN = ("admin@demo.housecall.example", "Clinic Administrator")
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo clinic. Refused unless DEBUG is on."
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo only runs with DEBUG=True: it creates accounts with a published password."
+            )
+        with transaction.atomic():
+            logins = self.seed()
+        self.stdout.write(
+            self.style.SUCCESS("Demo clinic ready. Every demo login uses the password:")
+        )
+        self.stdout.write(f"    {DEMO_PASSWORD}\n")
+        for role, email in logins:
+            self.stdout.write(f"  {role:<28} {email}")
+        self.stdout.write(
+            "\nClinicians, staff and the admin confirm sign-in with two-factor authentication.\n"
+            f"Add this secret to an authenticator app: {DEMO_TOTP_SECRET}"
+        )
+        if getattr(settings, "MFA_TOTP_INSECURE_BYPASS_CODE", None):
+            self.stdout.write(
+                f"or, in local development only, enter the code {settings.MFA_TOTP_INSECURE_BYPASS_CODE}."
+            )
+
+    def seed(self) -> list[tuple[str, str]]:
+        logins = []
+        languages = {language.code: language for language in Language.objects.all()}
+        for email, name, credentials, kind, states, codes, zone in PROVIDERS:
+            user = self.person(email, name, Role.CLINICIAN)
+            provider, _ = ProviderProfile.objects.update_or_create(
+                user=user, defaults={"kind": kind, "credentials": credentials, "time_zone": zone}
+            )
+            provider.languages.set([languages[code] for code in codes])
+            provider.licenses.exclude(state__in=states).delete()
+            for state in states:
+                ProviderLicense.objects.get_or_create(provider=provider, state=state)
+            self.enrol_mfa(user)
+            logins.append((f"{provider.get_kind_display()} ({', '.join(states)})", email))
+
+        scheduler = self.person(*SCHEDULER, Role.STAFF)
+        self.enrol_mfa(scheduler)
+        logins.append(("Clinic staff (scheduler)", scheduler.email))
+
+        admin = self.person(*ADMIN, Role.STAFF, is_staff=True, is_superuser=True)
+        self.enrol_mfa(admin)
+        logins.append(("Admin (Django admin)", admin.email))
+
+        for email, first, last, preferred, born, phone, state, zone in PATIENTS:
+            user = self.person(email, preferred or first, Role.PATIENT)
+            PatientProfile.objects.update_or_create(
+                user=user,
+                defaults={
+                    "legal_first_name": first,
+                    "legal_last_name": last,
+                    "preferred_name": preferred,
+                    "date_of_birth": born,
+                    "phone": phone,
+                    "current_state": state,
+                    "time_zone": zone,
+                },
+            )
+            logins.append((f"Patient in {state}", email))
+        self.person(NEW_PATIENT, "", Role.PATIENT)
+        logins.append(("New patient (no details yet)", NEW_PATIENT))
+        return logins
+
+    def person(self, email: str, name: str, role: Role, **flags) -> User:
+        user, created = User.objects.update_or_create(
+            email=email, defaults={"display_name": name, "role": role, **flags}
+        )
+        if created or not user.check_password(DEMO_PASSWORD):
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        return user
+
+    def enrol_mfa(self, user: User) -> None:
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, DEMO_TOTP_SECRET)
+            RecoveryCodes.activate(user)

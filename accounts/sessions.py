@@ -1,0 +1,35 @@
+"""What a session remembers about itself: when it began, the last activity, MFA status."""
+
+import time
+
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.dispatch import receiver
+
+STARTED_KEY = "housecall_started_at"
+LAST_ACTIVITY_KEY = "housecall_last_activity"
+MFA_ENROLLED_KEY = "housecall_mfa_enrolled"
+# Sent by requests a page makes on its own (polling); they never extend an idle session.
+BACKGROUND_HEADER = "X-Housecall-Background"
+
+
+def user_has_mfa(user) -> bool:
+    """Whether the user has an authenticator app set up."""
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+@receiver(user_logged_in)
+def start_session_clock(sender, request, user, **kwargs) -> None:
+    """A new sign-in starts the 12-hour clock and the idle clock."""
+    if request is None or not hasattr(request, "session"):
+        return
+    now = time.time()
+    request.session[STARTED_KEY] = now
+    request.session[LAST_ACTIVITY_KEY] = now
+
+
+@receiver(user_logged_out)
+def mark_signed_out(sender, request, user, **kwargs) -> None:
+    """Ask the browser to drop anything it kept from this session."""
+    if request is not None:
+        request.housecall_signed_out = True

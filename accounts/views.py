@@ -1,0 +1,83 @@
+"""Public pages, the role router and a person's own details."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
+
+from accounts.forms import PatientProfileForm
+from accounts.models import PatientProfile, Role
+from accounts.policy import allow, public
+from accounts.sessions import user_has_mfa
+
+DASHBOARDS = {
+    Role.PATIENT: "patient_dashboard",
+    Role.CLINICIAN: "clinician_dashboard",
+    Role.STAFF: "staff_dashboard",
+}
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+@public
+@require_GET
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    """The front door: what Housecall is, or straight to the signed-in user's dashboard."""
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    return render(request, "accounts/home.html")
+
+
+@public
+@require_GET
+def privacy(request: HtmxHttpRequest) -> HttpResponse:
+    """The notice of privacy practices."""
+    return render(request, "accounts/privacy.html")
+
+
+@public
+@require_GET
+def healthz(request: HtmxHttpRequest) -> JsonResponse:
+    """Liveness check for the platform's router; says nothing about anyone."""
+    return JsonResponse({"status": "ok"})
+
+
+@allow(Role.PATIENT, Role.CLINICIAN, Role.STAFF)
+@require_GET
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    """Send each role to its own dashboard."""
+    return redirect(DASHBOARDS[request.user.role])
+
+
+@allow(Role.PATIENT, Role.CLINICIAN, Role.STAFF)
+@require_GET
+def account_security(request: HtmxHttpRequest) -> HttpResponse:
+    """Sign-in email, password and two-factor authentication in one place."""
+    return render(
+        request,
+        "accounts/account_security.html",
+        {"has_mfa": user_has_mfa(request.user)},
+    )
+
+
+@allow(Role.PATIENT)
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HtmxHttpRequest) -> HttpResponse:
+    """A patient's own details; bad input comes back with a message and everything typed."""
+    profile = PatientProfile.objects.filter(user=request.user).first()
+    form = PatientProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        form.instance.user = request.user
+        form.save()
+        messages.success(request, "Your details are saved.")
+        url = reverse("patient_dashboard")
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    template = "accounts/profile_edit.html"
+    if request.htmx:
+        template += "#profile-form"
+    return render(request, template, {"form": form, "is_new": profile is None})
