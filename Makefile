@@ -24,7 +24,8 @@ format: install-dev
 
 check-deploy: install  ## The production settings pass Django's deployment checks
 	DEBUG=False SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
-	ALLOWED_HOSTS=housecall.example $(BIN)/python manage.py check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=housecall.example EMAIL_URL=smtp+tls://user:password@smtp.example.com:587 \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 migrate: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput

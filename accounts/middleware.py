@@ -18,6 +18,7 @@ from accounts.sessions import (
     LAST_ACTIVITY_KEY,
     MFA_ENROLLED_KEY,
     STARTED_KEY,
+    keep_pending_form,
     user_has_mfa,
 )
 
@@ -67,9 +68,16 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
     def _sign_out(self, request: HttpRequest, message: str) -> HttpResponse:
-        next_path = request.path if request.method == "GET" and not request.htmx else None
+        user_id = request.user.pk
+        next_path = request.path if not request.htmx or request.method == "POST" else None
+        posted = request.POST.copy() if request.method == "POST" else None
         logout(request)
         messages.info(request, message)
+        if posted:
+            keep_pending_form(request, user_id=user_id, data=posted)
+            messages.info(
+                request, "What you were saving is kept: it will be there after you sign in."
+            )
         login_url = reverse("account_login")
         if next_path and next_path != login_url:
             login_url += "?" + urlencode({"next": next_path})

@@ -5,10 +5,13 @@ import time
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
+from django.http import HttpRequest, QueryDict
 
 STARTED_KEY = "housecall_started_at"
 LAST_ACTIVITY_KEY = "housecall_last_activity"
 MFA_ENROLLED_KEY = "housecall_mfa_enrolled"
+# A form posted after the session expired, kept for the same person to finish after signing in.
+PENDING_FORM_KEY = "housecall_pending_form"
 # Sent by requests a page makes on its own (polling); they never extend an idle session.
 BACKGROUND_HEADER = "X-Housecall-Background"
 
@@ -16,6 +19,26 @@ BACKGROUND_HEADER = "X-Housecall-Background"
 def user_has_mfa(user) -> bool:
     """Whether the user has an authenticator app set up."""
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def keep_pending_form(request: HttpRequest, *, user_id: int, data: QueryDict) -> None:
+    """Hold what someone typed when their session ran out, so nothing they typed is lost."""
+    fields = {key: values for key, values in data.lists() if key != "csrfmiddlewaretoken"}
+    request.session[PENDING_FORM_KEY] = {"path": request.path, "user": user_id, "data": fields}
+
+
+def take_pending_form(request: HttpRequest) -> QueryDict | None:
+    """The form data this person was sending to this page when signed out, once; else None."""
+    pending = request.session.get(PENDING_FORM_KEY)
+    if not pending or pending["path"] != request.path:
+        return None
+    del request.session[PENDING_FORM_KEY]
+    if pending["user"] != request.user.pk:
+        return None
+    data = QueryDict(mutable=True)
+    for key, values in pending["data"].items():
+        data.setlist(key, values)
+    return data
 
 
 @receiver(user_logged_in)

@@ -11,7 +11,7 @@ from django_htmx.middleware import HtmxDetails
 from accounts.forms import PatientProfileForm
 from accounts.models import PatientProfile, Role
 from accounts.policy import allow, public
-from accounts.sessions import user_has_mfa
+from accounts.sessions import take_pending_form, user_has_mfa
 
 DASHBOARDS = {
     Role.PATIENT: "patient_dashboard",
@@ -70,7 +70,8 @@ def account_security(request: HtmxHttpRequest) -> HttpResponse:
 def profile_edit(request: HtmxHttpRequest) -> HttpResponse:
     """A patient's own details; bad input comes back with a message and everything typed."""
     profile = PatientProfile.objects.filter(user=request.user).first()
-    form = PatientProfileForm(request.POST or None, instance=profile)
+    data = request.POST if request.method == "POST" else take_pending_form(request)
+    form = PatientProfileForm(data, instance=profile)
     if request.method == "POST" and form.is_valid():
         form.instance.user = request.user
         form.save()

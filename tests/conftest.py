@@ -1,4 +1,4 @@
-"""Shared test set-up: production-like settings, a clean cache, and people in each role."""
+"""Shared test set-up: a clean cache, fast password hashing, and people in each role."""
 
 import pytest
 from django.core.cache import cache
@@ -12,3 +12,9 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hash test passwords quickly; production keeps Django's slow default."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,68 @@
+"""The demo clinic: realistic, repeatable, and never in production."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.core.management import CommandError, call_command
+
+from accounts.management.commands.seed_demo import DEMO_PASSWORD
+from accounts.models import PatientProfile, ProviderLicense, ProviderProfile, Role, User
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(settings, capsys) -> str:
+    settings.DEBUG = True
+    call_command("seed_demo")
+    return capsys.readouterr().out
+
+
+class TestSeedDemo:
+    def test_creates_a_clinic_and_prints_the_logins(self, settings, capsys):
+        """Physicians, a psychiatrist, therapists, a scheduler and patients, with their logins."""
+        output = seed(settings, capsys)
+        kinds = set(ProviderProfile.objects.values_list("kind", flat=True))
+        assert kinds == {"physician", "psychiatrist", "therapist"}
+        assert ProviderProfile.objects.filter(kind="physician").count() >= 3
+        assert ProviderProfile.objects.filter(kind="therapist").count() >= 2
+        assert User.objects.filter(role=Role.STAFF, is_staff=False).exists()
+        assert PatientProfile.objects.count() >= 3
+        assert set(ProviderLicense.objects.values_list("state", flat=True)) >= {
+            "TX",
+            "CA",
+            "NY",
+            "AZ",
+        }
+        assert DEMO_PASSWORD in output
+        for user in User.objects.all():
+            assert user.email in output
+            assert user.check_password(DEMO_PASSWORD)
+            assert EmailAddress.objects.get(user=user).verified
+
+    def test_clinicians_and_staff_are_enrolled_in_mfa(self, settings, capsys):
+        """Demo clinicians and staff can sign in, since their role requires MFA."""
+        seed(settings, capsys)
+        for user in User.objects.exclude(role=Role.PATIENT):
+            assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+    def test_running_twice_changes_nothing(self, settings, capsys):
+        """Seeding again leaves the same people, licenses and authenticators."""
+        seed(settings, capsys)
+        counts = (
+            User.objects.count(),
+            ProviderLicense.objects.count(),
+            Authenticator.objects.count(),
+        )
+        seed(settings, capsys)
+        assert (
+            User.objects.count(),
+            ProviderLicense.objects.count(),
+            Authenticator.objects.count(),
+        ) == counts
+
+    def test_refused_when_debug_is_off(self, settings):
+        """Published demo passwords never reach a production database."""
+        settings.DEBUG = False
+        with pytest.raises(CommandError, match="only runs with DEBUG=True"):
+            call_command("seed_demo")
+        assert not User.objects.exists()

@@ -1,0 +1,88 @@
+"""Each role's dashboard: what it shows, who may open it, and a fixed number of queries."""
+
+import pytest
+from django.urls import reverse
+
+from tests.accounts.factories import ProviderProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class TestPatientDashboard:
+    def test_new_patient_is_told_what_to_do_next(self, new_patient, client):
+        """Without details the dashboard points to the details form and explains the steps."""
+        client.force_login(new_patient)
+        content = client.get(reverse("patient_dashboard")).content.decode()
+        assert "Tell us about yourself" in content
+        assert reverse("profile_edit") in content
+        assert "Complete your health history" in content
+        assert "You have no visits yet." in content
+
+    def test_patient_with_details_sees_their_state_and_zone(self, patient_client):
+        """Saved details show as done, with the state that decides licensure."""
+        content = patient_client.get(reverse("patient_dashboard")).content.decode()
+        assert "Hello, Jordan" in content
+        assert "Texas" in content
+        assert "America/Chicago" in content
+
+    def test_query_count_is_fixed(self, patient_client, django_assert_max_num_queries):
+        """The patient dashboard runs a fixed, small number of queries."""
+        with django_assert_max_num_queries(6):
+            assert patient_client.get(reverse("patient_dashboard")).status_code == 200
+
+    @pytest.mark.parametrize("fixture", ["clinician_client", "scheduler_client"])
+    def test_other_roles_are_refused(self, request, fixture):
+        """Only patients open the patient dashboard."""
+        assert request.getfixturevalue(fixture).get(reverse("patient_dashboard")).status_code == 403
+
+    def test_signed_out_visitors_are_sent_to_sign_in(self, client):
+        """No dashboard without signing in."""
+        response = client.get(reverse("patient_dashboard"))
+        assert response["Location"] == reverse("account_login") + "?next=/patient/"
+
+
+class TestClinicianDashboard:
+    def test_shows_licenses_languages_and_zone(self, clinician_client):
+        """A clinician sees how patients find them."""
+        content = clinician_client.get(reverse("clinician_dashboard")).content.decode()
+        assert "My day" in content
+        assert "California, Texas" in content
+        assert "English" in content
+        assert "America/Chicago" in content
+
+    def test_query_count_is_fixed(self, clinician_client, django_assert_max_num_queries):
+        """The clinician dashboard runs a fixed, small number of queries."""
+        with django_assert_max_num_queries(9):
+            assert clinician_client.get(reverse("clinician_dashboard")).status_code == 200
+
+    @pytest.mark.parametrize("fixture", ["patient_client", "scheduler_client"])
+    def test_other_roles_are_refused(self, request, fixture):
+        """Only clinicians open the clinician dashboard."""
+        assert (
+            request.getfixturevalue(fixture).get(reverse("clinician_dashboard")).status_code == 403
+        )
+
+
+class TestStaffDashboard:
+    def test_lists_every_provider_with_licenses(self, scheduler_client):
+        """Staff see the clinic's providers, their states and languages."""
+        ProviderProfileFactory(user__display_name="Dr. Ada Lovelace", states=["NY", "NJ"])
+        content = scheduler_client.get(reverse("staff_dashboard")).content.decode()
+        assert "Dr. Ada Lovelace" in content
+        assert "NY, NJ" in content or "NJ, NY" in content
+
+    def test_query_count_does_not_grow_with_providers(
+        self, scheduler_client, django_assert_max_num_queries
+    ):
+        """Twenty providers cost the same queries as one."""
+        ProviderProfileFactory.create_batch(
+            20, states=["TX", "CA", "NY"], language_codes=["en", "es"]
+        )
+        with django_assert_max_num_queries(9):
+            content = scheduler_client.get(reverse("staff_dashboard")).content.decode()
+        assert content.count("<tr>") == 21
+
+    @pytest.mark.parametrize("fixture", ["patient_client", "clinician_client"])
+    def test_other_roles_are_refused(self, request, fixture):
+        """Only clinic staff open the staff dashboard."""
+        assert request.getfixturevalue(fixture).get(reverse("staff_dashboard")).status_code == 403
