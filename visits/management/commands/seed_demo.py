@@ -1,6 +1,8 @@
-"""A realistic demo clinic to try Housecall with: clinicians, a scheduler and patients."""
+"""A realistic demo clinic to try Housecall with: clinicians and their hours, a scheduler,
+patients, and a few booked visits including a weekly therapy series."""
 
 import datetime
+import zoneinfo
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -9,8 +11,11 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Language, PatientProfile, ProviderLicense, ProviderProfile, Role, User
+from visits.scheduling.availability import free_times, with_schedules
+from visits.scheduling.models import ScheduleException, Visit, VisitSeries, VisitType, WeeklyHours
 
 DEMO_PASSWORD = "demo-Housecall-2026"  # noqa: S105 - demo data, refused unless DEBUG
 # Base32 secret shared by the demo clinicians and staff, to add to an authenticator app.
@@ -111,6 +116,45 @@ NEW_PATIENT = "sam.new@demo.housecall.example"
 SCHEDULER = ("jordan.lee@demo.housecall.example", "Jordan Lee")
 ADMIN = ("admin@demo.housecall.example", "Clinic Administrator")
 
+# Weekly hours by kind: (weekdays, start, end) blocks in the provider's own zone.
+HOURS = {
+    "physician": [
+        (range(5), datetime.time(8), datetime.time(12)),
+        (range(5), datetime.time(13), datetime.time(17)),
+    ],
+    "psychiatrist": [((0, 2, 4), datetime.time(9), datetime.time(15))],
+    "therapist": [
+        ((0, 1, 2, 3), datetime.time(10), datetime.time(14)),
+        ((1, 3), datetime.time(16), datetime.time(20)),
+    ],
+}
+# Demo bookings: patient, provider, visit type, days ahead, weekly sessions (0 for one visit).
+BOOKINGS = [
+    (
+        "alex.morgan@demo.housecall.example",
+        "maya.patel@demo.housecall.example",
+        "urgent-care",
+        1,
+        0,
+    ),
+    ("alex.morgan@demo.housecall.example", "ava.thompson@demo.housecall.example", "therapy", 3, 6),
+    ("priya.shah@demo.housecall.example", "daniel.reyes@demo.housecall.example", "therapy", 2, 8),
+    (
+        "priya.shah@demo.housecall.example",
+        "samuel.chen@demo.housecall.example",
+        "psychiatry-intake",
+        5,
+        0,
+    ),
+    (
+        "luis.hernandez@demo.housecall.example",
+        "elena.ruiz@demo.housecall.example",
+        "follow-up",
+        2,
+        0,
+    ),
+]
+
 
 class Command(BaseCommand):
     help = "Create (or refresh) the demo clinic. Refused unless DEBUG is on."
@@ -177,7 +221,87 @@ class Command(BaseCommand):
             logins.append((f"Patient in {state}", email))
         self.person(NEW_PATIENT, "", Role.PATIENT)
         logins.append(("New patient (no details yet)", NEW_PATIENT))
+        self.schedules()
+        self.bookings()
         return logins
+
+    def schedules(self) -> None:
+        """Offer each provider the visit types of their kind, with weekly hours and one day off."""
+        visit_types = list(VisitType.objects.all())
+        for provider in ProviderProfile.objects.all():
+            provider.visit_types.set(
+                [vt for vt in visit_types if provider.kind in vt.provider_kinds]
+            )
+            if provider.weekly_hours.exists():
+                continue
+            WeeklyHours.objects.bulk_create(
+                WeeklyHours(provider=provider, weekday=weekday, start_time=start, end_time=end)
+                for weekdays, start, end in HOURS[provider.kind]
+                for weekday in weekdays
+            )
+            day_off = timezone.localdate() + datetime.timedelta(days=10)
+            ScheduleException.objects.create(
+                provider=provider,
+                kind=ScheduleException.Kind.TIME_OFF,
+                start_date=day_off,
+                end_date=day_off,
+                note="Training day",
+            )
+
+    def bookings(self) -> None:
+        """Book the demo visits at the first free times, unless the patient already has visits."""
+        now = timezone.now()
+        for patient_email, provider_email, slug, days_ahead, sessions in BOOKINGS:
+            patient = User.objects.get(email=patient_email)
+            provider = ProviderProfile.objects.get(user__email=provider_email)
+            visit_type = VisitType.objects.get(slug=slug)
+            if Visit.objects.filter(patient=patient, visit_type=visit_type).exists():
+                continue
+            zone = zoneinfo.ZoneInfo(provider.time_zone)
+            start = now + datetime.timedelta(days=days_ahead)
+            end = start + datetime.timedelta(days=7)
+            providers = with_schedules(
+                ProviderProfile.objects.filter(pk=provider.pk), start=start, end=end
+            )
+            free = free_times(
+                visit_type=visit_type,
+                providers=providers,
+                start=start,
+                end=end,
+                now=now,
+                patient=patient,
+            )[provider.pk]
+            first = next((t for t in free if t.astimezone(zone).hour >= 10), None)
+            if first is None:
+                continue
+            series = None
+            if sessions:
+                series = VisitSeries.objects.create(
+                    patient=patient,
+                    provider=provider,
+                    visit_type=visit_type,
+                    frequency=VisitSeries.Frequency.WEEKLY,
+                )
+            for week in range(max(sessions, 1)):
+                local = first.astimezone(zone) + datetime.timedelta(weeks=week)
+                begin = datetime.datetime.combine(local.date(), local.time(), tzinfo=zone)
+                if (
+                    Visit.objects.active()
+                    .filter(provider=provider)
+                    .overlapping(begin, begin + visit_type.duration + visit_type.buffer_after)
+                    .exists()
+                ):
+                    continue
+                Visit.objects.create(
+                    patient=patient,
+                    provider=provider,
+                    visit_type=visit_type,
+                    start=begin,
+                    end=begin + visit_type.duration,
+                    blocked_until=begin + visit_type.duration + visit_type.buffer_after,
+                    series=series,
+                    reason="Demo booking",
+                )
 
     def person(self, email: str, name: str, role: Role, **flags) -> User:
         user, created = User.objects.update_or_create(

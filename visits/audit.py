@@ -1,0 +1,64 @@
+"""Who read or changed which patient's protected data, when and from where."""
+
+from collections.abc import Iterable
+
+from allauth.account.adapter import get_adapter
+from django.conf import settings
+from django.db import models
+from django.http import HttpRequest
+
+
+class AuditEvent(models.Model):
+    """One access to a patient's protected data. Never edited, never deleted by the app."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        CREATE = "create", "Created"
+        UPDATE = "update", "Changed"
+        CANCEL = "cancel", "Cancelled"
+        EXPORT = "export", "Exported"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audit_actions"
+    )
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audit_events"
+    )
+    action = models.CharField(max_length=8, choices=Action.choices)
+    what = models.CharField(max_length=64, help_text="The kind of record, e.g. visit.")
+    object_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["patient", "-at"], name="audit_patient_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.action} {self.what} of {self.patient_id}"
+
+
+def audit_record(
+    *,
+    request: HttpRequest,
+    action: str,
+    what: str,
+    records: Iterable[tuple[int, str]],
+) -> None:
+    """Log one event per (patient id, object id) in a single insert; a patient's own reads are not logged."""
+    actor = request.user
+    ip_address = get_adapter(request).get_client_ip(request)
+    events = [
+        AuditEvent(
+            actor=actor,
+            patient_id=patient_id,
+            action=action,
+            what=what,
+            object_id=str(object_id),
+            ip_address=ip_address,
+        )
+        for patient_id, object_id in records
+        if patient_id != actor.pk
+    ]
+    if events:
+        AuditEvent.objects.bulk_create(events)

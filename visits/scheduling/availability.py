@@ -1,0 +1,150 @@
+"""Reads for booking: which providers can see a patient, and their free start times.
+
+A search runs a fixed number of queries however many providers, days or visits there are:
+the providers with their hours, exceptions and languages (four queries), every booked visit
+of those providers in the window (one), and the patient's own visits (one).
+"""
+
+import datetime
+from collections import defaultdict
+from zoneinfo import ZoneInfo
+
+from django.db.models import Prefetch, QuerySet
+
+from accounts.models import ProviderProfile
+from visits.scheduling.models import ScheduleException, Visit, VisitType, WeeklyHours
+from visits.scheduling.slots import DatedChange, WeeklyBlock, free_starts, working_hours
+
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def bookable_providers(
+    *,
+    visit_type: VisitType,
+    state: str,
+    language: str = "",
+    kind: str = "",
+) -> QuerySet[ProviderProfile]:
+    """Providers who offer this visit type and are licensed where the patient is now."""
+    providers = ProviderProfile.objects.filter(
+        visit_types=visit_type,
+        kind__in=visit_type.provider_kinds,
+        licenses__state=state,
+        user__is_active=True,
+    )
+    if language:
+        providers = providers.filter(languages__code=language)
+    if kind:
+        providers = providers.filter(kind=kind)
+    return providers.select_related("user").order_by("user__display_name", "pk")
+
+
+def with_schedules(
+    providers: QuerySet[ProviderProfile], *, start: datetime.datetime, end: datetime.datetime
+) -> list[ProviderProfile]:
+    """Evaluate providers with their weekly hours, the exceptions near the window and languages."""
+    first_day = (start - ONE_DAY).date()
+    last_day = (end + ONE_DAY).date()
+    return list(
+        providers.prefetch_related(
+            Prefetch("weekly_hours", queryset=WeeklyHours.objects.all()),
+            Prefetch(
+                "schedule_exceptions",
+                queryset=ScheduleException.objects.filter(
+                    end_date__gte=first_day, start_date__lte=last_day
+                ),
+            ),
+            "languages",
+        )
+    )
+
+
+def search_window(
+    *,
+    visit_type: VisitType,
+    now: datetime.datetime,
+    start: datetime.datetime,
+    end: datetime.datetime,
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """The part of [start, end) the visit type's notice and horizon allow."""
+    return max(start, now + visit_type.minimum_notice), min(end, now + visit_type.booking_horizon)
+
+
+def free_times(
+    *,
+    visit_type: VisitType,
+    providers: list[ProviderProfile],
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime,
+    patient=None,
+    ignore_visits: tuple = (),
+) -> dict[int, list[datetime.datetime]]:
+    """Free start times per provider id in [start, end), honouring notice and horizon.
+
+    `providers` come from with_schedules(). `ignore_visits` are visit ids being moved, whose
+    own time counts as free.
+    """
+    earliest, latest = search_window(visit_type=visit_type, now=now, start=start, end=end)
+    result: dict[int, list[datetime.datetime]] = {provider.pk: [] for provider in providers}
+    if earliest >= latest or not providers:
+        return result
+    held_until = latest + visit_type.duration + visit_type.buffer_after
+    booked = (
+        Visit.objects.active()
+        .filter(provider__in=[provider.pk for provider in providers])
+        .overlapping(earliest, held_until)
+        .exclude(pk__in=ignore_visits)
+        .values_list("provider_id", "start", "blocked_until")
+    )
+    busy_by_provider: dict[int, list[tuple]] = defaultdict(list)
+    for provider_id, visit_start, blocked_until in booked:
+        busy_by_provider[provider_id].append((visit_start, blocked_until))
+    patient_busy: list[tuple] = []
+    if patient is not None:
+        patient_busy = list(
+            Visit.objects.active()
+            .filter(patient=patient, start__lt=held_until, end__gt=earliest)
+            .exclude(pk__in=ignore_visits)
+            .values_list("start", "end")
+        )
+    for provider in providers:
+        zone = ZoneInfo(provider.time_zone)
+        working = working_hours(
+            weekly=[
+                WeeklyBlock(block.weekday, block.start_time, block.end_time)
+                for block in provider.weekly_hours.all()
+            ],
+            changes=[
+                DatedChange(
+                    extra=change.kind == ScheduleException.Kind.EXTRA_HOURS,
+                    first_day=change.start_date,
+                    last_day=change.end_date,
+                    start=change.start_time,
+                    end=change.end_time,
+                )
+                for change in provider.schedule_exceptions.all()
+            ],
+            zone=zone,
+            first_day=earliest.astimezone(zone).date(),
+            last_day=latest.astimezone(zone).date(),
+        )
+        result[provider.pk] = free_starts(
+            working=working,
+            provider_busy=busy_by_provider[provider.pk],
+            patient_busy=patient_busy,
+            duration=visit_type.duration,
+            buffer_after=visit_type.buffer_after,
+            step=visit_type.slot_interval,
+            earliest=earliest,
+            latest=latest,
+        )
+    return result
+
+
+def days_with_time(starts: list[datetime.datetime], zone: ZoneInfo) -> dict[datetime.date, int]:
+    """How many free starts fall on each local day."""
+    counts: dict[datetime.date, int] = defaultdict(int)
+    for start in starts:
+        counts[start.astimezone(zone).date()] += 1
+    return dict(counts)

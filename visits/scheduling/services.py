@@ -1,0 +1,420 @@
+"""Booking, moving and cancelling visits: each in one transaction, with its emails queued after.
+
+No provider or patient is ever booked twice. On PostgreSQL exclusion constraints refuse
+overlapping rows whatever happens in Python; on SQLite every write transaction takes the
+database lock when it begins (transaction_mode IMMEDIATE), so the check below cannot race.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import WEEKLY, rrule
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accounts.models import PatientProfile, ProviderProfile, Role
+from visits.scheduling import notifications, tasks
+from visits.scheduling.availability import free_times, with_schedules
+from visits.scheduling.models import Visit, VisitSeries, VisitType
+from visits.scheduling.slots import nearest
+
+ONE_DAY = datetime.timedelta(days=1)
+MAX_SERIES_SESSIONS = 52
+
+
+class BookingError(Exception):
+    """A booking that cannot be made, with a message written for the person booking."""
+
+
+class NotBookable(BookingError):
+    """The patient, provider and visit type do not go together (licensure, offer, details)."""
+
+
+class SlotTaken(BookingError):
+    """The time is no longer free; `alternatives` are the nearest free starts."""
+
+    def __init__(self, message: str, alternatives: list[datetime.datetime] | None = None) -> None:
+        super().__init__(message)
+        self.alternatives = alternatives or []
+
+
+TAKEN_MESSAGE = (
+    "Sorry, that time was just taken. Here are the nearest free times with the same provider."
+)
+
+
+def check_bookable(*, patient, provider: ProviderProfile, visit_type: VisitType) -> PatientProfile:
+    """Refuse bookings that break licensure or the provider's offer; returns the patient's profile."""
+    profile = PatientProfile.objects.filter(user=patient).first()
+    if patient.role != Role.PATIENT or profile is None:
+        raise NotBookable(
+            "Add your details (name, date of birth and the state you are in) before booking."
+        )
+    if not visit_type.is_active or not provider.visit_types.filter(pk=visit_type.pk).exists():
+        raise NotBookable(f"{provider} does not offer {visit_type.name.lower()} visits.")
+    if provider.kind not in visit_type.provider_kinds:
+        raise NotBookable(
+            f"{visit_type.name} visits are not with a {provider.get_kind_display().lower()}."
+        )
+    if not provider.licenses.filter(state=profile.current_state).exists():
+        raise NotBookable(
+            f"{provider} is not licensed in {profile.get_current_state_display()}, where you are now. "
+            "Choose a provider licensed there, or update your state if you have moved."
+        )
+    return profile
+
+
+def provider_free_times(
+    *,
+    provider: ProviderProfile,
+    visit_type: VisitType,
+    around: datetime.datetime,
+    now: datetime.datetime,
+    patient=None,
+    days: int = 1,
+    ignore_visits: tuple = (),
+) -> list[datetime.datetime]:
+    """One provider's free starts within `days` either side of `around`."""
+    start, end = around - days * ONE_DAY, around + days * ONE_DAY
+    providers = with_schedules(ProviderProfile.objects.filter(pk=provider.pk), start=start, end=end)
+    return free_times(
+        visit_type=visit_type,
+        providers=providers,
+        start=start,
+        end=end,
+        now=now,
+        patient=patient,
+        ignore_visits=ignore_visits,
+    ).get(provider.pk, [])
+
+
+def _insert(visit: Visit) -> None:
+    """Save a new visit; the database's exclusion constraint has the last word on PostgreSQL."""
+    try:
+        with transaction.atomic():
+            visit.save(force_insert=True)
+    except IntegrityError as error:
+        raise SlotTaken(TAKEN_MESSAGE) from error
+
+
+def _after_commit_booked(visits: list[Visit], *, by_staff: bool) -> None:
+    notifications.notify_booked(visits, by_staff=by_staff)
+    for visit in visits:
+        tasks.schedule_reminder(visit)
+
+
+def visit_book(
+    *,
+    patient,
+    provider: ProviderProfile,
+    visit_type: VisitType,
+    start: datetime.datetime,
+    reason: str = "",
+    booked_by=None,
+    now: datetime.datetime | None = None,
+) -> Visit:
+    """Book one visit if the time is free, then email the patient a confirmation with an .ics file."""
+    now = now or timezone.now()
+    check_bookable(patient=patient, provider=provider, visit_type=visit_type)
+    with transaction.atomic():
+        free = provider_free_times(
+            provider=provider, visit_type=visit_type, around=start, now=now, patient=patient
+        )
+        if start not in free:
+            raise SlotTaken(TAKEN_MESSAGE, nearest(free, start))
+        visit = Visit(
+            patient=patient,
+            provider=provider,
+            visit_type=visit_type,
+            start=start,
+            end=start + visit_type.duration,
+            blocked_until=start + visit_type.duration + visit_type.buffer_after,
+            reason=reason,
+            booked_by=booked_by if booked_by != patient else None,
+        )
+        try:
+            _insert(visit)
+        except SlotTaken as taken:
+            taken.alternatives = nearest([t for t in free if t != start], start)
+            raise
+        transaction.on_commit(
+            partial(_after_commit_booked, [visit], by_staff=booked_by not in (None, patient))
+        )
+    return visit
+
+
+@dataclass
+class PlannedSession:
+    """One date of a proposed series: free, or clashing with the nearest alternatives."""
+
+    start: datetime.datetime
+    free: bool
+    alternatives: list[datetime.datetime] = field(default_factory=list)
+
+
+def series_starts(
+    *,
+    first: datetime.datetime,
+    zone: ZoneInfo,
+    every_weeks: int,
+    count: int | None = None,
+    until: datetime.date | None = None,
+) -> list[datetime.datetime]:
+    """Weekly or fortnightly starts at the same local wall-clock time, in UTC (dateutil rrule)."""
+    local_first = first.astimezone(zone).replace(tzinfo=None)
+    if count is not None:
+        rule = rrule(
+            WEEKLY, interval=every_weeks, dtstart=local_first, count=min(count, MAX_SERIES_SESSIONS)
+        )
+    else:
+        last = datetime.datetime.combine(until, datetime.time(23, 59))
+        rule = rrule(
+            WEEKLY, interval=every_weeks, dtstart=local_first, until=last, count=MAX_SERIES_SESSIONS
+        )
+    return [occurrence.replace(tzinfo=zone).astimezone(datetime.UTC) for occurrence in rule]
+
+
+def series_plan(
+    *,
+    patient,
+    provider: ProviderProfile,
+    visit_type: VisitType,
+    starts: list[datetime.datetime],
+    now: datetime.datetime | None = None,
+    ignore_visits: tuple = (),
+) -> list[PlannedSession]:
+    """Which of these starts are free, and the nearest free times on the same days for those that clash."""
+    now = now or timezone.now()
+    if not starts:
+        return []
+    window_start, window_end = starts[0] - ONE_DAY, starts[-1] + ONE_DAY
+    providers = with_schedules(
+        ProviderProfile.objects.filter(pk=provider.pk), start=window_start, end=window_end
+    )
+    free = free_times(
+        visit_type=visit_type,
+        providers=providers,
+        start=window_start,
+        end=window_end,
+        now=now,
+        patient=patient,
+        ignore_visits=ignore_visits,
+    ).get(provider.pk, [])
+    free_set = set(free)
+    plan = []
+    for start in starts:
+        if start in free_set:
+            plan.append(PlannedSession(start, True))
+        else:
+            same_days = [t for t in free if abs(t - start) < ONE_DAY]
+            plan.append(PlannedSession(start, False, nearest(same_days, start)))
+    return plan
+
+
+def visit_series_book(
+    *,
+    patient,
+    provider: ProviderProfile,
+    visit_type: VisitType,
+    starts: list[datetime.datetime],
+    every_weeks: int,
+    reason: str = "",
+    booked_by=None,
+    now: datetime.datetime | None = None,
+) -> VisitSeries:
+    """Book every start in one transaction, or none: a clash anywhere stops the whole series."""
+    now = now or timezone.now()
+    if not visit_type.can_recur:
+        raise NotBookable(f"{visit_type.name} visits cannot be booked as a series.")
+    check_bookable(patient=patient, provider=provider, visit_type=visit_type)
+    starts = sorted(set(starts))
+    with transaction.atomic():
+        plan = series_plan(
+            patient=patient, provider=provider, visit_type=visit_type, starts=starts, now=now
+        )
+        clashes = [session for session in plan if not session.free]
+        if clashes:
+            raise SlotTaken(
+                f"{len(clashes)} of the times you chose {'is' if len(clashes) == 1 else 'are'} no longer free.",
+                [alternative for session in clashes for alternative in session.alternatives],
+            )
+        series = VisitSeries.objects.create(
+            patient=patient, provider=provider, visit_type=visit_type, frequency=every_weeks
+        )
+        visits = []
+        for start in starts:
+            visit = Visit(
+                patient=patient,
+                provider=provider,
+                visit_type=visit_type,
+                start=start,
+                end=start + visit_type.duration,
+                blocked_until=start + visit_type.duration + visit_type.buffer_after,
+                series=series,
+                reason=reason,
+                booked_by=booked_by if booked_by != patient else None,
+            )
+            _insert(visit)
+            visits.append(visit)
+        transaction.on_commit(
+            partial(_after_commit_booked, visits, by_staff=booked_by not in (None, patient))
+        )
+    return series
+
+
+class Scope:
+    """Which visits of a series an action applies to."""
+
+    THIS = "this"
+    FOLLOWING = "following"
+    SERIES = "series"
+    CHOICES = [
+        (THIS, "Only this visit"),
+        (FOLLOWING, "This and all later visits in the series"),
+        (SERIES, "Every upcoming visit in the series"),
+    ]
+
+
+def visits_in_scope(visit: Visit, scope: str, *, now: datetime.datetime) -> list[Visit]:
+    """The upcoming, still-booked visits an action on `visit` with this scope touches."""
+    if scope == Scope.THIS or visit.series_id is None:
+        return [visit]
+    siblings = Visit.objects.filter(
+        series_id=visit.series_id, status=Visit.Status.BOOKED, end__gt=now
+    )
+    if scope == Scope.FOLLOWING:
+        siblings = siblings.filter(start__gte=visit.start)
+    return list(
+        siblings.select_related("visit_type", "provider__user", "patient").order_by("start")
+    )
+
+
+def is_late_cancellation(visit: Visit, *, now: datetime.datetime) -> bool:
+    """Cancelling inside the visit type's window is a late cancellation."""
+    return visit.start - now < visit.visit_type.cancellation_window
+
+
+def visit_cancel(
+    *,
+    visit: Visit,
+    cancelled_by,
+    scope: str = Scope.THIS,
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> list[Visit]:
+    """Cancel a visit (or part of its series) and send one email. The patient's late cancellations are recorded."""
+    now = now or timezone.now()
+    by_patient = cancelled_by == visit.patient
+    with transaction.atomic():
+        visits = [
+            v for v in visits_in_scope(visit, scope, now=now) if v.status == Visit.Status.BOOKED
+        ]
+        late = False
+        for each in visits:
+            each_late = by_patient and is_late_cancellation(each, now=now)
+            late = late or each_late
+            each.status = Visit.Status.LATE_CANCELLED if each_late else Visit.Status.CANCELLED
+            each.cancelled_at = now
+            each.cancelled_by = cancelled_by
+            each.sequence += 1
+            each.save(
+                update_fields=["status", "cancelled_at", "cancelled_by", "sequence", "updated_at"]
+            )
+        if visits:
+            transaction.on_commit(
+                partial(
+                    notifications.notify_cancelled,
+                    visits,
+                    late=late,
+                    by_staff=not by_patient,
+                    note=note,
+                )
+            )
+    return visits
+
+
+def shifted_start(
+    start: datetime.datetime,
+    *,
+    old_anchor: datetime.datetime,
+    new_anchor: datetime.datetime,
+    zone: ZoneInfo,
+) -> datetime.datetime:
+    """Move `start` the way the anchor moved, in local days and wall-clock time, so DST never slips it."""
+    old_local, new_local = old_anchor.astimezone(zone), new_anchor.astimezone(zone)
+    local = start.astimezone(zone)
+    day = local.date() + (new_local.date() - old_local.date())
+    return datetime.datetime.combine(
+        day, new_local.time().replace(tzinfo=None), tzinfo=zone
+    ).astimezone(datetime.UTC)
+
+
+def visit_reschedule(
+    *,
+    visit: Visit,
+    new_start: datetime.datetime,
+    moved_by,
+    scope: str = Scope.THIS,
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> list[Visit]:
+    """Move a visit, or the rest of its series, with the same provider; all or nothing, one email."""
+    now = now or timezone.now()
+    zone = ZoneInfo(visit.provider.time_zone)
+    with transaction.atomic():
+        visits = visits_in_scope(visit, scope, now=now)
+        targets = [
+            shifted_start(each.start, old_anchor=visit.start, new_anchor=new_start, zone=zone)
+            for each in visits
+        ]
+        plan = series_plan(
+            patient=visit.patient,
+            provider=visit.provider,
+            visit_type=visit.visit_type,
+            starts=targets,
+            now=now,
+            ignore_visits=tuple(each.pk for each in visits),
+        )
+        clashes = [session for session in plan if not session.free]
+        if clashes:
+            raise SlotTaken(
+                "That time is not free."
+                if len(visits) == 1
+                else f"{len(clashes)} of the new times are not free.",
+                [alternative for session in clashes for alternative in session.alternatives],
+            )
+        if connection.vendor == "postgresql":
+            # Visits of one series may pass one another while they move.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SET CONSTRAINTS visit_provider_no_overlap, visit_patient_no_overlap DEFERRED"
+                )
+        for each, target in zip(visits, targets, strict=True):
+            each.start = target
+            each.end = target + each.visit_type.duration
+            each.blocked_until = each.end + each.visit_type.buffer_after
+            each.reminder_sent_at = None
+            each.sequence += 1
+        try:
+            with transaction.atomic():
+                Visit.objects.bulk_update(
+                    visits, ["start", "end", "blocked_until", "reminder_sent_at", "sequence"]
+                )
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute(
+                            "SET CONSTRAINTS visit_provider_no_overlap, visit_patient_no_overlap IMMEDIATE"
+                        )
+        except IntegrityError as error:
+            raise SlotTaken(TAKEN_MESSAGE) from error
+        by_staff = moved_by != visit.patient
+
+        def after_commit() -> None:
+            notifications.notify_moved(visits, by_staff=by_staff, note=note)
+            for each in visits:
+                tasks.schedule_reminder(each)
+
+        transaction.on_commit(after_commit)
+    return visits
