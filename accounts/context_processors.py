@@ -10,7 +10,11 @@ from accounts.models import Role
 
 # What each role may use, in the order it appears in the navigation.
 NAVIGATION = {
-    Role.PATIENT: [("Home", "patient_dashboard"), ("My details", "profile_edit")],
+    Role.PATIENT: [
+        ("Home", "patient_dashboard"),
+        ("Book a visit", "booking_start"),
+        ("My details", "profile_edit"),
+    ],
     Role.CLINICIAN: [("My day", "clinician_dashboard")],
     Role.STAFF: [("Schedules", "staff_dashboard")],
 }

@@ -76,3 +76,50 @@ def rule_for(view: View, route: str = "") -> str | frozenset | None:
         if route.startswith(route_prefix) and module.startswith(module_prefixes):
             return reason
     return None
+
+
+# Object rules. Each answers one question for one user and one object; views turn "no" into 404
+# (so nobody learns that someone else's record exists) unless the object is not private.
+
+
+def can_manage_schedule(user, provider) -> bool:
+    """Clinic staff manage every provider's schedule; a clinician manages only their own."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.STAFF:
+        return True
+    return user.role == Role.CLINICIAN and provider.user_id == user.pk
+
+
+def visit_filter_for(user) -> dict | None:
+    """The filter selecting the visits this user may see, or None for none at all.
+
+    Patients see their own visits; clinicians the visits they hold; clinic staff every visit's
+    schedule and contact details (never clinical notes, answers or results).
+    """
+    if not user.is_authenticated:
+        return None
+    if user.role == Role.PATIENT:
+        return {"patient": user}
+    if user.role == Role.CLINICIAN:
+        return {"provider__user": user}
+    if user.role == Role.STAFF:
+        return {}
+    return None
+
+
+def can_view_visit(user, visit) -> bool:
+    """Whether the user may see this visit at all."""
+    rule = visit_filter_for(user)
+    if rule is None:
+        return False
+    if user.role == Role.PATIENT:
+        return visit.patient_id == user.pk
+    if user.role == Role.CLINICIAN:
+        return visit.provider.user_id == user.pk
+    return True
+
+
+def can_change_visit(user, visit) -> bool:
+    """Patients cancel or move their own visits; staff any; clinicians their own."""
+    return can_view_visit(user, visit)

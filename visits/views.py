@@ -1,33 +1,76 @@
 """Each role's home page in the clinic."""
 
+import datetime
+from zoneinfo import ZoneInfo
+
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.models import PatientProfile, ProviderLicense, ProviderProfile, Role
 from accounts.policy import allow
 from accounts.views import HtmxHttpRequest
+from visits.audit import AuditEvent, audit_record
+from visits.scheduling.models import Visit
+
+PAST_VISITS_SHOWN = 10
 
 
 @allow(Role.PATIENT)
 @require_GET
 def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
-    """What a patient should do next, and their visits."""
+    """What a patient should do next, and their upcoming and past visits."""
     profile = PatientProfile.objects.filter(user=request.user).first()
-    return render(request, "visits/patient_dashboard.html", {"profile": profile})
+    now = timezone.now()
+    visits = Visit.objects.visible_to(request.user).select_related("visit_type", "provider__user")
+    upcoming = list(visits.filter(status=Visit.Status.BOOKED).upcoming(now))
+    past = list(visits.exclude(status=Visit.Status.BOOKED, end__gt=now).order_by("-start")[:PAST_VISITS_SHOWN])
+    return render(
+        request,
+        "visits/patient_dashboard.html",
+        {
+            "profile": profile,
+            "zone": ZoneInfo(profile.time_zone) if profile else datetime.UTC,
+            "upcoming": upcoming,
+            "past": past,
+        },
+    )
 
 
 @allow(Role.CLINICIAN)
 @require_GET
 def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
-    """A clinician's day and how patients find them."""
+    """A clinician's day, in their own time zone, and how patients find them."""
     provider = (
         ProviderProfile.objects.filter(user=request.user)
         .prefetch_related("licenses", "languages")
         .first()
     )
-    return render(request, "visits/clinician_dashboard.html", {"provider": provider})
+    today: list[Visit] = []
+    zone = datetime.UTC
+    if provider is not None:
+        zone = ZoneInfo(provider.time_zone)
+        day_start = datetime.datetime.combine(timezone.now().astimezone(zone).date(), datetime.time(), tzinfo=zone)
+        today = list(
+            Visit.objects.visible_to(request.user)
+            .active()
+            .filter(start__gte=day_start, start__lt=day_start + datetime.timedelta(days=1))
+            .select_related("visit_type", "patient__patient_profile")
+            .order_by("start")
+        )
+        audit_record(
+            request=request,
+            action=AuditEvent.Action.VIEW,
+            what="visit",
+            records=[(visit.patient_id, visit.pk) for visit in today],
+        )
+    return render(
+        request,
+        "visits/clinician_dashboard.html",
+        {"provider": provider, "today": today, "zone": zone},
+    )
 
 
 @allow(Role.STAFF)

@@ -1,9 +1,15 @@
 """Each role's dashboard: what it shows, who may open it, and a fixed number of queries."""
 
+import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from tests.accounts.factories import ProviderProfileFactory
+from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
+from visits.audit import AuditEvent
+from visits.scheduling.models import Visit, VisitType
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +22,7 @@ class TestPatientDashboard:
         assert "Tell us about yourself" in content
         assert reverse("profile_edit") in content
         assert "Complete your health history" in content
-        assert "You have no visits yet." in content
+        assert "You have no upcoming visits." in content
 
     def test_patient_with_details_sees_their_state_and_zone(self, patient_client):
         """Saved details show as done, with the state that decides licensure."""
@@ -50,10 +56,33 @@ class TestClinicianDashboard:
         assert "English" in content
         assert "America/Chicago" in content
 
-    def test_query_count_is_fixed(self, clinician_client, django_assert_max_num_queries):
-        """The clinician dashboard runs a fixed, small number of queries."""
-        with django_assert_max_num_queries(9):
+    def test_todays_visits_are_listed_audited_and_cost_fixed_queries(
+        self, clinician_client, clinician, django_assert_max_num_queries
+    ):
+        """Today's visits appear in the clinician's zone; each read is audited in one insert."""
+        with django_assert_max_num_queries(10):
             assert clinician_client.get(reverse("clinician_dashboard")).status_code == 200
+        provider = clinician.provider_profile
+        zone = ZoneInfo(provider.time_zone)
+        midnight = datetime.datetime.combine(
+            timezone.now().astimezone(zone).date(), datetime.time(), tzinfo=zone
+        )
+        urgent_care = VisitType.objects.get(slug="urgent-care")
+        for hour in range(1, 6):
+            start = midnight + datetime.timedelta(hours=hour)
+            Visit.objects.create(
+                patient=PatientProfileFactory(legal_first_name=f"Patient{hour}").user,
+                provider=provider,
+                visit_type=urgent_care,
+                start=start,
+                end=start + urgent_care.duration,
+                blocked_until=start + urgent_care.duration + urgent_care.buffer_after,
+            )
+        with django_assert_max_num_queries(11):
+            content = clinician_client.get(reverse("clinician_dashboard")).content.decode()
+        assert content.count("Patient") >= 5
+        assert "Patient3 Rivera" in content
+        assert AuditEvent.objects.filter(actor=clinician, action="view").count() == 5
 
     @pytest.mark.parametrize("fixture", ["patient_client", "scheduler_client"])
     def test_other_roles_are_refused(self, request, fixture):

@@ -155,6 +155,13 @@ class ScheduleException(models.Model):
 class VisitQuerySet(models.QuerySet):
     """Which visits exist for whom; visibility rules live in accounts.policy."""
 
+    def visible_to(self, user) -> "VisitQuerySet":
+        """Only the visits the access policy lets this user see."""
+        from accounts.policy import visit_filter_for
+
+        rule = visit_filter_for(user)
+        return self.none() if rule is None else self.filter(**rule)
+
     def active(self) -> "VisitQuerySet":
         """Visits that hold their time: not cancelled."""
         return self.filter(status__in=Visit.HOLDING_STATUSES)

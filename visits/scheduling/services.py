@@ -1,4 +1,4 @@
-"""Booking, moving and cancelling visits: each in one transaction, with its emails queued after.
+"""Booking, moving and cancelling visits: each in one transaction, with its emails queued in it.
 
 No provider or patient is ever booked twice. On PostgreSQL exclusion constraints refuse
 overlapping rows whatever happens in Python; on SQLite every write transaction takes the
@@ -7,7 +7,6 @@ database lock when it begins (transaction_mode IMMEDIATE), so the check below ca
 
 import datetime
 from dataclasses import dataclass, field
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import WEEKLY, rrule
@@ -99,7 +98,11 @@ def _insert(visit: Visit) -> None:
         raise SlotTaken(TAKEN_MESSAGE) from error
 
 
-def _after_commit_booked(visits: list[Visit], *, by_staff: bool) -> None:
+def _queue_booked_emails(visits: list[Visit], *, by_staff: bool) -> None:
+    """Queue the confirmation and reminders inside the booking's transaction.
+
+    With the database task backend the queued tasks commit or roll back with the booking itself.
+    """
     notifications.notify_booked(visits, by_staff=by_staff)
     for visit in visits:
         tasks.schedule_reminder(visit)
@@ -139,9 +142,7 @@ def visit_book(
         except SlotTaken as taken:
             taken.alternatives = nearest([t for t in free if t != start], start)
             raise
-        transaction.on_commit(
-            partial(_after_commit_booked, [visit], by_staff=booked_by not in (None, patient))
-        )
+        _queue_booked_emails([visit], by_staff=booked_by not in (None, patient))
     return visit
 
 
@@ -258,9 +259,7 @@ def visit_series_book(
             )
             _insert(visit)
             visits.append(visit)
-        transaction.on_commit(
-            partial(_after_commit_booked, visits, by_staff=booked_by not in (None, patient))
-        )
+        _queue_booked_emails(visits, by_staff=booked_by not in (None, patient))
     return series
 
 
@@ -323,15 +322,7 @@ def visit_cancel(
                 update_fields=["status", "cancelled_at", "cancelled_by", "sequence", "updated_at"]
             )
         if visits:
-            transaction.on_commit(
-                partial(
-                    notifications.notify_cancelled,
-                    visits,
-                    late=late,
-                    by_staff=not by_patient,
-                    note=note,
-                )
-            )
+            notifications.notify_cancelled(visits, late=late, by_staff=not by_patient, note=note)
     return visits
 
 
@@ -409,12 +400,7 @@ def visit_reschedule(
                         )
         except IntegrityError as error:
             raise SlotTaken(TAKEN_MESSAGE) from error
-        by_staff = moved_by != visit.patient
-
-        def after_commit() -> None:
-            notifications.notify_moved(visits, by_staff=by_staff, note=note)
-            for each in visits:
-                tasks.schedule_reminder(each)
-
-        transaction.on_commit(after_commit)
+        notifications.notify_moved(visits, by_staff=moved_by != visit.patient, note=note)
+        for each in visits:
+            tasks.schedule_reminder(each)
     return visits

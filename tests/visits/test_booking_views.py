@@ -1,0 +1,406 @@
+"""A patient books step by step, sees their visits, cancels and moves them."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Role
+from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
+from tests.accounts.fixtures import enrol_totp
+from visits.audit import AuditEvent
+from visits.scheduling.models import Visit, VisitType, WeeklyHours
+from visits.scheduling.services import provider_free_times, visit_book
+
+pytestmark = pytest.mark.django_db
+
+
+def open_all_week(provider, start=datetime.time(8), end=datetime.time(20)):
+    """Give the provider the same hours every day, so tests pass whatever day they run."""
+    WeeklyHours.objects.bulk_create(
+        WeeklyHours(provider=provider, weekday=day, start_time=start, end_time=end)
+        for day in range(7)
+    )
+
+
+@pytest.fixture
+def urgent_care():
+    return VisitType.objects.get(slug="urgent-care")
+
+
+@pytest.fixture
+def therapy():
+    return VisitType.objects.get(slug="therapy")
+
+
+@pytest.fixture
+def physician(urgent_care):
+    provider = ProviderProfileFactory(
+        user__display_name="Dr. Grace Hopper", states=["TX"], language_codes=["en", "es"]
+    )
+    urgent_care.providers.add(provider)
+    open_all_week(provider)
+    return provider
+
+
+@pytest.fixture
+def therapist(therapy):
+    provider = ProviderProfileFactory(
+        user__display_name="Sam Rivera", kind="therapist", credentials="LCSW", states=["TX"]
+    )
+    therapy.providers.add(provider)
+    open_all_week(provider)
+    return provider
+
+
+def free_start(provider, visit_type, patient=None, days_ahead=2):
+    """A free start a couple of days ahead, as the booking pages would offer it."""
+    around = timezone.now() + datetime.timedelta(days=days_ahead)
+    return provider_free_times(
+        provider=provider, visit_type=visit_type, around=around, now=timezone.now(), patient=patient
+    )[0]
+
+
+def confirm_url(visit_type, provider):
+    return reverse("booking_confirm", args=[visit_type.slug, provider.pk])
+
+
+class TestChoosing:
+    def test_visit_types_are_listed_with_the_patients_state(self, patient_client):
+        """Step 1 lists every visit type and reminds the patient where they are."""
+        content = patient_client.get(reverse("booking_start")).content.decode()
+        for name in ["Urgent care", "Therapy", "Psychiatry intake", "Psychiatry follow-up"]:
+            assert name in content
+        assert "Texas" in content
+        assert "911" in content
+
+    def test_patients_without_details_are_sent_to_give_them(self, new_patient, client):
+        """Booking needs the patient's state first; the details form explains why."""
+        client.force_login(new_patient)
+        response = client.get(reverse("booking_start"), follow=True)
+        assert response.redirect_chain[-1][0] == reverse("profile_edit")
+        assert "clinicians can only see you where they are licensed" in response.content.decode()
+
+    def test_only_providers_licensed_in_the_patients_state_are_offered(
+        self, patient_client, physician, urgent_care
+    ):
+        """A physician licensed only in California is not offered to a patient in Texas."""
+        elsewhere = ProviderProfileFactory(user__display_name="Dr. Out Of State", states=["CA"])
+        urgent_care.providers.add(elsewhere)
+        open_all_week(elsewhere)
+        content = patient_client.get(
+            reverse("booking_providers", args=["urgent-care"])
+        ).content.decode()
+        assert "Dr. Grace Hopper" in content
+        assert "Dr. Out Of State" not in content
+        assert "Next free:" in content
+
+    def test_language_filter_narrows_providers(self, patient_client, physician, urgent_care):
+        """Choosing Spanish keeps only providers who speak it."""
+        english_only = ProviderProfileFactory(user__display_name="Dr. English Only", states=["TX"])
+        urgent_care.providers.add(english_only)
+        url = reverse("booking_providers", args=["urgent-care"])
+        content = patient_client.get(url, {"language": "es"}).content.decode()
+        assert "Dr. Grace Hopper" in content
+        assert "Dr. English Only" not in content
+        partial = patient_client.get(
+            url, {"language": "es"}, headers={"HX-Request": "true"}
+        ).content.decode()
+        assert partial.lstrip().startswith('<section id="provider-list"')
+
+    def test_provider_search_runs_a_fixed_number_of_queries(
+        self, patient_client, physician, urgent_care, django_assert_max_num_queries
+    ):
+        """Ten more providers with bookings do not add queries to the provider step."""
+        url = reverse("booking_providers", args=["urgent-care"])
+        with django_assert_max_num_queries(14) as few:
+            patient_client.get(url)
+        for number in range(10):
+            extra = ProviderProfileFactory(states=["TX"], language_codes=["en", "es"])
+            urgent_care.providers.add(extra)
+            open_all_week(extra)
+            Visit.objects.create(
+                patient=PatientProfileFactory().user,
+                provider=extra,
+                visit_type=urgent_care,
+                start=free_start(extra, urgent_care) + datetime.timedelta(minutes=15 * number),
+                end=free_start(extra, urgent_care) + datetime.timedelta(minutes=15 * number + 15),
+                blocked_until=free_start(extra, urgent_care)
+                + datetime.timedelta(minutes=15 * number + 20),
+            )
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            content = patient_client.get(url).content.decode()
+        assert content.count('class="provider-card"') == 11
+
+    def test_times_are_shown_in_the_patients_zone_with_the_zone_named(
+        self, patient_client, physician, urgent_care
+    ):
+        """Days with free time, then times on the chosen day, in America/Chicago."""
+        url = reverse("booking_times", args=["urgent-care", physician.pk])
+        content = patient_client.get(url).content.decode()
+        assert "Choose a day" in content
+        assert "In America/Chicago." in content
+        assert confirm_url(urgent_care, physician) + "?start=" in content
+
+    def test_choosing_a_day_with_htmx_swaps_only_the_times(self, patient_client, physician):
+        """With JavaScript, picking a day replaces the time picker, nothing else."""
+        url = reverse("booking_times", args=["urgent-care", physician.pk])
+        day = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
+        response = patient_client.get(url, {"day": day}, headers={"HX-Request": "true"})
+        content = response.content.decode()
+        assert content.lstrip().startswith('<section id="time-picker"')
+        assert 'aria-current="date"' in content
+
+    def test_a_provider_not_licensed_here_cannot_be_opened_by_url(
+        self, patient_client, urgent_care
+    ):
+        """Typing another state's provider into the address bar gives 404."""
+        elsewhere = ProviderProfileFactory(states=["NY"])
+        urgent_care.providers.add(elsewhere)
+        response = patient_client.get(reverse("booking_times", args=["urgent-care", elsewhere.pk]))
+        assert response.status_code == 404
+
+
+class TestConfirming:
+    def test_confirm_page_shows_time_zone_and_policy(self, patient_client, physician, urgent_care):
+        """Before booking the patient sees when, with whom, and the cancellation policy."""
+        start = free_start(physician, urgent_care)
+        content = patient_client.get(
+            confirm_url(urgent_care, physician), {"start": start.isoformat()}
+        ).content.decode()
+        assert "Dr. Grace Hopper" in content
+        assert "America/Chicago" in content
+        assert "Free up to 2 hours before the start" in content
+        assert "How often" not in content  # urgent care does not repeat
+
+    def test_booking_creates_the_visit_and_emails_a_calendar_file(
+        self, patient_client, patient, physician, urgent_care
+    ):
+        """Confirming books the visit, shows it, and emails the details with an .ics file."""
+        start = free_start(physician, urgent_care)
+        response = patient_client.post(
+            confirm_url(urgent_care, physician),
+            {"start": start.isoformat(), "reason": "Sore throat"},
+        )
+        visit = Visit.objects.get(patient=patient)
+        assert response["Location"] == reverse("visit_detail", args=[visit.pk])
+        assert (visit.start, visit.provider, visit.reason) == (start, physician, "Sore throat")
+        assert len(mail.outbox) == 1
+        assert mail.outbox[0].attachments[0][2].startswith("text/calendar")
+        page = patient_client.get(response["Location"]).content.decode()
+        assert "Your visit is booked." in page
+
+    def test_htmx_booking_redirects_the_page(self, patient_client, physician, urgent_care):
+        """With htmx, success is an HX-Redirect to the visit."""
+        start = free_start(physician, urgent_care)
+        response = patient_client.post(
+            confirm_url(urgent_care, physician),
+            {"start": start.isoformat()},
+            headers={"HX-Request": "true"},
+        )
+        assert response["HX-Redirect"].startswith("/visits/")
+
+    def test_a_time_taken_meanwhile_offers_the_nearest_and_keeps_the_reason(
+        self, patient_client, physician, urgent_care
+    ):
+        """If someone else booked the time first, the patient is told at once, with other times."""
+        start = free_start(physician, urgent_care)
+        visit_book(
+            patient=PatientProfileFactory().user,
+            provider=physician,
+            visit_type=urgent_care,
+            start=start,
+        )
+        mail.outbox.clear()
+        response = patient_client.post(
+            confirm_url(urgent_care, physician),
+            {"start": start.isoformat(), "reason": "Rash on my arm"},
+        )
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert "that time was just taken" in content
+        assert "Nearest free times" in content
+        assert "Rash on my arm" in content
+        assert Visit.objects.count() == 1
+        assert mail.outbox == []
+
+    def test_no_start_sends_back_to_the_times(self, patient_client, physician, urgent_care):
+        """A confirm page without a time goes back to choosing one."""
+        response = patient_client.get(
+            confirm_url(urgent_care, physician), {"start": "tomorrow-ish"}
+        )
+        assert response["Location"] == reverse("booking_times", args=["urgent-care", physician.pk])
+
+
+class TestSeries:
+    def test_weekly_series_preview_then_book_in_one_email(
+        self, patient_client, patient, therapist, therapy
+    ):
+        """A client sees every date of a weekly series as free, confirms, and gets one email."""
+        start = free_start(therapist, therapy, days_ahead=3)
+        url = confirm_url(therapy, therapist)
+        form = {"start": start.isoformat(), "reason": "Anxiety", "repeat": "1", "sessions": "4"}
+        preview = patient_client.post(url, form)
+        content = preview.content.decode()
+        assert "All 4 dates are free." in content
+        assert content.count('name="session"') == 4
+        starts = [(start + datetime.timedelta(weeks=week)).isoformat() for week in range(4)]
+        response = patient_client.post(url, {**form, "confirm_series": "1", "session": starts})
+        assert response.status_code == 302
+        visits = list(Visit.objects.filter(patient=patient).order_by("start"))
+        assert len(visits) == 4
+        assert len({visit.series_id for visit in visits}) == 1
+        assert len(mail.outbox) == 1
+        assert mail.outbox[0].body.count("Therapy with Sam Rivera") == 4
+
+    def test_a_clash_in_the_series_is_shown_with_alternatives(
+        self, patient_client, therapist, therapy
+    ):
+        """A date that is already taken is marked, with other times that day to pick instead."""
+        start = free_start(therapist, therapy, days_ahead=3)
+        visit_book(
+            patient=PatientProfileFactory().user,
+            provider=therapist,
+            visit_type=therapy,
+            start=start + datetime.timedelta(weeks=2),
+        )
+        content = patient_client.post(
+            confirm_url(therapy, therapist),
+            {"start": start.isoformat(), "repeat": "1", "sessions": "4"},
+        ).content.decode()
+        assert "1 of 4 dates is not free." in content
+        assert "Not free" in content
+        assert "Instead:" in content
+
+    def test_series_needs_a_length(self, patient_client, therapist, therapy):
+        """Choosing to repeat without a number of sessions or an end date is explained."""
+        start = free_start(therapist, therapy, days_ahead=3)
+        content = patient_client.post(
+            confirm_url(therapy, therapist),
+            {"start": start.isoformat(), "repeat": "1", "reason": "kept"},
+        ).content.decode()
+        assert "Say how many sessions, or the last date." in content
+        assert "kept" in content
+
+
+class TestMyVisits:
+    @pytest.fixture
+    def visit(self, patient, physician, urgent_care):
+        start = free_start(physician, urgent_care, days_ahead=3)
+        visit = visit_book(patient=patient, provider=physician, visit_type=urgent_care, start=start)
+        mail.outbox.clear()
+        return visit
+
+    def test_dashboard_lists_upcoming_visits(self, patient_client, visit):
+        """Home shows the next visit with links to change or cancel it."""
+        content = patient_client.get(reverse("patient_dashboard")).content.decode()
+        assert "Urgent care with Dr. Grace Hopper" in content
+        assert reverse("visit_cancel", args=[visit.pk]) in content
+
+    def test_another_patients_visit_is_not_found(self, client, visit):
+        """Someone else's visit is a 404 for every page of it."""
+        client.force_login(PatientProfileFactory().user)
+        for name in ["visit_detail", "visit_ics", "visit_cancel", "visit_reschedule"]:
+            assert client.get(reverse(name, args=[visit.pk])).status_code == 404
+
+    def test_calendar_file_is_downloadable(self, patient_client, visit):
+        """The visit's .ics file has its UTC start."""
+        response = patient_client.get(reverse("visit_ics", args=[visit.pk]))
+        assert response["Content-Type"].startswith("text/calendar")
+        assert visit.start.strftime("%Y%m%dT%H%M%SZ") in response.content.decode()
+
+    def test_staff_reading_a_visit_is_audited(self, client, visit):
+        """When clinic staff open a patient's visit, an audit event records it."""
+        staff = UserFactory(role=Role.STAFF)
+        enrol_totp(staff)
+        client.force_login(staff)
+        assert client.get(reverse("visit_detail", args=[visit.pk])).status_code == 200
+        event = AuditEvent.objects.get()
+        assert (event.actor, event.patient, event.action, event.object_id) == (
+            staff,
+            visit.patient,
+            "view",
+            str(visit.pk),
+        )
+
+    def test_patients_own_reads_are_not_audited(self, patient_client, visit):
+        """A patient reading their own visit is not someone else opening their record."""
+        patient_client.get(reverse("visit_detail", args=[visit.pk]))
+        assert not AuditEvent.objects.exists()
+
+    def test_cancel_shows_the_policy_then_cancels_with_one_email(self, patient_client, visit):
+        """Cancelling days ahead is free, is recorded as cancelled, and emails the patient."""
+        page = patient_client.get(reverse("visit_cancel", args=[visit.pk])).content.decode()
+        assert "Cancelling now is free" in page
+        response = patient_client.post(reverse("visit_cancel", args=[visit.pk]))
+        assert response["Location"] == reverse("dashboard")
+        visit.refresh_from_db()
+        assert visit.status == Visit.Status.CANCELLED
+        assert len(mail.outbox) == 1
+        assert "cancelled" in mail.outbox[0].subject
+
+    def test_late_cancellation_is_announced_and_recorded(
+        self, patient_client, patient, urgent_care
+    ):
+        """Inside the cancellation window the page warns, and the visit is recorded as late."""
+        around_the_clock = ProviderProfileFactory(states=["TX"])
+        urgent_care.providers.add(around_the_clock)
+        open_all_week(around_the_clock, start=datetime.time(0), end=datetime.time(23, 59))
+        soon = provider_free_times(
+            provider=around_the_clock,
+            visit_type=urgent_care,
+            around=timezone.now(),
+            now=timezone.now(),
+            patient=patient,
+        )[0]
+        assert soon - timezone.now() < urgent_care.cancellation_window
+        visit = visit_book(
+            patient=patient, provider=around_the_clock, visit_type=urgent_care, start=soon
+        )
+        page = patient_client.get(reverse("visit_cancel", args=[visit.pk])).content.decode()
+        assert "recorded as a late cancellation" in page
+        patient_client.post(reverse("visit_cancel", args=[visit.pk]))
+        visit.refresh_from_db()
+        assert visit.status == Visit.Status.LATE_CANCELLED
+
+    def test_reschedule_moves_to_a_new_time_with_the_same_provider(
+        self, patient_client, visit, physician, urgent_care
+    ):
+        """The patient picks a new time; the visit moves, the provider stays, one email goes out."""
+        page = patient_client.get(reverse("visit_reschedule", args=[visit.pk])).content.decode()
+        assert "You keep the same provider." in page
+        new_start = visit.start + datetime.timedelta(hours=2)
+        confirm = patient_client.get(
+            reverse("visit_reschedule", args=[visit.pk]), {"start": new_start.isoformat()}
+        )
+        assert "Move your visit?" in confirm.content.decode()
+        response = patient_client.post(
+            reverse("visit_reschedule", args=[visit.pk]), {"start": new_start.isoformat()}
+        )
+        assert response["Location"] == reverse("visit_detail", args=[visit.pk])
+        visit.refresh_from_db()
+        assert (visit.start, visit.provider) == (new_start, physician)
+        assert len(mail.outbox) == 1
+        assert "new time" in mail.outbox[0].subject
+
+    def test_reschedule_to_a_taken_time_changes_nothing(
+        self, patient_client, visit, physician, urgent_care
+    ):
+        """Moving onto someone else's visit is refused with other times, and the visit stays put."""
+        other_start = visit.start + datetime.timedelta(hours=3)
+        visit_book(
+            patient=PatientProfileFactory().user,
+            provider=physician,
+            visit_type=urgent_care,
+            start=other_start,
+        )
+        before = visit.start
+        response = patient_client.post(
+            reverse("visit_reschedule", args=[visit.pk]), {"start": other_start.isoformat()}
+        )
+        assert response.status_code == 200
+        assert "Nearest free times" in response.content.decode()
+        visit.refresh_from_db()
+        assert visit.start == before
