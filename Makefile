@@ -55,3 +55,13 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .coverage htmlcov
+
+# Its own throwaway SQLite file, made afresh each run, unless DATABASE_URL points elsewhere.
+BENCH_DATABASE_URL := $(if $(DATABASE_URL),$(DATABASE_URL),sqlite:///bench.sqlite3)
+
+.PHONY: bench
+bench: install  ## Time the availability search and booking on a seeded 50-provider clinic
+	$(if $(DATABASE_URL),,rm -f bench.sqlite3)
+	$(DEV_ENV) DATABASE_URL='$(BENCH_DATABASE_URL)' $(BIN)/python manage.py migrate --noinput --verbosity 0
+	$(DEV_ENV) DATABASE_URL='$(BENCH_DATABASE_URL)' EMAIL_URL=memorymail:// CACHE_URL=locmemcache:// \
+	$(BIN)/python manage.py bench_booking

@@ -9,7 +9,8 @@ import datetime
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import ProviderProfile
 from visits.scheduling.models import ScheduleException, Visit, VisitType, WeeklyHours
@@ -27,6 +28,7 @@ def bookable_providers(
 ) -> QuerySet[ProviderProfile]:
     """Providers who offer this visit type and are licensed where the patient is now."""
     providers = ProviderProfile.objects.filter(
+        Q(licenses__expires_on__isnull=True) | Q(licenses__expires_on__gte=timezone.localdate()),
         visit_types=visit_type,
         kind__in=visit_type.provider_kinds,
         licenses__state=state,

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from django.template.loader import render_to_string
+from django.utils import timezone
 from icalendar import Calendar, Event
 
 from accounts.tasks import send_email
@@ -49,16 +50,16 @@ def _send(
 ) -> None:
     first = visits[0]
     zone = patient_zone(first)
-    body = render_to_string(
-        f"visits/email/{template}.txt",
-        {
-            "visits": [(visit, visit.start.astimezone(zone)) for visit in visits],
-            "first": first,
-            "zone": zone,
-            "zone_name": first.start.astimezone(zone).tzname(),
-            **context,
-        },
-    )
+    with timezone.override(zone):  # the date filters show times in the patient's zone
+        body = render_to_string(
+            f"visits/email/{template}.txt",
+            {
+                "visits": [(visit, visit.start.astimezone(zone)) for visit in visits],
+                "first": first,
+                "zone": zone,
+                **context,
+            },
+        )
     send_email.enqueue(
         subject=f"Housecall: {subject}",
         body=body,

@@ -7,13 +7,16 @@ database lock when it begins (transaction_mode IMMEDIATE), so the check below ca
 
 import datetime
 from dataclasses import dataclass, field
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import WEEKLY, rrule
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import PatientProfile, ProviderProfile, Role
+from visits.intake.selectors import intake_missing_steps
 from visits.scheduling import notifications, tasks
 from visits.scheduling.availability import free_times, with_schedules
 from visits.scheduling.models import Visit, VisitSeries, VisitType
@@ -51,13 +54,24 @@ def check_bookable(*, patient, provider: ProviderProfile, visit_type: VisitType)
         raise NotBookable(
             "Add your details (name, date of birth and the state you are in) before booking."
         )
+    missing = intake_missing_steps(patient)
+    if missing:
+        raise NotBookable(
+            "Complete your health history before booking. Still to do: "
+            + ", ".join(step.lower() for step in missing)
+            + "."
+        )
     if not visit_type.is_active or not provider.visit_types.filter(pk=visit_type.pk).exists():
         raise NotBookable(f"{provider} does not offer {visit_type.name.lower()} visits.")
     if provider.kind not in visit_type.provider_kinds:
         raise NotBookable(
             f"{visit_type.name} visits are not with a {provider.get_kind_display().lower()}."
         )
-    if not provider.licenses.filter(state=profile.current_state).exists():
+    current_license = provider.licenses.filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()),
+        state=profile.current_state,
+    )
+    if not current_license.exists():
         raise NotBookable(
             f"{provider} is not licensed in {profile.get_current_state_display()}, where you are now. "
             "Choose a provider licensed there, or update your state if you have moved."
@@ -87,6 +101,15 @@ def provider_free_times(
         patient=patient,
         ignore_visits=ignore_visits,
     ).get(provider.pk, [])
+
+
+def _lock_schedule(provider: ProviderProfile) -> None:
+    """Hold the provider's row for the transaction, so hours edits and bookings take turns.
+
+    On PostgreSQL this orders a booking after a concurrent change to the provider's hours
+    (the schedule editor takes the same lock); SQLite already serialises writers.
+    """
+    ProviderProfile.objects.select_for_update().filter(pk=provider.pk).exists()
 
 
 def _insert(visit: Visit) -> None:
@@ -122,6 +145,7 @@ def visit_book(
     now = now or timezone.now()
     check_bookable(patient=patient, provider=provider, visit_type=visit_type)
     with transaction.atomic():
+        _lock_schedule(provider)
         free = provider_free_times(
             provider=provider, visit_type=visit_type, around=start, now=now, patient=patient
         )
@@ -171,8 +195,10 @@ def series_starts(
         )
     else:
         last = datetime.datetime.combine(until, datetime.time(23, 59))
-        rule = rrule(
-            WEEKLY, interval=every_weeks, dtstart=local_first, until=last, count=MAX_SERIES_SESSIONS
+        # dateutil deprecates count together with until (RFC 5545), so cap the length here.
+        rule = islice(
+            rrule(WEEKLY, interval=every_weeks, dtstart=local_first, until=last),
+            MAX_SERIES_SESSIONS,
         )
     return [occurrence.replace(tzinfo=zone).astimezone(datetime.UTC) for occurrence in rule]
 
@@ -232,6 +258,7 @@ def visit_series_book(
     check_bookable(patient=patient, provider=provider, visit_type=visit_type)
     starts = sorted(set(starts))
     with transaction.atomic():
+        _lock_schedule(provider)
         plan = series_plan(
             patient=patient, provider=provider, visit_type=visit_type, starts=starts, now=now
         )
@@ -355,6 +382,7 @@ def visit_reschedule(
     now = now or timezone.now()
     zone = ZoneInfo(visit.provider.time_zone)
     with transaction.atomic():
+        _lock_schedule(visit.provider)
         visits = visits_in_scope(visit, scope, now=now)
         targets = [
             shifted_start(each.start, old_anchor=visit.start, new_anchor=new_start, zone=zone)

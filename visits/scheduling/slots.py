@@ -135,7 +135,7 @@ def free_starts(
     A visit occupies [start, start + duration) for the patient and, with the buffer,
     [start, start + duration + buffer_after) for the provider; provider_busy holds each existing
     visit's [start, start + duration + buffer). Starts fall on `step` from the start of each
-    working interval, no earlier than `earliest` and no later than `latest`.
+    working interval, no earlier than `earliest` and before `latest`.
     """
     provider = _Busy(provider_busy)
     patient = _Busy(patient_busy)
@@ -145,7 +145,7 @@ def free_starts(
         if candidate < earliest:
             steps_behind = -(-(earliest - work_start) // step)
             candidate = work_start + steps_behind * step
-        while candidate + duration <= work_end and candidate <= latest:
+        while candidate + duration <= work_end and candidate < latest:
             finish = candidate + duration
             if not provider.meets(candidate, finish + buffer_after) and not patient.meets(
                 candidate, finish

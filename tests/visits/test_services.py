@@ -1,0 +1,526 @@
+"""Booking, series, cancelling and moving visits: the rules, the database effects and the emails."""
+
+import datetime
+
+import icalendar
+import pytest
+from django.core import mail
+
+from accounts.models import ProviderProfile, Role
+from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
+from tests.visits.factories import (
+    CHICAGO,
+    MONDAY,
+    NOW,
+    VisitFactory,
+    at,
+    book,
+    provider_with_hours,
+    therapist_with_hours,
+    visit_type,
+)
+from visits.scheduling.availability import free_times, with_schedules
+from visits.scheduling.models import Visit, VisitSeries
+from visits.scheduling.services import (
+    MAX_SERIES_SESSIONS,
+    NotBookable,
+    Scope,
+    SlotTaken,
+    series_plan,
+    series_starts,
+    visit_book,
+    visit_cancel,
+    visit_reschedule,
+    visit_series_book,
+)
+
+pytestmark = pytest.mark.django_db
+
+UTC = datetime.UTC
+DAY = datetime.timedelta(days=1)
+WEEK = datetime.timedelta(weeks=1)
+HOUR = datetime.timedelta(hours=1)
+TUESDAY = MONDAY + DAY
+
+
+@pytest.fixture
+def provider(db):
+    """A physician in Texas, Chicago time, weekdays 09:00-17:00, offering urgent care."""
+    return provider_with_hours()
+
+
+@pytest.fixture
+def therapist(db):
+    return therapist_with_hours()
+
+
+def calendar_of(message) -> icalendar.Calendar:
+    """The .ics attached to an email, parsed."""
+    [attachment] = [item for item in message.attachments if item.mimetype == "text/calendar"]
+    return icalendar.Calendar.from_ical(attachment.content)
+
+
+def event_starts(message) -> list[datetime.datetime]:
+    return [event.decoded("dtstart") for event in calendar_of(message).walk("VEVENT")]
+
+
+def free_for(provider, slug, start, end, *, now=NOW, patient=None) -> list[datetime.datetime]:
+    """The provider's free starts as the search computes them."""
+    providers = with_schedules(ProviderProfile.objects.filter(pk=provider.pk), start=start, end=end)
+    return free_times(
+        visit_type=visit_type(slug),
+        providers=providers,
+        start=start,
+        end=end,
+        now=now,
+        patient=patient,
+    )[provider.pk]
+
+
+class TestVisitBook:
+    def test_books_a_free_slot_holding_the_buffer(self, provider, patient):
+        """A free start becomes a booked visit ending after its duration and blocking its buffer."""
+        start = at(TUESDAY, 10)
+        visit = visit_book(
+            patient=patient,
+            provider=provider,
+            visit_type=visit_type("urgent-care"),
+            start=start,
+            reason="Sore throat",
+            now=NOW,
+        )
+        visit.refresh_from_db()
+        assert (visit.patient, visit.provider, visit.status) == (
+            patient,
+            provider,
+            Visit.Status.BOOKED,
+        )
+        assert visit.end == start + datetime.timedelta(minutes=15)
+        assert visit.blocked_until == visit.end + datetime.timedelta(minutes=5)
+        assert visit.reason == "Sore throat"
+        assert visit.booked_by is None
+
+    def test_sends_one_confirmation_with_a_calendar_file_in_utc(self, provider, patient):
+        """Exactly one email goes out; its .ics event starts at the visit's UTC instant."""
+        start = at(TUESDAY, 10)
+        visit = book(provider=provider, patient=patient, start=start)
+        assert len(mail.outbox) == 1
+        message = mail.outbox[0]
+        assert message.to == [patient.email]
+        [event] = calendar_of(message).walk("VEVENT")
+        assert event.decoded("dtstart") == start
+        assert event.decoded("dtstart").utcoffset() == datetime.timedelta(0)
+        assert event.decoded("dtend") == visit.end
+        assert str(event["uid"]) == f"{visit.pk}@housecall"
+
+    def test_staff_booking_records_who_booked(self, provider, patient, scheduler):
+        """When the clinic books for a patient, the visit and the email say so."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 11), booked_by=scheduler)
+        assert visit.booked_by == scheduler
+        assert "The clinic has booked" in mail.outbox[0].body
+
+    @pytest.mark.parametrize(
+        ("case", "now", "start"),
+        [
+            ("outside hours", NOW, at(TUESDAY, 7)),
+            ("inside minimum notice", at(TUESDAY, 9, 50), at(TUESDAY, 10)),
+            ("beyond the horizon", at(TUESDAY, 6), at(TUESDAY + 7 * DAY, 10)),
+            ("off the slot grid", NOW, at(TUESDAY, 10, 5)),
+        ],
+    )
+    def test_unbookable_times_raise_slot_taken_with_alternatives(
+        self, provider, patient, case, now, start
+    ):
+        """Times outside hours, notice, horizon or grid are refused with free alternatives."""
+        with pytest.raises(SlotTaken) as refused:
+            book(provider=provider, patient=patient, start=start, now=now)
+        alternatives = refused.value.alternatives
+        assert alternatives, case
+        free = free_for(provider, "urgent-care", start - 2 * DAY, start + 2 * DAY, now=now)
+        assert set(alternatives) <= set(free)
+        assert all(
+            now + visit_type("urgent-care").minimum_notice
+            <= t
+            <= now + visit_type("urgent-care").booking_horizon
+            for t in alternatives
+        )
+        assert not Visit.objects.exists()
+        assert mail.outbox == []
+
+    def test_a_time_overlapping_another_visits_buffer_is_taken(self, provider, patient):
+        """Starting inside the buffer after someone else's visit is refused; 10:30 is offered."""
+        other = book(provider=provider, start=at(TUESDAY, 10))
+        mail.outbox.clear()
+        with pytest.raises(SlotTaken) as refused:
+            book(provider=provider, patient=patient, start=other.end)
+        alternatives = refused.value.alternatives
+        assert at(TUESDAY, 10, 30) in alternatives
+        duration = visit_type("urgent-care").duration + visit_type("urgent-care").buffer_after
+        assert all(t + duration <= other.start or t >= other.blocked_until for t in alternatives)
+        assert list(Visit.objects.all()) == [other]
+        assert mail.outbox == []
+
+    def test_a_patient_outside_the_providers_states_is_refused(self, provider):
+        """Licensure: a patient now in California cannot book a provider licensed only in Texas."""
+        patient = PatientProfileFactory(current_state="CA").user
+        with pytest.raises(NotBookable, match="not licensed in California"):
+            book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        assert not Visit.objects.exists()
+
+    def test_licensure_follows_where_the_patient_is_now(self, patient):
+        """The same patient books a provider licensed in their current state."""
+        provider = provider_with_hours(states=["CA"])
+        patient.patient_profile.current_state = "CA"
+        patient.patient_profile.save()
+        assert book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+
+    def test_a_patient_without_details_is_refused(self, provider, new_patient):
+        """Without a PatientProfile (state, date of birth) nobody is booked."""
+        with pytest.raises(NotBookable, match="Add your details"):
+            book(provider=provider, patient=new_patient, start=at(TUESDAY, 10))
+        assert not Visit.objects.exists()
+
+    def test_only_patients_are_booked_as_patients(self, provider):
+        """A clinician's account cannot be the patient of a visit."""
+        clinician = UserFactory(role=Role.CLINICIAN)
+        with pytest.raises(NotBookable):
+            book(provider=provider, patient=clinician, start=at(TUESDAY, 10))
+
+    def test_a_visit_type_the_provider_does_not_offer_is_refused(self, provider, patient):
+        """A physician who offers urgent care cannot be booked for therapy."""
+        with pytest.raises(NotBookable, match="does not offer therapy"):
+            book(provider=provider, patient=patient, start=at(TUESDAY, 10), slug="therapy")
+
+    def test_the_same_patient_cannot_see_two_providers_at_once(self, provider, patient):
+        """A patient's overlapping visit with another provider is refused."""
+        book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        other = provider_with_hours()
+        for start, slug in ((at(TUESDAY, 10), "urgent-care"), (at(TUESDAY, 9, 45), "follow-up")):
+            with pytest.raises(SlotTaken):
+                book(provider=other, patient=patient, start=start, slug=slug)
+        assert Visit.objects.filter(patient=patient).count() == 1
+
+    def test_the_providers_buffer_does_not_hold_the_patient(self, provider, patient):
+        """The patient may see another provider right after a visit ends; the buffer is the provider's."""
+        first = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        second = book(provider=provider_with_hours(), patient=patient, start=first.end)
+        assert second.start == first.end
+
+    def test_a_cancelled_visit_frees_its_time(self, provider, patient):
+        """Once cancelled, the same slot can be booked by someone else."""
+        first = book(provider=provider, start=at(TUESDAY, 10))
+        visit_cancel(visit=first, cancelled_by=first.patient, now=NOW)
+        assert book(provider=provider, patient=patient, start=at(TUESDAY, 10)).start == first.start
+
+
+class TestSeriesStarts:
+    def test_weekly_series_keeps_local_time_across_daylight_saving(self):
+        """Weekly 10:00 Chicago sessions stay at 10:00 local when the clocks change on 8 March."""
+        first = at(datetime.date(2026, 2, 24), 10)
+        starts = series_starts(first=first, zone=CHICAGO, every_weeks=1, count=4)
+        assert [start.astimezone(CHICAGO).time() for start in starts] == [datetime.time(10)] * 4
+        assert [start.astimezone(CHICAGO).weekday() for start in starts] == [1] * 4
+        assert [start.hour for start in starts] == [16, 16, 15, 15]
+        assert all(start.tzinfo == UTC for start in starts)
+
+    def test_fortnightly_until_a_date(self):
+        """Every two weeks up to and including the last date."""
+        first = at(datetime.date(2027, 3, 2), 9)
+        starts = series_starts(
+            first=first, zone=CHICAGO, every_weeks=2, until=datetime.date(2027, 4, 13)
+        )
+        assert [start.astimezone(CHICAGO).date().day for start in starts] == [2, 16, 30, 13]
+
+    def test_series_length_is_capped(self):
+        """No series runs longer than a year of weekly sessions."""
+        by_count = series_starts(first=NOW, zone=CHICAGO, every_weeks=1, count=500)
+        by_date = series_starts(
+            first=NOW, zone=CHICAGO, every_weeks=1, until=datetime.date(2037, 1, 1)
+        )
+        assert len(by_count) == len(by_date) == MAX_SERIES_SESSIONS
+
+
+def weekly(first: datetime.datetime, count: int) -> list[datetime.datetime]:
+    return series_starts(first=first, zone=CHICAGO, every_weeks=1, count=count)
+
+
+class TestSeriesPlan:
+    def test_marks_clashes_and_offers_times_on_the_same_day(self, therapist, patient):
+        """A week already taken is marked, with the nearest free times that same day."""
+        starts = weekly(at(TUESDAY + WEEK, 10), 4)
+        taken = book(provider=therapist, start=starts[2], slug="therapy")
+        plan = series_plan(
+            patient=patient,
+            provider=therapist,
+            visit_type=visit_type("therapy"),
+            starts=starts,
+            now=NOW,
+        )
+        assert [session.free for session in plan] == [True, True, False, True]
+        alternatives = plan[2].alternatives
+        assert alternatives
+        assert {t.astimezone(CHICAGO).date() for t in alternatives} == {
+            taken.start.astimezone(CHICAGO).date()
+        }
+        assert all(t >= taken.blocked_until or t + HOUR <= taken.start for t in alternatives)
+        assert all(session.alternatives == [] for session in plan if session.free)
+
+
+class TestVisitSeriesBook:
+    def test_books_every_session_and_sends_one_email(self, therapist, patient):
+        """All sessions are booked in one series; one email lists them all in its .ics."""
+        starts = weekly(at(TUESDAY + WEEK, 10), 6)
+        series = visit_series_book(
+            patient=patient,
+            provider=therapist,
+            visit_type=visit_type("therapy"),
+            starts=starts,
+            every_weeks=1,
+            now=NOW,
+        )
+        assert sorted(series.visits.values_list("start", flat=True)) == starts
+        assert series.frequency == VisitSeries.Frequency.WEEKLY
+        assert len(mail.outbox) == 1
+        assert sorted(event_starts(mail.outbox[0])) == starts
+        assert "6 visits are booked" in mail.outbox[0].subject
+
+    def test_one_clash_books_nothing(self, therapist, patient):
+        """If any session is taken, no session and no series is created, and no email is sent."""
+        starts = weekly(at(TUESDAY + WEEK, 10), 5)
+        book(provider=therapist, start=starts[3], slug="therapy")
+        mail.outbox.clear()
+        with pytest.raises(SlotTaken) as refused:
+            visit_series_book(
+                patient=patient,
+                provider=therapist,
+                visit_type=visit_type("therapy"),
+                starts=starts,
+                every_weeks=1,
+                now=NOW,
+            )
+        assert refused.value.alternatives
+        assert not Visit.objects.filter(patient=patient).exists()
+        assert not VisitSeries.objects.exists()
+        assert mail.outbox == []
+
+    def test_a_visit_type_that_cannot_recur_is_refused(self, provider, patient):
+        """Urgent care is never a series."""
+        with pytest.raises(NotBookable):
+            visit_series_book(
+                patient=patient,
+                provider=provider,
+                visit_type=visit_type("urgent-care"),
+                starts=[at(TUESDAY, 10)],
+                every_weeks=1,
+                now=NOW,
+            )
+
+
+def book_series(therapist, patient, first: datetime.datetime, count: int = 4) -> list[Visit]:
+    series = visit_series_book(
+        patient=patient,
+        provider=therapist,
+        visit_type=visit_type("therapy"),
+        starts=weekly(first, count),
+        every_weeks=1,
+        now=NOW,
+    )
+    return list(series.visits.order_by("start"))
+
+
+def statuses(visits: list[Visit]) -> list[str]:
+    return [Visit.objects.get(pk=visit.pk).status for visit in visits]
+
+
+class TestVisitCancel:
+    @pytest.mark.parametrize(
+        ("scope", "expected"),
+        [
+            (Scope.THIS, ["booked", "cancelled", "booked", "booked"]),
+            (Scope.FOLLOWING, ["booked", "cancelled", "cancelled", "cancelled"]),
+            (Scope.SERIES, ["cancelled", "cancelled", "cancelled", "cancelled"]),
+        ],
+    )
+    def test_scope_decides_which_sessions_are_cancelled(self, therapist, patient, scope, expected):
+        """Only this visit, this and the later ones, or every upcoming one; one email each time."""
+        visits = book_series(therapist, patient, at(TUESDAY + WEEK, 10))
+        mail.outbox.clear()
+        cancelled = visit_cancel(visit=visits[1], cancelled_by=patient, scope=scope, now=NOW)
+        assert statuses(visits) == expected
+        assert len(cancelled) == expected.count("cancelled")
+        assert len(mail.outbox) == 1
+        calendar = calendar_of(mail.outbox[0])
+        assert calendar["method"] == "CANCEL"
+        assert sorted(event_starts(mail.outbox[0])) == [visit.start for visit in cancelled]
+
+    def test_series_scope_leaves_past_sessions_alone(self, therapist, patient):
+        """Cancelling the series after the first session leaves that session as it was."""
+        visits = book_series(therapist, patient, at(TUESDAY + WEEK, 10))
+        later = visits[0].end + datetime.timedelta(hours=1)
+        visit_cancel(visit=visits[2], cancelled_by=patient, scope=Scope.SERIES, now=later)
+        assert statuses(visits) == ["booked", "cancelled", "cancelled", "cancelled"]
+
+    @pytest.mark.parametrize(
+        ("who", "hours_before", "expected"),
+        [
+            ("patient", 1, Visit.Status.LATE_CANCELLED),
+            ("patient", 3, Visit.Status.CANCELLED),
+            ("staff", 1, Visit.Status.CANCELLED),
+        ],
+    )
+    def test_late_cancellation_is_the_patients_inside_the_window(
+        self, provider, patient, scheduler, who, hours_before, expected
+    ):
+        """Urgent care's window is 2 h: a patient inside it cancels late; staff never do."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        mail.outbox.clear()
+        by = patient if who == "patient" else scheduler
+        now = visit.start - datetime.timedelta(hours=hours_before)
+        visit_cancel(visit=visit, cancelled_by=by, now=now)
+        visit.refresh_from_db()
+        assert visit.status == expected
+        assert (visit.cancelled_at, visit.cancelled_by) == (now, by)
+        assert visit.is_cancelled
+        assert not visit.holds_time
+        assert not Visit.objects.active().filter(pk=visit.pk).exists()
+        assert len(mail.outbox) == 1
+        assert ("late cancellation" in mail.outbox[0].body) == (
+            expected == Visit.Status.LATE_CANCELLED
+        )
+
+    def test_the_clinics_note_reaches_the_patient(self, provider, patient, scheduler):
+        """Staff's note is in the cancellation email, and the status reads as a person would say it."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        mail.outbox.clear()
+        visit_cancel(
+            visit=visit,
+            cancelled_by=scheduler,
+            note="Dr. is unwell today",
+            now=NOW,
+        )
+        visit.refresh_from_db()
+        assert "Message from the clinic: Dr. is unwell today" in mail.outbox[0].body
+        assert "The clinic has cancelled" in mail.outbox[0].body
+        assert visit.get_status_display() == "Cancelled"
+        assert Visit.Status.LATE_CANCELLED.label == "Cancelled late"
+
+    def test_cancelling_twice_sends_nothing_more(self, provider, patient):
+        """A visit already cancelled is not cancelled again and no second email goes out."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        visit_cancel(visit=visit, cancelled_by=patient, now=NOW)
+        mail.outbox.clear()
+        visit.refresh_from_db()
+        assert visit_cancel(visit=visit, cancelled_by=patient, now=NOW) == []
+        assert mail.outbox == []
+
+
+class TestVisitReschedule:
+    def test_moves_to_a_free_time_with_the_same_provider(self, provider, patient):
+        """The visit gets the new start, end and buffer; one email carries the new .ics time."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        visit.reminder_sent_at = NOW
+        visit.save()
+        mail.outbox.clear()
+        new_start = at(TUESDAY + DAY, 14, 30)
+        [moved] = visit_reschedule(
+            visit=visit,
+            new_start=new_start,
+            moved_by=patient,
+            now=NOW,
+        )
+        assert moved.pk == visit.pk
+        visit.refresh_from_db()
+        assert (visit.start, visit.provider) == (new_start, provider)
+        assert visit.end == new_start + visit.visit_type.duration
+        assert visit.blocked_until == visit.end + visit.visit_type.buffer_after
+        assert (visit.sequence, visit.reminder_sent_at) == (1, None)
+        assert len(mail.outbox) == 1
+        assert event_starts(mail.outbox[0]) == [new_start]
+        assert str(calendar_of(mail.outbox[0]).walk("VEVENT")[0]["sequence"]) == "1"
+
+    def test_may_move_over_its_own_old_time(self, provider, patient):
+        """Moving by fifteen minutes works although the new time overlaps the visit's old one."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        visit_reschedule(visit=visit, new_start=at(TUESDAY, 10, 15), moved_by=patient, now=NOW)
+        visit.refresh_from_db()
+        assert visit.start == at(TUESDAY, 10, 15)
+
+    def test_refuses_a_taken_time_and_changes_nothing(self, provider, patient):
+        """Another visit's time is refused with alternatives; the visit keeps its time."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        other = book(provider=provider, start=at(TUESDAY, 14))
+        mail.outbox.clear()
+        with pytest.raises(SlotTaken) as refused:
+            visit_reschedule(visit=visit, new_start=other.start, moved_by=patient, now=NOW)
+        assert refused.value.alternatives
+        assert other.start not in refused.value.alternatives
+        visit.refresh_from_db()
+        assert (visit.start, visit.sequence) == (at(TUESDAY, 10), 0)
+        assert mail.outbox == []
+
+    def test_moves_this_and_following_keeping_weekday_and_wall_clock(self, therapist, patient):
+        """Moving session 2 from Tuesday 10:00 to Wednesday 15:00 moves the rest the same way,
+        at 15:00 Chicago time on both sides of the March clock change."""
+        first = at(datetime.date(2027, 3, 2), 10)  # clocks change on Sunday 14 March 2027
+        visits = book_series(therapist, patient, first, count=4)
+        mail.outbox.clear()
+        new_start = at(datetime.date(2027, 3, 10), 15)
+        moved = visit_reschedule(
+            visit=visits[1],
+            new_start=new_start,
+            moved_by=patient,
+            scope=Scope.FOLLOWING,
+            now=NOW,
+        )
+        assert [visit.pk for visit in moved] == [visit.pk for visit in visits[1:]]
+        locals_ = [Visit.objects.get(pk=visit.pk).start.astimezone(CHICAGO) for visit in visits[1:]]
+        assert [(local.weekday(), local.time()) for local in locals_] == [
+            (2, datetime.time(15))
+        ] * 3
+        assert [local.date().day for local in locals_] == [10, 17, 24]
+        assert Visit.objects.get(pk=visits[0].pk).start == first
+        assert len(mail.outbox) == 1
+        assert "3 visits have a new time" in mail.outbox[0].subject
+
+    def test_a_clash_for_one_session_moves_none(self, therapist, patient):
+        """All or nothing: if one of the moved sessions would clash, every session stays put."""
+        visits = book_series(therapist, patient, at(TUESDAY + WEEK, 10))
+        book(provider=therapist, start=visits[3].start + DAY + 2 * HOUR, slug="therapy")
+        before = [Visit.objects.get(pk=visit.pk).start for visit in visits]
+        with pytest.raises(SlotTaken):
+            visit_reschedule(
+                visit=visits[1],
+                new_start=visits[1].start + DAY + 2 * HOUR,
+                moved_by=patient,
+                scope=Scope.FOLLOWING,
+                now=NOW,
+            )
+        assert [Visit.objects.get(pk=visit.pk).start for visit in visits] == before
+
+    def test_staff_move_says_so_with_their_note(self, provider, patient, scheduler):
+        """A move by the clinic tells the patient, with the clinic's note."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        mail.outbox.clear()
+        visit_reschedule(
+            visit=visit,
+            new_start=at(TUESDAY, 11),
+            moved_by=scheduler,
+            note="Provider running late",
+            now=NOW,
+        )
+        body = mail.outbox[0].body
+        assert "The clinic has moved" in body
+        assert "Message from the clinic: Provider running late" in body
+
+
+def test_visit_factory_rows_count_as_busy(provider, patient):
+    """Rows written directly (as imports or admin edits would) also block the time."""
+    VisitFactory(provider=provider, start=at(TUESDAY, 10))
+    with pytest.raises(SlotTaken):
+        book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+
+
+def test_a_provider_offering_nothing_is_not_bookable(patient):
+    """A provider who offers nothing and has no hours cannot be booked."""
+    with pytest.raises(NotBookable):
+        book(provider=ProviderProfileFactory(), patient=patient, start=at(TUESDAY, 10))
