@@ -1,0 +1,312 @@
+"""Answering questionnaires in the browser: drafts, crisis help, alerts, gates and history."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
+from tests.accounts.fixtures import enrol_totp
+from visits.audit import AuditEvent
+from visits.questionnaires.models import Questionnaire, QuestionnaireResponse, SafetyAlert
+from visits.questionnaires.services import response_start, response_submit
+from visits.scheduling.models import Visit, VisitType
+
+pytestmark = pytest.mark.django_db
+
+QUIET_PHQ9 = {f"phq9_{n}": "0" for n in range(1, 10)}
+QUIET_GAD7 = {f"gad7_{n}": "0" for n in range(1, 8)}
+
+
+def visit_for(patient, provider, slug="therapy", days=3):
+    visit_type = VisitType.objects.get(slug=slug)
+    start = timezone.now() + datetime.timedelta(days=days)
+    return Visit.objects.create(
+        patient=patient,
+        provider=provider,
+        visit_type=visit_type,
+        start=start,
+        end=start + visit_type.duration,
+        blocked_until=start + visit_type.duration + visit_type.buffer_after,
+    )
+
+
+def submit(patient, slug, answers, visit=None):
+    response = response_start(patient=patient, slug=slug, visit=visit)
+    assert response_submit(response=response, data=answers).ok
+    return response
+
+
+@pytest.fixture
+def therapist(db):
+    provider = ProviderProfileFactory(kind="therapist", states=["TX"])
+    enrol_totp(provider.user)
+    return provider
+
+
+class TestAnswering:
+    def test_form_shows_every_item_with_its_label(self, patient_client):
+        """The PHQ-9 page asks the nine published questions with their answer choices."""
+        content = patient_client.get(
+            reverse("questionnaire_answer", args=["phq-9"])
+        ).content.decode()
+        assert "Little interest or pleasure in doing things" in content
+        assert content.count('type="radio"') == 36
+        assert "Over the last 2 weeks" in content
+
+    def test_missing_answers_are_marked_and_the_rest_kept(self, patient_client, patient):
+        """Submitting half the answers marks the others and keeps what was chosen."""
+        url = reverse("questionnaire_answer", args=["gad-7"])
+        response = patient_client.post(url, {"gad7_1": "2", "gad7_2": "1"})
+        content = response.content.decode()
+        assert response.status_code == 200
+        assert "Please answer the 5 questions marked below." in content
+        assert content.count("Please answer this question.") == 5
+        assert re.search(r'name="gad7_1" value="2"[^>]*checked', content)
+        draft = QuestionnaireResponse.objects.get(patient=patient)
+        assert draft.answers == {"gad7_1": "2", "gad7_2": "1"}
+        assert draft.submitted_at is None
+
+    def test_draft_is_kept_and_resumed(self, patient_client, patient):
+        """An htmx draft save keeps the answers; coming back later shows them."""
+        url = reverse("questionnaire_answer", args=["gad-7"])
+        patient_client.post(url, {"gad7_1": "3", "_draft": "1"}, headers={"HX-Request": "true"})
+        content = patient_client.get(url).content.decode()
+        assert re.search(r'name="gad7_1" value="3"[^>]*checked', content)
+        assert QuestionnaireResponse.objects.get(patient=patient).answers == {"gad7_1": "3"}
+
+    def test_submitting_scores_and_shows_the_band(self, patient_client, patient):
+        """A complete GAD-7 is scored, banded and shown."""
+        url = reverse("questionnaire_answer", args=["gad-7"])
+        answers = {**QUIET_GAD7, "gad7_1": "3", "gad7_2": "3", "gad7_3": "2"}
+        response = patient_client.post(url, answers)
+        saved = QuestionnaireResponse.objects.get(patient=patient)
+        assert response["Location"] == reverse("questionnaire_result", args=[saved.pk])
+        assert (saved.total, saved.band, saved.screens) == (8, "Mild", {"GAD-2": True})
+        content = patient_client.get(response["Location"]).content.decode()
+        assert "Score: 8" in content
+        assert "Mild" in content
+        assert "GAD-2: <strong>positive screen</strong>" in content
+
+    def test_submitted_answers_cannot_change(self, patient):
+        """Once submitted a response is immutable."""
+        response = submit(patient, "gad-7", QUIET_GAD7)
+        response.answers = {"gad7_1": 3}
+        with pytest.raises(ValueError, match="cannot be changed"):
+            response.save()
+
+    def test_branching_adds_the_temperature_question_after_fever(self, patient_client):
+        """Choosing fever brings up the temperature question (htmx re-render, or on submit)."""
+        url = reverse("questionnaire_answer", args=["symptoms-respiratory"])
+        assert "highest temperature" not in patient_client.get(url).content.decode()
+        content = patient_client.post(
+            url, {"symptoms": ["fever"], "_draft": "1"}, headers={"HX-Request": "true"}
+        ).content.decode()
+        assert "What was your highest temperature?" in content
+
+
+class TestCrisis:
+    def test_item_nine_shows_crisis_help_at_once(self, patient_client):
+        """As soon as item 9 is answered above 0 (htmx change), 988 and 911 appear on the page."""
+        url = reverse("questionnaire_answer", args=["phq-9"])
+        content = patient_client.post(
+            url, {"phq9_9": "1", "_draft": "1"}, headers={"HX-Request": "true"}
+        ).content.decode()
+        assert "Call or text 988" in content
+        assert "call 911" in content
+        assert 'role="alert"' in content
+
+    def test_submitting_item_nine_raises_an_alert_and_shows_help(self, patient_client, patient):
+        """The result page leads with crisis help, and a safety alert is raised for clinicians."""
+        response = patient_client.post(
+            reverse("questionnaire_answer", args=["phq-9"]),
+            {**QUIET_PHQ9, "phq9_9": "2"},
+            follow=True,
+        )
+        content = response.content.decode()
+        assert content.index("Call or text 988") < content.index("Score: 2")
+        alert = SafetyAlert.objects.get(patient=patient)
+        assert alert.acknowledged_at is None
+        assert "PHQ-9" in alert.reason
+
+    def test_alert_stays_on_the_dashboard_until_acknowledged(self, client, patient, therapist):
+        """The treating clinician sees the alert until they acknowledge it; who and when are kept."""
+        visit_for(patient, therapist)
+        submit(patient, "phq-9", {**QUIET_PHQ9, "phq9_9": "1"})
+        client.force_login(therapist.user)
+        dashboard = client.get(reverse("clinician_dashboard")).content.decode()
+        assert "Safety alerts (1)" in dashboard
+        alert = SafetyAlert.objects.get()
+        client.post(
+            reverse("safety_alert_acknowledge", args=[alert.pk]), {"note": "Called the client"}
+        )
+        alert.refresh_from_db()
+        assert alert.acknowledged_by == therapist.user
+        assert alert.acknowledged_at is not None
+        assert alert.note == "Called the client"
+        assert "Safety alerts" not in client.get(reverse("clinician_dashboard")).content.decode()
+
+    def test_clinicians_without_the_patient_do_not_see_the_alert(self, client, patient, therapist):
+        """An alert is shown only to clinicians who treat the patient."""
+        submit(patient, "phq-9", {**QUIET_PHQ9, "phq9_9": "1"})
+        client.force_login(therapist.user)
+        assert "Safety alerts" not in client.get(reverse("clinician_dashboard")).content.decode()
+        alert = SafetyAlert.objects.get()
+        assert client.post(reverse("safety_alert_acknowledge", args=[alert.pk])).status_code == 404
+
+    def test_suicidal_plan_in_the_mood_check_is_a_crisis(self, patient_client, patient):
+        """A plan to end one's life in the mood check raises a safety alert too."""
+        answers = {
+            "main_concern": "low_mood",
+            "weeks": "2",
+            "self_harm_thoughts": "yes",
+            "plan": "yes",
+        }
+        content = patient_client.post(
+            reverse("questionnaire_answer", args=["symptoms-mood"]), answers, follow=True
+        ).content.decode()
+        assert "Call or text 988" in content
+        assert SafetyAlert.objects.filter(patient=patient).exists()
+
+
+class TestSymptomGate:
+    def test_urgent_care_starts_with_a_symptom_check(self, patient_client):
+        """Booking urgent care without a recent symptom check goes to the questions first."""
+        response = patient_client.get(reverse("booking_providers", args=["urgent-care"]))
+        assert response["Location"] == reverse("symptom_start")
+
+    def test_a_red_flag_stops_the_booking(self, patient_client, patient):
+        """After chest pain with breathlessness, urgent care cannot be booked; 911 is shown."""
+        submit(
+            patient,
+            "symptoms-respiratory",
+            {
+                "symptoms": ["cough"],
+                "days": "1",
+                "chest_pain": "yes",
+                "short_of_breath": "yes",
+                "blue_lips": "no",
+            },
+        )
+        content = patient_client.get(
+            reverse("booking_providers", args=["urgent-care"])
+        ).content.decode()
+        assert "This may be an emergency. Call 911 now." in content
+        assert "A video visit is not safe for these symptoms" in content
+        assert "provider-card" not in content
+
+    def test_symptom_result_without_red_flags_offers_urgent_care(self, patient_client, patient):
+        """Clear answers lead to booking an urgent care visit."""
+        answers = {
+            "symptoms": ["cough"],
+            "days": "2",
+            "chest_pain": "no",
+            "short_of_breath": "no",
+            "blue_lips": "no",
+        }
+        content = patient_client.post(
+            reverse("questionnaire_answer", args=["symptoms-respiratory"]), answers, follow=True
+        ).content.decode()
+        assert "Book an urgent care visit" in content
+
+    def test_the_complaint_list_names_every_symptom_questionnaire(self, patient_client):
+        """The symptom checker lists the four common complaints."""
+        content = patient_client.get(reverse("symptom_start")).content.decode()
+        for title in [
+            "Cough, cold or flu",
+            "Urinary symptoms",
+            "Rash or skin problem",
+            "Anxiety or low mood",
+        ]:
+            assert title in content
+
+
+class TestBeforeVisits:
+    def test_therapy_clients_are_asked_for_phq9_and_gad7(self, patient_client, patient, therapist):
+        """An upcoming therapy session lists the PHQ-9 and GAD-7 check-in on the dashboard."""
+        visit = visit_for(patient, therapist)
+        content = patient_client.get(reverse("patient_dashboard")).content.decode()
+        assert reverse("visit_questionnaire", args=[visit.pk, "phq-9"]) in content
+        assert reverse("visit_questionnaire", args=[visit.pk, "gad-7"]) in content
+
+    def test_answered_check_ins_leave_the_list_and_reach_the_clinician(
+        self, client, patient, therapist
+    ):
+        """Submitted answers are linked to the visit and appear in the therapist's view of it."""
+        visit = visit_for(patient, therapist)
+        client.force_login(patient)
+        client.post(
+            reverse("visit_questionnaire", args=[visit.pk, "gad-7"]), {**QUIET_GAD7, "gad7_4": "2"}
+        )
+        dashboard = client.get(reverse("patient_dashboard")).content.decode()
+        assert reverse("visit_questionnaire", args=[visit.pk, "gad-7"]) not in dashboard
+        client.force_login(therapist.user)
+        detail = client.get(reverse("visit_detail", args=[visit.pk])).content.decode()
+        assert "GAD-7 anxiety questionnaire" in detail
+        assert ": 2 (Minimal)" in detail
+
+    def test_therapist_can_switch_check_ins_off_per_client(self, client, patient, therapist):
+        """Switched off, the check-ins no longer appear for that client."""
+        visit = visit_for(patient, therapist)
+        client.force_login(therapist.user)
+        client.post(reverse("check_in_toggle", args=[visit.pk]), {"enabled": "0"})
+        client.force_login(patient)
+        assert (
+            reverse("visit_questionnaire", args=[visit.pk, "phq-9"])
+            not in client.get(reverse("patient_dashboard")).content.decode()
+        )
+
+    def test_staff_never_see_answers(self, scheduler_client, patient, therapist):
+        """Clinic staff see the visit but not the questionnaire answers (minimum necessary)."""
+        visit = visit_for(patient, therapist)
+        response = submit(patient, "gad-7", QUIET_GAD7, visit=visit)
+        detail = scheduler_client.get(reverse("visit_detail", args=[visit.pk])).content.decode()
+        assert "GAD-7" not in detail
+        assert (
+            scheduler_client.get(reverse("questionnaire_result", args=[response.pk])).status_code
+            == 403
+        )
+
+    def test_another_patients_answers_are_not_found(self, client, patient):
+        """A patient cannot open someone else's response."""
+        response = submit(patient, "gad-7", QUIET_GAD7)
+        client.force_login(PatientProfileFactory().user)
+        assert client.get(reverse("questionnaire_result", args=[response.pk])).status_code == 404
+
+
+class TestScoreHistory:
+    def test_chart_and_table_show_the_same_totals(self, patient_client, patient):
+        """The SVG chart and its table list every PHQ-9 and GAD-7 total."""
+        submit(patient, "phq-9", {**QUIET_PHQ9, "phq9_1": "3", "phq9_2": "2"})
+        submit(patient, "gad-7", {**QUIET_GAD7, "gad7_1": "1"})
+        content = patient_client.get(reverse("my_scores")).content.decode()
+        assert '<svg viewBox="0 0 640 260" role="img"' in content
+        assert content.count("<polyline") == 2
+        assert "<td>5</td><td>Mild</td>" in content
+        assert "<td>1</td><td>Minimal</td>" in content
+
+    def test_treating_clinician_sees_history_and_is_audited(self, client, patient, therapist):
+        """The therapist sees the client's history; the read is audited."""
+        visit_for(patient, therapist)
+        submit(patient, "phq-9", QUIET_PHQ9)
+        client.force_login(therapist.user)
+        assert client.get(reverse("patient_scores", args=[patient.pk])).status_code == 200
+        assert AuditEvent.objects.filter(
+            actor=therapist.user, patient=patient, what="score history"
+        ).exists()
+
+    def test_other_clinicians_get_404(self, client, patient, therapist):
+        """A clinician with no visits with the patient cannot see their scores."""
+        client.force_login(therapist.user)
+        assert client.get(reverse("patient_scores", args=[patient.pk])).status_code == 404
+
+
+def test_definitions_are_loaded_into_the_database():
+    """Every definition file is in the database after migrating."""
+    assert set(Questionnaire.objects.values_list("slug", flat=True)) >= {
+        "phq-9",
+        "gad-7",
+        "symptoms-rash",
+    }

@@ -1,0 +1,62 @@
+"""A Django form built from a questionnaire definition, so every item gets a label and its errors."""
+
+from django import forms
+
+from visits.questionnaires import engine
+
+
+def _field(item: dict) -> forms.Field:
+    common = {"label": item["text"], "required": False}
+    kind = item["type"]
+    if kind in {"single", "yes_no"}:
+        return forms.ChoiceField(
+            choices=[(str(o["value"]), o["label"]) for o in engine.options_of(item)],
+            widget=forms.RadioSelect,
+            **common,
+        )
+    if kind == "multiple":
+        return forms.MultipleChoiceField(
+            choices=[(str(o["value"]), o["label"]) for o in engine.options_of(item)],
+            widget=forms.CheckboxSelectMultiple,
+            help_text="Choose all that apply.",
+            **common,
+        )
+    if kind == "number":
+        unit = item.get("unit", "")
+        return forms.CharField(
+            widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+            help_text=f"In {unit}." if unit else "",
+            **common,
+        )
+    if kind == "date":
+        return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    return forms.CharField(
+        max_length=item.get("max_length", 500),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        **common,
+    )
+
+
+class QuestionnaireForm(forms.Form):
+    """The items to ask now (branching applied), bound to what the patient has answered so far."""
+
+    def __init__(
+        self, definition: dict, answers: dict, *, data=None, errors: dict | None = None
+    ) -> None:
+        super().__init__(data=data)
+        self.definition = definition
+        for item in engine.visible_items(definition, answers):
+            self.fields[item["id"]] = _field(item)
+            self.fields[item["id"]].required_item = item.get("required", False)
+        if data is None:
+            self.initial = {
+                key: ([str(v) for v in value] if isinstance(value, list) else str(value))
+                for key, value in answers.items()
+            }
+        self._engine_errors = errors or {}
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for item_id, message in self._engine_errors.items():
+            if item_id in self.fields:
+                self.add_error(item_id, message)

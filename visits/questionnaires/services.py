@@ -1,0 +1,106 @@
+"""Answering questionnaires: drafts kept as the patient goes, immutable once submitted, crises escalated."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.http import QueryDict
+from django.utils import timezone
+
+from visits.questionnaires import engine
+from visits.questionnaires.models import Questionnaire, QuestionnaireResponse, SafetyAlert
+
+
+def latest_version(slug: str) -> Questionnaire:
+    """The newest version of a questionnaire; new responses always answer it."""
+    questionnaire = Questionnaire.objects.filter(slug=slug).order_by("-version").first()
+    if questionnaire is None:
+        raise Questionnaire.DoesNotExist(f"No questionnaire {slug!r}.")
+    return questionnaire
+
+
+def raw_answers(definition: dict, data: QueryDict | dict) -> dict:
+    """What the form sent, per item: lists for multiple choice, strings otherwise."""
+    raw = {}
+    for item in definition["items"]:
+        if isinstance(data, QueryDict):
+            value = data.getlist(item["id"]) if item["type"] == "multiple" else data.get(item["id"])
+        else:
+            value = data.get(item["id"])
+        if value not in (None, "", []):
+            raw[item["id"]] = value
+    return raw
+
+
+def response_start(*, patient, slug: str, visit=None) -> QuestionnaireResponse:
+    """The patient's open draft for this questionnaire (and visit), or a new one."""
+    questionnaire = latest_version(slug)
+    draft = QuestionnaireResponse.objects.filter(
+        patient=patient, questionnaire=questionnaire, visit=visit, submitted_at__isnull=True
+    ).first()
+    return draft or QuestionnaireResponse.objects.create(
+        patient=patient, questionnaire=questionnaire, visit=visit
+    )
+
+
+def response_save_draft(
+    *, response: QuestionnaireResponse, data: QueryDict | dict
+) -> QuestionnaireResponse:
+    """Keep what the patient has typed so far, valid or not; nothing is lost."""
+    response.answers = raw_answers(response.questionnaire.definition, data)
+    response.save(update_fields=["answers"])
+    return response
+
+
+@dataclass
+class Submission:
+    response: QuestionnaireResponse
+    errors: dict[str, str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def response_submit(*, response: QuestionnaireResponse, data: QueryDict | dict) -> Submission:
+    """Validate and submit: score it, record red flags, and raise a safety alert for a crisis.
+
+    Invalid answers are kept as a draft and returned with a message per item.
+    """
+    definition = response.questionnaire.definition
+    answers, errors = engine.clean_answers(definition, raw_answers(definition, data))
+    if errors:
+        response_save_draft(response=response, data=data)
+        return Submission(response, errors)
+    result = engine.score(definition, answers)
+    flags = engine.red_flags(definition, answers)
+    with transaction.atomic():
+        response.answers = answers
+        if result is not None:
+            response.total, response.band, response.screens = (
+                result.total,
+                result.band,
+                result.screens,
+            )
+        response.flags = [
+            {"id": flag.id, "kind": flag.kind, "message": flag.message} for flag in flags
+        ]
+        response.submitted_at = timezone.now()
+        response.save()
+        crises = [flag for flag in flags if flag.kind == "crisis"]
+        if crises:
+            SafetyAlert.objects.create(
+                patient=response.patient,
+                response=response,
+                reason=f"{response.questionnaire.title}: {crises[0].id.replace('_', ' ')}",
+            )
+    return Submission(response, {})
+
+
+def alert_acknowledge(*, alert: SafetyAlert, clinician, note: str = "") -> SafetyAlert:
+    """Record which clinician acknowledged the alert, and when; it then leaves the dashboard."""
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at = timezone.now()
+        alert.acknowledged_by = clinician
+        alert.note = note[:500]
+        alert.save(update_fields=["acknowledged_at", "acknowledged_by", "note"])
+    return alert
