@@ -1,0 +1,1 @@
+"""The intake: a patient's standing record, filled in step by step, versioned once complete."""

@@ -1,0 +1,165 @@
+"""Reads about intakes: who may see which sections, completeness, and what was true when."""
+
+import datetime
+
+from accounts.models import Role
+from accounts.policy import treats
+from visits.intake import forms
+from visits.intake.models import Intake, IntakeStep, IntakeVersion, missing_steps
+
+ALL_SECTIONS = [step.value for step in IntakeStep]
+# Minimum necessary for the front desk: who the patient is, whom to call and who pays.
+STAFF_SECTIONS = [
+    IntakeStep.DEMOGRAPHICS.value,
+    IntakeStep.EMERGENCY_CONTACT.value,
+    IntakeStep.INSURANCE.value,
+]
+
+
+def intake_sections_visible_to(user, patient) -> list[str]:
+    """The intake sections this user may read for this patient; an empty list means none at all.
+
+    The patient and clinicians who treat them see everything; clinic staff see demographics,
+    the emergency contact and insurance, never history, medications or allergies.
+    """
+    if not user.is_authenticated or patient.role != Role.PATIENT:
+        return []
+    if user.role == Role.PATIENT:
+        return list(ALL_SECTIONS) if user.pk == patient.pk else []
+    if user.role == Role.CLINICIAN:
+        return list(ALL_SECTIONS) if treats(user, patient) else []
+    if user.role == Role.STAFF:
+        return list(STAFF_SECTIONS)
+    return []
+
+
+def intake_missing_steps(patient) -> list[str]:
+    """Titles of the intake steps the patient has still to save, in order."""
+    answers = Intake.objects.filter(patient=patient).values_list("answers", flat=True).first()
+    return [step.label for step in missing_steps(answers or {})]
+
+
+def intake_is_complete(patient) -> bool:
+    """Whether every step is saved and every current consent is signed."""
+    return not intake_missing_steps(patient)
+
+
+def intake_as_of(patient, when: datetime.datetime) -> IntakeVersion | None:
+    """The snapshot in effect at `when`: the latest made at or before it, else the earliest."""
+    versions = IntakeVersion.objects.filter(patient=patient)
+    return (
+        versions.filter(created_at__lte=when).order_by("-created_at", "-number").first()
+        or versions.order_by("number").first()
+    )
+
+
+def format_phone(number: str) -> str:
+    """+15125550123 as (512) 555-0123; anything else as stored."""
+    if len(number) == 12 and number.startswith("+1") and number[2:].isdigit():
+        digits = number[2:]
+        return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
+    return number
+
+
+# How each answer reads to a clinician or the front desk (the forms speak to the patient).
+SUMMARY_FIELDS = {
+    IntakeStep.DEMOGRAPHICS: [("legal_sex", "Legal sex"), ("gender_identity", "Gender identity")],
+    IntakeStep.EMERGENCY_CONTACT: [
+        ("name", "Name"),
+        ("relationship", "Relationship"),
+        ("phone", "Phone"),
+    ],
+    IntakeStep.INSURANCE: [
+        ("payment", "Payment"),
+        ("payer", "Insurance company"),
+        ("member_id", "Member ID"),
+        ("group_number", "Group number"),
+        ("subscriber_name", "Subscriber (policy holder)"),
+        ("subscriber_relationship", "Patient's relationship to subscriber"),
+    ],
+    IntakeStep.PHARMACY: [("name", "Name"), ("phone", "Phone"), ("address", "Address")],
+}
+SHOWN_VALUES = {
+    "legal_sex": {
+        "female": "Female",
+        "male": "Male",
+        "x": "X or another marker",
+        "not-given": "Prefers not to say",
+    },
+    "payment": {
+        forms.InsuranceForm.INSURANCE: "Insurance",
+        forms.InsuranceForm.SELF_PAY: "Self-pay",
+    },
+    "subscriber_relationship": {
+        "self": "Self",
+        "spouse": "Spouse or partner",
+        "child": "Child",
+        "other": "Other",
+    },
+    "severity": dict(forms.AllergyRowForm.SEVERITIES),
+}
+
+
+def _shown(name: str, value: str) -> str:
+    if name == "phone":
+        return format_phone(value)
+    return SHOWN_VALUES.get(name, {}).get(value, value)
+
+
+def _facts(step: IntakeStep, saved: dict) -> list[tuple[str, list[str]]]:
+    """(label, lines shown) for each answer of a step, with codes as words."""
+    fields = SUMMARY_FIELDS[step]
+    if step == IntakeStep.INSURANCE and saved["payment"] == forms.InsuranceForm.SELF_PAY:
+        fields = fields[:1]
+    return [(label, [_shown(name, saved.get(name, "")) or "Not given"]) for name, label in fields]
+
+
+def intake_summary(answers: dict, sections: list[str]) -> list[dict]:
+    """The saved answers of the visible sections, ready to read: facts, lists and tables."""
+    summary = []
+    for step in IntakeStep:
+        if step.value not in sections:
+            continue
+        saved = answers.get(step.value)
+        entry = {"step": step, "answered": saved is not None, "facts": [], "table": None}
+        summary.append(entry)
+        if saved is None:
+            continue
+        if step in SUMMARY_FIELDS:
+            entry["facts"] = _facts(step, saved)
+        if step == IntakeStep.DEMOGRAPHICS:
+            city_line = f"{saved['city']}, {saved['state']} {saved['zip_code']}"
+            address = [saved["address_line1"], saved.get("address_line2", ""), city_line]
+            entry["facts"].append(("Home address", [line for line in address if line]))
+        elif step == IntakeStep.HISTORY:
+            entry["facts"] = [
+                ("Health conditions", saved["conditions"] or ["None reported"]),
+                ("Surgeries and hospital stays", saved["surgeries"] or ["None reported"]),
+            ]
+        elif step == IntakeStep.MEDICATIONS:
+            if saved["no_medications"]:
+                entry["facts"] = [("Medications", ["Takes no medications"])]
+            entry["table"] = _table(
+                ["Medicine", "Dose", "How often"],
+                [[row["name"], row["dose"], row["frequency"]] for row in saved["medications"]],
+            )
+        elif step == IntakeStep.ALLERGIES:
+            if saved["no_known_allergies"]:
+                entry["facts"] = [("Allergies", ["No known allergies"])]
+            entry["table"] = _table(
+                ["Allergic to", "Reaction", "Severity"],
+                [
+                    [row["substance"], row["reaction"], _shown("severity", row["severity"])]
+                    for row in saved["allergies"]
+                ],
+            )
+        elif step == IntakeStep.CONSENTS:
+            entry["signatures"] = [
+                {**signature, "signed_at": datetime.datetime.fromisoformat(signature["signed_at"])}
+                for signature in saved.values()
+            ]
+    return summary
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> dict | None:
+    return {"headers": headers, "rows": rows} if rows else None
