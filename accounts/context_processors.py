@@ -13,6 +13,7 @@ NAVIGATION = {
     Role.PATIENT: [
         ("Home", "patient_dashboard"),
         ("Book a visit", "booking_start"),
+        ("Health history", "intake_start"),
         ("My details", "profile_edit"),
     ],
     Role.CLINICIAN: [("My day", "clinician_dashboard")],

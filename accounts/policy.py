@@ -110,8 +110,7 @@ def visit_filter_for(user) -> dict | None:
 
 def can_view_visit(user, visit) -> bool:
     """Whether the user may see this visit at all."""
-    rule = visit_filter_for(user)
-    if rule is None:
+    if visit_filter_for(user) is None:
         return False
     if user.role == Role.PATIENT:
         return visit.patient_id == user.pk
@@ -123,3 +122,19 @@ def can_view_visit(user, visit) -> bool:
 def can_change_visit(user, visit) -> bool:
     """Patients cancel or move their own visits; staff any; clinicians their own."""
     return can_view_visit(user, visit)
+
+
+def treats(clinician, patient) -> bool:
+    """Whether this clinician has (or had) a visit with this patient."""
+    from visits.scheduling.models import Visit
+
+    return Visit.objects.filter(provider__user=clinician, patient=patient).exists()
+
+
+def can_view_clinical(user, patient) -> bool:
+    """Answers, scores and clinical records: the patient, and clinicians who treat them; never staff."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.PATIENT:
+        return user.pk == patient.pk
+    return user.role == Role.CLINICIAN and treats(user, patient)

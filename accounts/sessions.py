@@ -2,6 +2,7 @@
 
 import time
 
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
@@ -49,6 +50,17 @@ def start_session_clock(sender, request, user, **kwargs) -> None:
     now = time.time()
     request.session[STARTED_KEY] = now
     request.session[LAST_ACTIVITY_KEY] = now
+    if user.must_use_mfa and not user_has_mfa(user):
+        _count_sign_in_as_confirmation(request, now)
+
+
+def _count_sign_in_as_confirmation(request: HttpRequest, now: float) -> None:
+    """Staff and clinicians are sent to set up MFA straight after signing in; the password they
+    typed a moment ago counts as confirming it, so they are not asked for it twice in a row."""
+    records = request.session.get(AUTHENTICATION_METHODS_SESSION_KEY) or []
+    if records and records[-1].get("method") == "password" and now - records[-1]["at"] < 60:
+        records[-1]["reauthenticated"] = True
+        request.session[AUTHENTICATION_METHODS_SESSION_KEY] = records
 
 
 @receiver(user_logged_out)

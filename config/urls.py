@@ -24,6 +24,8 @@ urlpatterns = [
     path("staff/", visit_views.staff_dashboard, name="staff_dashboard"),
     path("", include("visits.scheduling.urls")),
     path("", include("visits.scheduling.staff_urls")),
+    path("", include("visits.questionnaires.urls")),
+    path("", include("visits.intake.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,13 @@
 """The clinical domain's models, defined by concept in subpackages."""
 
 from visits.audit import AuditEvent
+from visits.intake.models import ConsentSignature, Intake, IntakeVersion
+from visits.questionnaires.models import (
+    CheckInPreference,
+    Questionnaire,
+    QuestionnaireResponse,
+    SafetyAlert,
+)
 from visits.scheduling.models import (
     ScheduleException,
     Visit,
@@ -9,4 +16,18 @@ from visits.scheduling.models import (
     WeeklyHours,
 )
 
-__all__ = ["AuditEvent", "ScheduleException", "Visit", "VisitSeries", "VisitType", "WeeklyHours"]
+__all__ = [
+    "AuditEvent",
+    "CheckInPreference",
+    "ConsentSignature",
+    "Intake",
+    "IntakeVersion",
+    "Questionnaire",
+    "QuestionnaireResponse",
+    "SafetyAlert",
+    "ScheduleException",
+    "Visit",
+    "VisitSeries",
+    "VisitType",
+    "WeeklyHours",
+]

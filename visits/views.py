@@ -13,6 +13,8 @@ from accounts.models import PatientProfile, ProviderLicense, ProviderProfile, Ro
 from accounts.policy import allow
 from accounts.views import HtmxHttpRequest
 from visits.audit import AuditEvent, audit_record
+from visits.intake.selectors import intake_missing_steps
+from visits.questionnaires.selectors import due_before_visits, open_alerts_for
 from visits.scheduling.models import Visit
 
 PAST_VISITS_SHOWN = 10
@@ -26,7 +28,12 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     now = timezone.now()
     visits = Visit.objects.visible_to(request.user).select_related("visit_type", "provider__user")
     upcoming = list(visits.filter(status=Visit.Status.BOOKED).upcoming(now))
-    past = list(visits.exclude(status=Visit.Status.BOOKED, end__gt=now).order_by("-start")[:PAST_VISITS_SHOWN])
+    past = list(
+        visits.exclude(status=Visit.Status.BOOKED, end__gt=now).order_by("-start")[
+            :PAST_VISITS_SHOWN
+        ]
+    )
+    due = due_before_visits(patient=request.user, visits=upcoming, now=now)
     return render(
         request,
         "visits/patient_dashboard.html",
@@ -35,6 +42,8 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             "zone": ZoneInfo(profile.time_zone) if profile else datetime.UTC,
             "upcoming": upcoming,
             "past": past,
+            "due": due,
+            "intake_missing": intake_missing_steps(request.user) if profile else None,
         },
     )
 
@@ -52,7 +61,9 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     zone = datetime.UTC
     if provider is not None:
         zone = ZoneInfo(provider.time_zone)
-        day_start = datetime.datetime.combine(timezone.now().astimezone(zone).date(), datetime.time(), tzinfo=zone)
+        day_start = datetime.datetime.combine(
+            timezone.now().astimezone(zone).date(), datetime.time(), tzinfo=zone
+        )
         today = list(
             Visit.objects.visible_to(request.user)
             .active()
@@ -66,10 +77,11 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             what="visit",
             records=[(visit.patient_id, visit.pk) for visit in today],
         )
+    alerts = list(open_alerts_for(request.user))
     return render(
         request,
         "visits/clinician_dashboard.html",
-        {"provider": provider, "today": today, "zone": zone},
+        {"provider": provider, "today": today, "zone": zone, "alerts": alerts},
     )
 
 

@@ -105,6 +105,14 @@ class TestStaffAndCliniciansMustEnrol:
         assert response.redirect_chain[0][0] == reverse("mfa_activate_totp")
         assert MFA_MESSAGE in response.content.decode()
 
+    def test_fresh_sign_in_goes_straight_to_set_up(self, client):
+        """Right after signing in, a clinician sets up MFA without typing the password twice."""
+        user = ProviderProfileFactory().user
+        sign_in(client, user)
+        response = client.get(reverse("clinician_dashboard"), follow=True)
+        assert response.redirect_chain == [(reverse("mfa_activate_totp"), 302)]
+        assert "QR code for your authenticator app" in response.content.decode()
+
     def test_admins_must_enrol_before_the_admin_opens(self, client):
         """The Django admin shows patient data, so it is behind MFA too."""
         user = UserFactory(role=Role.STAFF, is_staff=True, is_superuser=True)

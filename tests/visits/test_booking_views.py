@@ -11,8 +11,9 @@ from accounts.models import Role
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
 from tests.accounts.fixtures import enrol_totp
 from visits.audit import AuditEvent
+from visits.questionnaires.services import response_start, response_submit
 from visits.scheduling.models import Visit, VisitType, WeeklyHours
-from visits.scheduling.services import provider_free_times, visit_book
+from visits.scheduling.services import NotBookable, provider_free_times, visit_book
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +24,29 @@ def open_all_week(provider, start=datetime.time(8), end=datetime.time(20)):
         WeeklyHours(provider=provider, weekday=day, start_time=start, end_time=end)
         for day in range(7)
     )
+
+
+CLEAR_COUGH = {
+    "symptoms": ["cough"],
+    "days": "2",
+    "chest_pain": "no",
+    "short_of_breath": "no",
+    "blue_lips": "no",
+}
+
+
+def check_symptoms(patient, answers=CLEAR_COUGH):
+    """Answer the cough/cold/flu questions, as urgent care asks first."""
+    response = response_start(patient=patient, slug="symptoms-respiratory")
+    submission = response_submit(response=response, data=answers)
+    assert submission.ok, submission.errors
+    return response
+
+
+@pytest.fixture(autouse=True)
+def _symptoms_checked(patient):
+    """The patient has just answered the symptom questions without red flags."""
+    check_symptoms(patient)
 
 
 @pytest.fixture
@@ -96,6 +120,22 @@ class TestChoosing:
         assert "Dr. Grace Hopper" in content
         assert "Dr. Out Of State" not in content
         assert "Next free:" in content
+
+    def test_an_expired_license_does_not_count(self, patient_client, patient, urgent_care):
+        """A provider whose Texas license has expired is neither offered nor bookable."""
+        lapsed = ProviderProfileFactory(user__display_name="Dr. Lapsed License", states=["TX"])
+        lapsed.licenses.update(expires_on=timezone.localdate() - datetime.timedelta(days=1))
+        urgent_care.providers.add(lapsed)
+        open_all_week(lapsed)
+        content = patient_client.get(reverse("booking_providers", args=["urgent-care"])).content.decode()
+        assert "Dr. Lapsed License" not in content
+        with pytest.raises(NotBookable, match="not licensed in Texas"):
+            visit_book(
+                patient=patient,
+                provider=lapsed,
+                visit_type=urgent_care,
+                start=timezone.now() + datetime.timedelta(days=2),
+            )
 
     def test_language_filter_narrows_providers(self, patient_client, physician, urgent_care):
         """Choosing Spanish keeps only providers who speak it."""

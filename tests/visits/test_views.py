@@ -31,10 +31,27 @@ class TestPatientDashboard:
         assert "Texas" in content
         assert "America/Chicago" in content
 
-    def test_query_count_is_fixed(self, patient_client, django_assert_max_num_queries):
-        """The patient dashboard runs a fixed, small number of queries."""
-        with django_assert_max_num_queries(6):
+    def test_query_count_is_fixed(self, patient_client, patient, django_assert_max_num_queries):
+        """The patient dashboard's queries do not grow with the number of visits."""
+        with django_assert_max_num_queries(8):
             assert patient_client.get(reverse("patient_dashboard")).status_code == 200
+        therapist = ProviderProfileFactory(kind="therapist", states=["TX"])
+        therapy = VisitType.objects.get(slug="therapy")
+        first = timezone.now() + datetime.timedelta(days=1)
+        for week in range(6):
+            start = first + datetime.timedelta(weeks=week)
+            Visit.objects.create(
+                patient=patient,
+                provider=therapist,
+                visit_type=therapy,
+                start=start,
+                end=start + therapy.duration,
+                blocked_until=start + therapy.duration + therapy.buffer_after,
+            )
+        with django_assert_max_num_queries(11):
+            content = patient_client.get(reverse("patient_dashboard")).content.decode()
+        assert content.count("Therapy with") == 6
+        assert "PHQ-9 depression questionnaire" in content
 
     @pytest.mark.parametrize("fixture", ["clinician_client", "scheduler_client"])
     def test_other_roles_are_refused(self, request, fixture):
@@ -60,7 +77,7 @@ class TestClinicianDashboard:
         self, clinician_client, clinician, django_assert_max_num_queries
     ):
         """Today's visits appear in the clinician's zone; each read is audited in one insert."""
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(11):
             assert clinician_client.get(reverse("clinician_dashboard")).status_code == 200
         provider = clinician.provider_profile
         zone = ZoneInfo(provider.time_zone)
@@ -78,7 +95,7 @@ class TestClinicianDashboard:
                 end=start + urgent_care.duration,
                 blocked_until=start + urgent_care.duration + urgent_care.buffer_after,
             )
-        with django_assert_max_num_queries(11):
+        with django_assert_max_num_queries(12):
             content = clinician_client.get(reverse("clinician_dashboard")).content.decode()
         assert content.count("Patient") >= 5
         assert "Patient3 Rivera" in content

@@ -79,7 +79,12 @@ class BookingForm(forms.Form):
         if not data.get("repeat"):
             return data
         sessions, until = data.get("sessions"), data.get("until")
-        if not sessions and not until and "sessions" not in self.errors and "until" not in self.errors:
+        if (
+            not sessions
+            and not until
+            and "sessions" not in self.errors
+            and "until" not in self.errors
+        ):
             self.add_error("sessions", "Say how many sessions, or the last date.")
         if sessions and until:
             self.add_error("until", "Give a number of sessions or a last date, not both.")

@@ -37,6 +37,15 @@ class VisitType(models.Model):
     )
     providers = models.ManyToManyField(ProviderProfile, related_name="visit_types", blank=True)
     can_recur = models.BooleanField(default=False, help_text="May be booked as a weekly series.")
+    symptom_check = models.BooleanField(
+        default=False,
+        help_text="Patients answer a symptom questionnaire first; a red flag stops the booking.",
+    )
+    questionnaires = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Questionnaires asked after booking and before the visit, e.g. ["phq-9", "gad-7"].',
+    )
     is_active = models.BooleanField(default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 

@@ -16,9 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Language, PatientProfile, ProviderProfile, Role
-from accounts.policy import allow, can_change_visit, can_view_visit
+from accounts.policy import allow, can_change_visit, can_view_clinical, can_view_visit
 from accounts.views import HtmxHttpRequest
 from visits.audit import AuditEvent, audit_record
+from visits.questionnaires.models import Questionnaire, QuestionnaireResponse
+from visits.questionnaires.selectors import check_ins_enabled
 from visits.scheduling.availability import (
     bookable_providers,
     days_with_time,
@@ -43,6 +45,7 @@ from visits.scheduling.services import (
 )
 
 SEARCH_DAYS = 14
+SYMPTOM_CHECK_VALID_FOR = datetime.timedelta(hours=12)
 
 
 def _profile_or_none(request: HtmxHttpRequest) -> PatientProfile | None:
@@ -68,7 +71,9 @@ def _zone(profile: PatientProfile) -> ZoneInfo:
 
 def _day_bounds(day: datetime.date, zone: ZoneInfo) -> tuple[datetime.datetime, datetime.datetime]:
     start = datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
-    return start.astimezone(datetime.UTC), (start + datetime.timedelta(days=1)).astimezone(datetime.UTC)
+    return start.astimezone(datetime.UTC), (start + datetime.timedelta(days=1)).astimezone(
+        datetime.UTC
+    )
 
 
 def _parse_day(value: str | None) -> datetime.date | None:
@@ -76,6 +81,38 @@ def _parse_day(value: str | None) -> datetime.date | None:
         return datetime.date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def _symptom_gate(request: HtmxHttpRequest, visit_type: VisitType) -> HttpResponse | None:
+    """Visits that start with a symptom check need a recent one, and none with a red flag.
+
+    A red flag stops the ordinary booking: the patient is told to get emergency care instead.
+    """
+    if not visit_type.symptom_check:
+        return None
+    latest = (
+        QuestionnaireResponse.objects.submitted()
+        .filter(
+            patient=request.user,
+            questionnaire__kind=Questionnaire.Kind.SYMPTOM,
+            submitted_at__gte=timezone.now() - SYMPTOM_CHECK_VALID_FOR,
+        )
+        .select_related("questionnaire")
+        .order_by("-submitted_at")
+        .first()
+    )
+    if latest is None:
+        messages.info(request, "First, a few questions about your symptoms.")
+        url = reverse("symptom_start")
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    if latest.has_emergency:
+        return render(
+            request,
+            "visits/scheduling/booking_emergency.html",
+            {"response": latest, "visit_type": visit_type},
+        )
+    request.symptom_check = latest
+    return None
 
 
 @allow(Role.PATIENT)
@@ -101,6 +138,8 @@ def booking_providers(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if profile is None:
         return _needs_details(request)
     visit_type = _visit_type(slug)
+    if stop := _symptom_gate(request, visit_type):
+        return stop
     kinds = [
         (kind, label)
         for kind, label in ProviderProfile.Kind.choices
@@ -171,7 +210,9 @@ def _times_context(
     now = timezone.now()
     horizon_days = min(visit_type.booking_horizon_days, 60)
     window_end = now + datetime.timedelta(days=horizon_days)
-    providers = with_schedules(ProviderProfile.objects.filter(pk=provider.pk), start=now, end=window_end)
+    providers = with_schedules(
+        ProviderProfile.objects.filter(pk=provider.pk), start=now, end=window_end
+    )
     free = free_times(
         visit_type=visit_type,
         providers=providers,
@@ -202,6 +243,8 @@ def booking_times(request: HtmxHttpRequest, slug: str, provider_id: int) -> Http
     if profile is None:
         return _needs_details(request)
     visit_type = _visit_type(slug)
+    if stop := _symptom_gate(request, visit_type):
+        return stop
     provider = get_object_or_404(
         bookable_providers(visit_type=visit_type, state=profile.current_state), pk=provider_id
     )
@@ -244,13 +287,19 @@ def booking_confirm(request: HtmxHttpRequest, slug: str, provider_id: int) -> Ht
     profile, visit_type, provider = _booking_provider(request, slug, provider_id)
     if profile is None:
         return _needs_details(request)
+    if stop := _symptom_gate(request, visit_type):
+        return stop
+    symptom_check = getattr(request, "symptom_check", None)
     start = parse_start(request.POST.get("start") or request.GET.get("start", ""))
     times_url = reverse("booking_times", args=[visit_type.slug, provider.pk])
     if start is None:
         messages.info(request, "Choose a time first.")
         return redirect(times_url)
     form = BookingForm(
-        request.POST or None, can_recur=visit_type.can_recur, first_start=start
+        request.POST or None,
+        can_recur=visit_type.can_recur,
+        first_start=start,
+        initial={"reason": symptom_check.questionnaire.title if symptom_check else ""},
     )
     context = {
         "visit_type": visit_type,
@@ -279,7 +328,14 @@ def booking_confirm(request: HtmxHttpRequest, slug: str, provider_id: int) -> Ht
         except NotBookable as refused:
             form.add_error(None, str(refused))
         else:
-            messages.success(request, "Your visit is booked. We've emailed you the details and a calendar file.")
+            if symptom_check:
+                # The symptom answers go with the visit for the clinician to read.
+                QuestionnaireResponse.objects.filter(
+                    pk=symptom_check.pk, visit__isnull=True
+                ).update(visit=visit)
+            messages.success(
+                request, "Your visit is booked. We've emailed you the details and a calendar file."
+            )
             url = reverse("visit_detail", args=[visit.pk])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     return render(request, "visits/scheduling/booking_confirm.html", context)
@@ -320,7 +376,9 @@ def _series_step(request: HtmxHttpRequest, context: dict, form: BookingForm) -> 
             first = visit_series.visits.order_by("start").first()
             url = reverse("visit_detail", args=[first.pk])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    plan = series_plan(patient=request.user, provider=provider, visit_type=visit_type, starts=starts)
+    plan = series_plan(
+        patient=request.user, provider=provider, visit_type=visit_type, starts=starts
+    )
     context.update(plan=plan, clashes=sum(not session.free for session in plan))
     return render(request, "visits/scheduling/booking_series.html", context)
 
@@ -328,10 +386,14 @@ def _series_step(request: HtmxHttpRequest, context: dict, form: BookingForm) -> 
 def _visit_for(request: HtmxHttpRequest, visit_id, *, change: bool = False) -> Visit:
     """The visit if this user may see (or change) it; 404 for anyone else's."""
     visit = get_object_or_404(
-        Visit.objects.select_related("visit_type", "provider__user", "patient__patient_profile", "series"),
+        Visit.objects.select_related(
+            "visit_type", "provider__user", "patient__patient_profile", "series"
+        ),
         pk=visit_id,
     )
-    allowed = can_change_visit(request.user, visit) if change else can_view_visit(request.user, visit)
+    allowed = (
+        can_change_visit(request.user, visit) if change else can_view_visit(request.user, visit)
+    )
     if not allowed:
         raise Http404("No such visit.")
     return visit
@@ -350,13 +412,25 @@ def _viewer_zone(request: HtmxHttpRequest, visit: Visit) -> ZoneInfo:
 def visit_detail(request: HtmxHttpRequest, visit_id) -> HttpResponse:
     """One visit: when, with whom, and what can be done about it."""
     visit = _visit_for(request, visit_id)
-    audit_record(request=request, action=AuditEvent.Action.VIEW, what="visit", records=[(visit.patient_id, visit.pk)])
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.VIEW,
+        what="visit",
+        records=[(visit.patient_id, visit.pk)],
+    )
     now = timezone.now()
     series_visits = []
     if visit.series_id:
         series_visits = list(
-            Visit.objects.filter(series_id=visit.series_id).select_related("visit_type").order_by("start")
+            Visit.objects.filter(series_id=visit.series_id)
+            .select_related("visit_type")
+            .order_by("start")
         )
+    responses, check_ins = [], None
+    if can_view_clinical(request.user, visit.patient):
+        responses = list(visit.questionnaire_responses.submitted().select_related("questionnaire"))
+        if request.user.role == Role.CLINICIAN and visit.visit_type.questionnaires:
+            check_ins = check_ins_enabled(patient=visit.patient, provider=visit.provider)
     return render(
         request,
         "visits/scheduling/visit_detail.html",
@@ -366,6 +440,8 @@ def visit_detail(request: HtmxHttpRequest, visit_id) -> HttpResponse:
             "upcoming": visit.status == Visit.Status.BOOKED and visit.end > now,
             "late": is_late_cancellation(visit, now=now),
             "series_visits": series_visits,
+            "responses": responses,
+            "check_ins": check_ins,
         },
     )
 
@@ -376,7 +452,8 @@ def visit_ics(request: HtmxHttpRequest, visit_id) -> HttpResponse:
     """The visit as an .ics file for the person's calendar."""
     visit = _visit_for(request, visit_id)
     response = HttpResponse(
-        visit_calendar([visit], cancelled=visit.is_cancelled), content_type="text/calendar; charset=utf-8"
+        visit_calendar([visit], cancelled=visit.is_cancelled),
+        content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="housecall-visit.ics"'
     return response
@@ -394,7 +471,12 @@ def visit_cancel_view(request: HtmxHttpRequest, visit_id) -> HttpResponse:
     form = ScopeForm(request.POST or None)
     if request.method == "POST" and (visit.series_id is None or form.is_valid()):
         scope = form.cleaned_data["scope"] if visit.series_id else Scope.THIS
-        cancelled = visit_cancel(visit=visit, cancelled_by=request.user, scope=scope, note=request.POST.get("note", "")[:500])
+        cancelled = visit_cancel(
+            visit=visit,
+            cancelled_by=request.user,
+            scope=scope,
+            note=request.POST.get("note", "")[:500],
+        )
         count = len(cancelled)
         messages.success(
             request,
@@ -451,15 +533,18 @@ def visit_reschedule_view(request: HtmxHttpRequest, visit_id) -> HttpResponse:
     if request.method == "POST" and (visit.series_id is None or form.is_valid()):
         scope = form.cleaned_data["scope"] if visit.series_id else Scope.THIS
         try:
-            moved = visit_reschedule(visit=visit, new_start=new_start, moved_by=request.user, scope=scope)
+            moved = visit_reschedule(
+                visit=visit, new_start=new_start, moved_by=request.user, scope=scope
+            )
         except BookingError as error:
             context.update(taken=error, alternatives=getattr(error, "alternatives", []))
         else:
             messages.success(
                 request,
-                "Your visit has a new time." if len(moved) == 1 else f"{len(moved)} visits have new times.",
+                "Your visit has a new time."
+                if len(moved) == 1
+                else f"{len(moved)} visits have new times.",
             )
             url = reverse("visit_detail", args=[visit.pk])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     return render(request, "visits/scheduling/visit_reschedule_confirm.html", context)
-

@@ -14,6 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Language, PatientProfile, ProviderLicense, ProviderProfile, Role, User
+from visits.intake.consents import CONSENTS
+from visits.intake.models import IntakeStep
+from visits.intake.selectors import intake_is_complete
+from visits.intake.services import intake_for, intake_save_step, intake_sign_consents
+from visits.questionnaires import engine
+from visits.questionnaires.models import QuestionnaireResponse
+from visits.questionnaires.services import latest_version
 from visits.scheduling.availability import free_times, with_schedules
 from visits.scheduling.models import ScheduleException, Visit, VisitSeries, VisitType, WeeklyHours
 
@@ -128,6 +135,44 @@ HOURS = {
         ((1, 3), datetime.time(16), datetime.time(20)),
     ],
 }
+# A plausible health history for the demo patients (each gets their own state in the address).
+DEMO_INTAKE = {
+    IntakeStep.DEMOGRAPHICS: {
+        "legal_sex": "",
+        "gender_identity": "",
+        "address_line1": "1200 Main St",
+        "address_line2": "",
+        "city": "Springfield",
+        "state": "TX",
+        "zip_code": "78701",
+    },
+    IntakeStep.EMERGENCY_CONTACT: {
+        "name": "Casey Morgan",
+        "relationship": "Partner",
+        "phone": "+15125550177",
+    },
+    IntakeStep.INSURANCE: {
+        "payment": "insurance",
+        "payer": "Aetna",
+        "member_id": "W123456789",
+        "group_number": "",
+        "subscriber_name": "Casey Morgan",
+        "subscriber_relationship": "spouse",
+    },
+    IntakeStep.HISTORY: {"conditions": ["Seasonal allergies"], "surgeries": []},
+    IntakeStep.MEDICATIONS: {
+        "no_medications": False,
+        "medications": [{"name": "Cetirizine", "dose": "10 mg", "frequency": "once a day"}],
+    },
+    IntakeStep.ALLERGIES: {"no_known_allergies": True, "allergies": []},
+    IntakeStep.PHARMACY: {
+        "name": "Walgreens Main Street",
+        "phone": "+15125550100",
+        "address": "1300 Main St",
+    },
+}
+# PHQ-9 and GAD-7 totals of the demo therapy client, a fortnight apart, oldest first.
+SCORE_HISTORY = [(17, 15), (16, 14), (14, 12), (13, 11), (11, 10), (9, 8), (8, 7), (6, 5)]
 # Demo bookings: patient, provider, visit type, days ahead, weekly sessions (0 for one visit).
 BOOKINGS = [
     (
@@ -221,8 +266,10 @@ class Command(BaseCommand):
             logins.append((f"Patient in {state}", email))
         self.person(NEW_PATIENT, "", Role.PATIENT)
         logins.append(("New patient (no details yet)", NEW_PATIENT))
+        self.intakes()
         self.schedules()
         self.bookings()
+        self.score_history()
         return logins
 
     def schedules(self) -> None:
@@ -247,6 +294,58 @@ class Command(BaseCommand):
                 end_date=day_off,
                 note="Training day",
             )
+
+    def intakes(self) -> None:
+        """Complete health histories for the demo patients with details (not the new patient)."""
+        for email, first, last, _, _, _, state, _ in PATIENTS:
+            patient = User.objects.get(email=email)
+            intake = intake_for(patient)
+            if intake_is_complete(patient):
+                continue
+            now = timezone.now()
+            answers = {
+                **DEMO_INTAKE,
+                IntakeStep.DEMOGRAPHICS: {**DEMO_INTAKE[IntakeStep.DEMOGRAPHICS], "state": state},
+            }
+            for step, step_answers in answers.items():
+                intake = intake_save_step(intake=intake, step=step, answers=step_answers, now=now)
+            intake_sign_consents(
+                intake=intake,
+                signatures=dict.fromkeys(CONSENTS, f"{first} {last}"),
+                ip_address="127.0.0.1",
+                now=now,
+            )
+
+    def score_history(self) -> None:
+        """Four months of fortnightly PHQ-9 and GAD-7 check-ins for a therapy client, improving."""
+        patient = User.objects.get(email="priya.shah@demo.housecall.example")
+        if QuestionnaireResponse.objects.filter(patient=patient).exists():
+            return
+        phq9, gad7 = latest_version("phq-9"), latest_version("gad-7")
+        now = timezone.now()
+        for fortnight, (depression, anxiety) in enumerate(SCORE_HISTORY):
+            when = now - datetime.timedelta(weeks=2 * (len(SCORE_HISTORY) - fortnight))
+            for questionnaire, total, prefix, items in (
+                (phq9, depression, "phq9", 9),
+                (gad7, anxiety, "gad7", 7),
+            ):
+                answers = {
+                    f"{prefix}_{n}": min(3, max(0, total - 3 * (n - 1)))
+                    for n in range(1, items + 1)
+                }
+                if prefix == "phq9":
+                    answers["phq9_9"] = 0  # no self-harm answers in the demo history
+                    answers["phq9_difficulty"] = "somewhat"
+                result = engine.score(questionnaire.definition, answers)
+                QuestionnaireResponse.objects.create(
+                    patient=patient,
+                    questionnaire=questionnaire,
+                    answers=answers,
+                    total=result.total,
+                    band=result.band,
+                    screens=result.screens,
+                    submitted_at=when,
+                )
 
     def bookings(self) -> None:
         """Book the demo visits at the first free times, unless the patient already has visits."""
