@@ -127,7 +127,9 @@ class TestChoosing:
         lapsed.licenses.update(expires_on=timezone.localdate() - datetime.timedelta(days=1))
         urgent_care.providers.add(lapsed)
         open_all_week(lapsed)
-        content = patient_client.get(reverse("booking_providers", args=["urgent-care"])).content.decode()
+        content = patient_client.get(
+            reverse("booking_providers", args=["urgent-care"])
+        ).content.decode()
         assert "Dr. Lapsed License" not in content
         with pytest.raises(NotBookable, match="not licensed in Texas"):
             visit_book(
