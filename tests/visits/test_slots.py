@@ -177,8 +177,8 @@ class TestFreeStartsProperties:
     @PROPERTY_SETTINGS
     @given(scenario())
     def test_starts_respect_earliest_and_latest(self, case):
-        """No start comes before `earliest` (minimum notice) or after `latest` (horizon)."""
-        assert all(case.earliest <= start <= case.latest for start in case.starts())
+        """No start comes before `earliest` (minimum notice) or at or after `latest` (horizon)."""
+        assert all(case.earliest <= start < case.latest for start in case.starts())
 
     @PROPERTY_SETTINGS
     @given(scenario())
@@ -201,7 +201,7 @@ class TestFreeStartsProperties:
             while candidate + case.duration <= work_end:
                 finish = candidate + case.duration
                 if (
-                    case.earliest <= candidate <= case.latest
+                    case.earliest <= candidate < case.latest
                     and not any(
                         overlaps(candidate, finish + case.buffer_after, *busy)
                         for busy in case.provider_busy
