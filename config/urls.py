@@ -22,6 +22,7 @@ urlpatterns = [
     path("patient/", visit_views.patient_dashboard, name="patient_dashboard"),
     path("clinician/", visit_views.clinician_dashboard, name="clinician_dashboard"),
     path("staff/", visit_views.staff_dashboard, name="staff_dashboard"),
+    path("me/access-log/", visit_views.access_log, name="access_log"),
     path("", include("visits.scheduling.urls")),
     path("", include("visits.scheduling.staff_urls")),
     path("", include("visits.questionnaires.urls")),

@@ -94,3 +94,23 @@ def staff_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "languages",
     )
     return render(request, "visits/staff_dashboard.html", {"providers": providers})
+
+
+ACCESS_LOG_SHOWN = 100
+
+
+@allow(Role.PATIENT)
+@require_GET
+def access_log(request: HtmxHttpRequest) -> HttpResponse:
+    """Who opened the patient's record, when and what they looked at."""
+    events = (
+        AuditEvent.objects.filter(patient=request.user)
+        .select_related("actor")
+        .order_by("-at")[:ACCESS_LOG_SHOWN]
+    )
+    profile = PatientProfile.objects.filter(user=request.user).first()
+    return render(
+        request,
+        "visits/access_log.html",
+        {"events": events, "zone": ZoneInfo(profile.time_zone) if profile else datetime.UTC},
+    )

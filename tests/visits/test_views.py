@@ -132,3 +132,37 @@ class TestStaffDashboard:
     def test_other_roles_are_refused(self, request, fixture):
         """Only clinic staff open the staff dashboard."""
         assert request.getfixturevalue(fixture).get(reverse("staff_dashboard")).status_code == 403
+
+
+class TestAccessLog:
+    def test_patient_sees_who_opened_their_record(self, patient_client, patient, scheduler):
+        """Each audited read of the patient's data is listed with who and when."""
+        AuditEvent.objects.create(actor=scheduler, patient=patient, action="view", what="visit")
+        content = patient_client.get(reverse("access_log")).content.decode()
+        assert scheduler.get_full_name() in content
+        assert "Viewed your visit" in content
+        assert "(clinic staff)" in content
+
+    def test_other_patients_events_are_not_shown(self, patient_client, scheduler):
+        """A patient sees only their own record's log."""
+        other = PatientProfileFactory(intake=False).user
+        AuditEvent.objects.create(actor=scheduler, patient=other, action="view", what="visit")
+        assert (
+            "Nobody but you has opened your record yet."
+            in patient_client.get(reverse("access_log")).content.decode()
+        )
+
+    def test_query_count_is_fixed(
+        self, patient_client, patient, scheduler, django_assert_max_num_queries
+    ):
+        """Many events cost the same queries as one."""
+        AuditEvent.objects.bulk_create(
+            AuditEvent(actor=scheduler, patient=patient, action="view", what="visit")
+            for _ in range(30)
+        )
+        with django_assert_max_num_queries(6):
+            patient_client.get(reverse("access_log"))
+
+    def test_only_patients_have_an_access_log(self, scheduler_client):
+        """Staff have no patient access log page."""
+        assert scheduler_client.get(reverse("access_log")).status_code == 403
