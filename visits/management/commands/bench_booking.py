@@ -73,7 +73,7 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=14, help="Days the search covers.")
         parser.add_argument(
             "--visit-type",
-            default="urgent-care",
+            default="follow-up",
             choices=["urgent-care", "follow-up"],
             help="The physicians' visit type to search and book.",
         )
