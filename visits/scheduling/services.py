@@ -112,6 +112,23 @@ def _lock_schedule(provider: ProviderProfile) -> None:
     ProviderProfile.objects.select_for_update().filter(pk=provider.pk).exists()
 
 
+def _new_visit(
+    *, patient, provider, visit_type: VisitType, start, reason: str, booked_by, series=None
+) -> Visit:
+    """An unsaved visit holding its time and the provider's buffer after it."""
+    return Visit(
+        patient=patient,
+        provider=provider,
+        visit_type=visit_type,
+        start=start,
+        end=start + visit_type.duration,
+        blocked_until=start + visit_type.duration + visit_type.buffer_after,
+        series=series,
+        reason=reason,
+        booked_by=booked_by if booked_by != patient else None,
+    )
+
+
 def _insert(visit: Visit) -> None:
     """Save a new visit; the database's exclusion constraint has the last word on PostgreSQL."""
     try:
@@ -151,15 +168,13 @@ def visit_book(
         )
         if start not in free:
             raise SlotTaken(TAKEN_MESSAGE, nearest(free, start))
-        visit = Visit(
+        visit = _new_visit(
             patient=patient,
             provider=provider,
             visit_type=visit_type,
             start=start,
-            end=start + visit_type.duration,
-            blocked_until=start + visit_type.duration + visit_type.buffer_after,
             reason=reason,
-            booked_by=booked_by if booked_by != patient else None,
+            booked_by=booked_by,
         )
         try:
             _insert(visit)
@@ -273,16 +288,14 @@ def visit_series_book(
         )
         visits = []
         for start in starts:
-            visit = Visit(
+            visit = _new_visit(
                 patient=patient,
                 provider=provider,
                 visit_type=visit_type,
                 start=start,
-                end=start + visit_type.duration,
-                blocked_until=start + visit_type.duration + visit_type.buffer_after,
-                series=series,
                 reason=reason,
-                booked_by=booked_by if booked_by != patient else None,
+                booked_by=booked_by,
+                series=series,
             )
             _insert(visit)
             visits.append(visit)

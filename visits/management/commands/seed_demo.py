@@ -21,8 +21,8 @@ from visits.intake.services import intake_for, intake_save_step, intake_sign_con
 from visits.questionnaires import engine
 from visits.questionnaires.models import QuestionnaireResponse
 from visits.questionnaires.services import latest_version
-from visits.scheduling.availability import free_times, with_schedules
 from visits.scheduling.models import ScheduleException, Visit, VisitSeries, VisitType, WeeklyHours
+from visits.scheduling.services import provider_free_times
 
 DEMO_PASSWORD = "demo-Housecall-2026"  # noqa: S105 - demo data, refused unless DEBUG
 # Base32 secret shared by the demo clinicians and staff, to add to an authenticator app.
@@ -357,19 +357,14 @@ class Command(BaseCommand):
             if Visit.objects.filter(patient=patient, visit_type=visit_type).exists():
                 continue
             zone = zoneinfo.ZoneInfo(provider.time_zone)
-            start = now + datetime.timedelta(days=days_ahead)
-            end = start + datetime.timedelta(days=7)
-            providers = with_schedules(
-                ProviderProfile.objects.filter(pk=provider.pk), start=start, end=end
-            )
-            free = free_times(
+            free = provider_free_times(
+                provider=provider,
                 visit_type=visit_type,
-                providers=providers,
-                start=start,
-                end=end,
+                around=now + datetime.timedelta(days=days_ahead + 3),
                 now=now,
                 patient=patient,
-            )[provider.pk]
+                days=3,
+            )
             first = next((t for t in free if t.astimezone(zone).hour >= 10), None)
             if first is None:
                 continue
