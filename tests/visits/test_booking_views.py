@@ -100,6 +100,13 @@ class TestChoosing:
         assert "Texas" in content
         assert "911" in content
 
+    def test_an_unfinished_health_history_is_explained_with_a_link(self, client):
+        """Step 1 tells a patient with an incomplete intake what is left, linking to it."""
+        client.force_login(PatientProfileFactory(intake=False).user)
+        content = client.get(reverse("booking_start")).content.decode()
+        assert "Before your first visit, complete your health history." in content
+        assert reverse("intake_start") in content
+
     def test_patients_without_details_are_sent_to_give_them(self, new_patient, client):
         """Booking needs the patient's state first; the details form explains why."""
         client.force_login(new_patient)

@@ -19,6 +19,7 @@ from accounts.models import Language, PatientProfile, ProviderProfile, Role
 from accounts.policy import allow, can_change_visit, can_view_clinical, can_view_visit
 from accounts.views import HtmxHttpRequest
 from visits.audit import AuditEvent, audit_record
+from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.models import Questionnaire, QuestionnaireResponse
 from visits.questionnaires.selectors import check_ins_enabled
 from visits.scheduling.availability import (
@@ -126,7 +127,12 @@ def booking_start(request: HtmxHttpRequest) -> HttpResponse:
     return render(
         request,
         "visits/scheduling/booking_start.html",
-        {"visit_types": visit_types, "profile": profile, "step": 1},
+        {
+            "visit_types": visit_types,
+            "profile": profile,
+            "step": 1,
+            "intake_missing": intake_missing_steps(request.user),
+        },
     )
 
 
@@ -326,7 +332,9 @@ def booking_confirm(request: HtmxHttpRequest, slug: str, provider_id: int) -> Ht
         except SlotTaken as taken:
             context.update(taken=taken, alternatives=taken.alternatives)
         except NotBookable as refused:
-            form.add_error(None, str(refused))
+            context["intake_missing"] = intake_missing_steps(request.user)
+            if not context["intake_missing"]:
+                form.add_error(None, str(refused))
         else:
             if symptom_check:
                 # The symptom answers go with the visit for the clinician to read.
