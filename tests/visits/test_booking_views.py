@@ -374,6 +374,15 @@ class TestMyVisits:
             str(visit.pk),
         )
 
+    def test_clinician_view_links_to_the_intake_in_effect_at_the_visit(self, client, visit):
+        """The treating clinician goes from the visit to the health history as it was then."""
+        enrol_totp(visit.provider.user)
+        client.force_login(visit.provider.user)
+        content = client.get(reverse("visit_detail", args=[visit.pk])).content.decode()
+        link = reverse("patient_intake", args=[visit.patient_id]) + f"?visit={visit.pk}"
+        assert link in content
+        assert client.get(link).status_code == 200
+
     def test_patients_own_reads_are_not_audited(self, patient_client, visit):
         """A patient reading their own visit is not someone else opening their record."""
         patient_client.get(reverse("visit_detail", args=[visit.pk]))
