@@ -138,3 +138,23 @@ def can_view_clinical(user, patient) -> bool:
     if user.role == Role.PATIENT:
         return user.pk == patient.pk
     return user.role == Role.CLINICIAN and treats(user, patient)
+
+
+class IntakeAccess:
+    """How much of a patient's intake someone may read."""
+
+    FULL = "full"  # every section: the patient, and clinicians who treat them
+    FRONT_DESK = "front_desk"  # demographics, emergency contact, insurance: clinic staff
+
+
+def intake_access(user, patient) -> str | None:
+    """FULL for the patient and their treating clinicians, FRONT_DESK for staff, else None."""
+    if not user.is_authenticated or patient.role != Role.PATIENT:
+        return None
+    if user.role == Role.PATIENT:
+        return IntakeAccess.FULL if user.pk == patient.pk else None
+    if user.role == Role.CLINICIAN:
+        return IntakeAccess.FULL if treats(user, patient) else None
+    if user.role == Role.STAFF:
+        return IntakeAccess.FRONT_DESK
+    return None

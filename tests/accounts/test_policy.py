@@ -1,15 +1,19 @@
 """The access policy: every view declares who may use it, and the rule holds."""
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from accounts import policy
 from accounts.models import Role
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
+from visits.scheduling.models import Visit, VisitType
 
 
 def walk(patterns, prefix=""):
@@ -99,3 +103,69 @@ class TestAllow:
         """@public records the rule without wrapping."""
         view = policy.public(lambda request: HttpResponse())
         assert policy.rule_for(view) == policy.ANYONE
+
+
+@pytest.mark.django_db
+class TestObjectRules:
+    """Each object rule, for the permitted and the refused case, role by role."""
+
+    @pytest.fixture
+    def world(self):
+        provider = ProviderProfileFactory(states=["TX"])
+        stranger = ProviderProfileFactory(states=["TX"])
+        patient = PatientProfileFactory(intake=False).user
+        other_patient = PatientProfileFactory(intake=False).user
+        staff = UserFactory(role=Role.STAFF)
+        visit_type = VisitType.objects.get(slug="urgent-care")
+        start = timezone.now() + datetime.timedelta(days=2)
+        visit = Visit.objects.create(
+            patient=patient,
+            provider=provider,
+            visit_type=visit_type,
+            start=start,
+            end=start + visit_type.duration,
+            blocked_until=start + visit_type.duration,
+        )
+        return {
+            "provider": provider,
+            "stranger": stranger,
+            "patient": patient,
+            "other_patient": other_patient,
+            "staff": staff,
+            "visit": visit,
+        }
+
+    def test_schedules(self, world):
+        """Staff manage every schedule; clinicians only their own; patients none."""
+        assert policy.can_manage_schedule(world["staff"], world["provider"])
+        assert policy.can_manage_schedule(world["provider"].user, world["provider"])
+        assert not policy.can_manage_schedule(world["stranger"].user, world["provider"])
+        assert not policy.can_manage_schedule(world["patient"], world["provider"])
+
+    def test_visits(self, world):
+        """The patient, their clinician and staff see a visit; another patient or clinician does not."""
+        visit = world["visit"]
+        assert policy.can_view_visit(world["patient"], visit)
+        assert policy.can_view_visit(world["provider"].user, visit)
+        assert policy.can_view_visit(world["staff"], visit)
+        assert not policy.can_view_visit(world["other_patient"], visit)
+        assert not policy.can_view_visit(world["stranger"].user, visit)
+        assert not policy.can_view_visit(AnonymousUser(), visit)
+
+    def test_clinical_data_is_never_for_staff(self, world):
+        """Answers and records: the patient and treating clinicians only (minimum necessary)."""
+        patient = world["patient"]
+        assert policy.can_view_clinical(patient, patient)
+        assert policy.can_view_clinical(world["provider"].user, patient)
+        assert not policy.can_view_clinical(world["staff"], patient)
+        assert not policy.can_view_clinical(world["stranger"].user, patient)
+        assert not policy.can_view_clinical(world["other_patient"], patient)
+
+    def test_intake_access_levels(self, world):
+        """Full intake for the patient and treating clinicians, the front-desk part for staff."""
+        patient = world["patient"]
+        assert policy.intake_access(patient, patient) == policy.IntakeAccess.FULL
+        assert policy.intake_access(world["provider"].user, patient) == policy.IntakeAccess.FULL
+        assert policy.intake_access(world["staff"], patient) == policy.IntakeAccess.FRONT_DESK
+        assert policy.intake_access(world["stranger"].user, patient) is None
+        assert policy.intake_access(world["other_patient"], patient) is None

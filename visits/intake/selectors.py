@@ -2,8 +2,7 @@
 
 import datetime
 
-from accounts.models import Role
-from accounts.policy import treats
+from accounts.policy import IntakeAccess, intake_access
 from visits.intake import forms
 from visits.intake.models import Intake, IntakeStep, IntakeVersion, missing_steps
 
@@ -17,18 +16,12 @@ STAFF_SECTIONS = [
 
 
 def intake_sections_visible_to(user, patient) -> list[str]:
-    """The intake sections this user may read for this patient; an empty list means none at all.
-
-    The patient and clinicians who treat them see everything; clinic staff see demographics,
-    the emergency contact and insurance, never history, medications or allergies.
-    """
-    if not user.is_authenticated or patient.role != Role.PATIENT:
-        return []
-    if user.role == Role.PATIENT:
-        return list(ALL_SECTIONS) if user.pk == patient.pk else []
-    if user.role == Role.CLINICIAN:
-        return list(ALL_SECTIONS) if treats(user, patient) else []
-    if user.role == Role.STAFF:
+    """The intake sections this user may read for this patient (the rule is accounts.policy's);
+    an empty list means none at all."""
+    access = intake_access(user, patient)
+    if access == IntakeAccess.FULL:
+        return list(ALL_SECTIONS)
+    if access == IntakeAccess.FRONT_DESK:
         return list(STAFF_SECTIONS)
     return []
 
