@@ -90,7 +90,28 @@ def provider_free_times(
     ignore_visits: tuple = (),
 ) -> list[datetime.datetime]:
     """One provider's free starts within `days` either side of `around`."""
-    start, end = around - days * ONE_DAY, around + days * ONE_DAY
+    return free_times_between(
+        provider=provider,
+        visit_type=visit_type,
+        start=around - days * ONE_DAY,
+        end=around + days * ONE_DAY,
+        now=now,
+        patient=patient,
+        ignore_visits=ignore_visits,
+    )
+
+
+def free_times_between(
+    *,
+    provider: ProviderProfile,
+    visit_type: VisitType,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime,
+    patient=None,
+    ignore_visits: tuple = (),
+) -> list[datetime.datetime]:
+    """One provider's free starts in [start, end)."""
     providers = with_schedules(ProviderProfile.objects.filter(pk=provider.pk), start=start, end=end)
     return free_times(
         visit_type=visit_type,
@@ -231,19 +252,15 @@ def series_plan(
     now = now or timezone.now()
     if not starts:
         return []
-    window_start, window_end = starts[0] - ONE_DAY, starts[-1] + ONE_DAY
-    providers = with_schedules(
-        ProviderProfile.objects.filter(pk=provider.pk), start=window_start, end=window_end
-    )
-    free = free_times(
+    free = free_times_between(
+        provider=provider,
         visit_type=visit_type,
-        providers=providers,
-        start=window_start,
-        end=window_end,
+        start=starts[0] - ONE_DAY,
+        end=starts[-1] + ONE_DAY,
         now=now,
         patient=patient,
         ignore_visits=ignore_visits,
-    ).get(provider.pk, [])
+    )
     free_set = set(free)
     plan = []
     for start in starts:

@@ -44,7 +44,8 @@ def _local(day: datetime.date, clock: datetime.time, zone: ZoneInfo) -> datetime
     return datetime.datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
 
 
-def _merge(intervals: Iterable[Interval]) -> list[Interval]:
+def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sorted intervals with overlapping or touching ones joined."""
     merged: list[Interval] = []
     for start, end in sorted(intervals):
         if merged and start <= merged[-1][1]:
@@ -92,7 +93,7 @@ def working_hours(
         for change in todays:
             if change.extra and change.start is not None and change.end is not None:
                 intervals.append((_local(day, change.start, zone), _local(day, change.end, zone)))
-        intervals = _merge(intervals)
+        intervals = merge_intervals(intervals)
         for change in todays:
             if change.extra:
                 continue
@@ -111,7 +112,7 @@ class _Busy:
     """Booked intervals, sorted, answering 'does [start, end) meet any of them?' in log time."""
 
     def __init__(self, intervals: Iterable[Interval]) -> None:
-        self.intervals = _merge(intervals)
+        self.intervals = merge_intervals(intervals)
         self.starts = [start for start, _ in self.intervals]
 
     def meets(self, start: datetime.datetime, end: datetime.datetime) -> bool:

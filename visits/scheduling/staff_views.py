@@ -35,12 +35,19 @@ from visits.scheduling.services import (
     NotBookable,
     Scope,
     SlotTaken,
+    free_times_between,
     provider_free_times,
     visit_book,
     visit_cancel,
     visit_reschedule,
 )
-from visits.scheduling.slots import DatedChange, WeeklyBlock, nearest, working_hours
+from visits.scheduling.slots import (
+    DatedChange,
+    WeeklyBlock,
+    merge_intervals,
+    nearest,
+    working_hours,
+)
 from visits.scheduling.staff_forms import (
     CANCEL,
     KEEP,
@@ -451,16 +458,6 @@ def schedule_exception_remove(
 # Edits that would leave booked visits outside the hours.
 
 
-def _merged(intervals: list[tuple]) -> list[tuple]:
-    merged: list[tuple] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
 def _covers(intervals: list[tuple], start: datetime.datetime, end: datetime.datetime) -> bool:
     """Whether one of these merged, sorted intervals holds all of [start, end)."""
     index = bisect_right(intervals, (start, datetime.datetime.max.replace(tzinfo=datetime.UTC)))
@@ -474,7 +471,7 @@ def _working(
     first_day: datetime.date,
     last_day: datetime.date,
 ) -> list[tuple]:
-    return _merged(
+    return merge_intervals(
         working_hours(
             weekly=weekly, changes=dated, zone=zone, first_day=first_day, last_day=last_day
         )
@@ -804,16 +801,15 @@ def _free_starts(
     zone = _zone(provider)
     start = _local_midnight(day, zone)
     end = _local_midnight(day + datetime.timedelta(days=LOOK_AHEAD_DAYS), zone)
-    providers = with_schedules(ProviderProfile.objects.filter(pk=provider.pk), start=start, end=end)
-    free = free_times(
+    free = free_times_between(
+        provider=provider,
         visit_type=visit_type,
-        providers=providers,
         start=start,
         end=end,
         now=now,
         patient=patient,
         ignore_visits=ignore_visits,
-    )[provider.pk]
+    )
     that_day = [each for each in free if each.astimezone(zone).date() == day]
     if that_day or not free:
         return that_day, False

@@ -36,6 +36,7 @@ from visits.scheduling.services import (
     NotBookable,
     Scope,
     SlotTaken,
+    free_times_between,
     is_late_cancellation,
     series_plan,
     series_starts,
@@ -216,18 +217,15 @@ def _times_context(
     now = timezone.now()
     horizon_days = min(visit_type.booking_horizon_days, 60)
     window_end = now + datetime.timedelta(days=horizon_days)
-    providers = with_schedules(
-        ProviderProfile.objects.filter(pk=provider.pk), start=now, end=window_end
-    )
-    free = free_times(
+    free = free_times_between(
+        provider=provider,
         visit_type=visit_type,
-        providers=providers,
         start=now,
         end=window_end,
         now=now,
         patient=patient,
         ignore_visits=ignore_visits,
-    )[provider.pk]
+    )
     days = days_with_time(free, zone)
     chosen = _parse_day(request.GET.get("day"))
     if chosen not in days:
