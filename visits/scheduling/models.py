@@ -178,9 +178,6 @@ class VisitQuerySet(models.QuerySet):
     def upcoming(self, now: datetime.datetime) -> "VisitQuerySet":
         return self.filter(end__gt=now).order_by("start")
 
-    def past(self, now: datetime.datetime) -> "VisitQuerySet":
-        return self.filter(end__lte=now).order_by("-start")
-
     def overlapping(self, start: datetime.datetime, end: datetime.datetime) -> "VisitQuerySet":
         """Visits whose held time (including the buffer after) meets [start, end)."""
         return self.filter(start__lt=end, blocked_until__gt=start)
