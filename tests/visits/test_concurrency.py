@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 from accounts.models import ProviderProfile, User
 from tests.accounts.factories import PatientProfileFactory
@@ -125,10 +125,20 @@ def one_patient_many_providers() -> dict:
     }
 
 
+def refused_by_postgresql(taken: services.SlotTaken) -> bool:
+    """Whether SlotTaken came from the database: a constraint violation or a broken deadlock."""
+    cause = taken.__cause__
+    return isinstance(cause, IntegrityError) or (
+        isinstance(cause, OperationalError)
+        and getattr(cause.__cause__, "sqlstate", None) == services.DEADLOCK_DETECTED
+    )
+
+
 def insert_only_when_everyone_has_checked(monkeypatch) -> list[bool]:
     """Hold every booking between its free-time check and its INSERT until all have checked,
     so each one has seen the slot free; returns, per refused INSERT, whether the database
-    refused it (IntegrityError from an exclusion constraint)."""
+    refused it: an exclusion constraint's IntegrityError, or the deadlock PostgreSQL breaks
+    when two inserts each wait for the other's row."""
     checked = threading.Barrier(ATTEMPTS)
     insert = services._insert
     refused_by_database: list[bool] = []
@@ -138,7 +148,7 @@ def insert_only_when_everyone_has_checked(monkeypatch) -> list[bool]:
         try:
             insert(visit)
         except services.SlotTaken as taken:
-            refused_by_database.append(isinstance(taken.__cause__, IntegrityError))
+            refused_by_database.append(refused_by_postgresql(taken))
             raise
 
     monkeypatch.setattr(services, "_insert", insert_after_everyone_checked)
@@ -148,6 +158,59 @@ def insert_only_when_everyone_has_checked(monkeypatch) -> list[bool]:
 @pytest.mark.django_db(transaction=True)
 class TestRaceOnPostgreSQL:
     pytestmark = on_postgresql
+
+    def test_two_bookings_waiting_on_each_other_are_told_the_time_is_taken(self):
+        """A deadlock between two overlapping inserts reaches the patient as SlotTaken.
+
+        Each transaction holds one uncommitted visit, then inserts one overlapping the other's,
+        so each waits for the other; PostgreSQL fails one to break the cycle, and once that one
+        commits what it holds the other's insert is refused by the constraint.
+        """
+        provider = provider_with_hours(slugs=())
+        visit_type = urgent_care(provider)
+        patients = [PatientProfileFactory().user for _ in range(4)]
+        ten, eleven = at(TUESDAY, 10), at(TUESDAY, 11)
+        both_hold_one = threading.Barrier(2)
+        refusals: dict[str, str] = {}
+
+        def visit_at(patient, start) -> Visit:
+            return services._new_visit(
+                patient=patient,
+                provider=provider,
+                visit_type=visit_type,
+                start=start,
+                reason="",
+                booked_by=None,
+            )
+
+        def book(name: str, patient, held, wanted_by, wanted) -> None:
+            try:
+                with transaction.atomic():
+                    services._insert(visit_at(patient, held))
+                    both_hold_one.wait(timeout=30)
+                    try:
+                        services._insert(visit_at(wanted_by, wanted))
+                        refusals[name] = "none"
+                    except services.SlotTaken as taken:
+                        refusals[name] = type(taken.__cause__).__name__
+            except Exception as error:  # any other error is what the test reports
+                refusals[name] = repr(error)
+            finally:
+                connection.close()
+
+        threads = [
+            threading.Thread(target=book, args=("a", patients[0], ten, patients[1], eleven)),
+            threading.Thread(target=book, args=("b", patients[2], eleven, patients[3], ten)),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        assert sorted(refusals.values()) == ["IntegrityError", "OperationalError"], refusals
+        assert sorted(Visit.objects.values_list("patient", flat=True)) == sorted(
+            [patients[0].pk, patients[2].pk]
+        )
 
     def test_many_patients_racing_for_one_slot_get_one_visit(self):
         """24 simultaneous bookings of one slot: one visit, 23 friendly SlotTaken, nothing else."""

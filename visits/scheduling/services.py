@@ -6,12 +6,14 @@ database lock when it begins (transaction_mode IMMEDIATE), so the check below ca
 """
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import WEEKLY, rrule
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -42,6 +44,7 @@ class SlotTaken(BookingError):
         self.alternatives = alternatives or []
 
 
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 TAKEN_MESSAGE = (
     "Sorry, that time was just taken. Here are the nearest free times with the same provider."
 )
@@ -150,13 +153,29 @@ def _new_visit(
     )
 
 
-def _insert(visit: Visit) -> None:
-    """Save a new visit; the database's exclusion constraint has the last word on PostgreSQL."""
+@contextmanager
+def _overlap_refused() -> Iterator[None]:
+    """Report the database's refusal of an overlapping visit as SlotTaken.
+
+    The exclusion constraints refuse a row that overlaps a committed one (IntegrityError).
+    Two transactions writing overlapping rows at the same moment each wait for the other's
+    while checking the constraint; PostgreSQL breaks that deadlock by failing one of them,
+    which means the same thing to the person booking: someone else has the time.
+    """
     try:
-        with transaction.atomic():
-            visit.save(force_insert=True)
+        yield
     except IntegrityError as error:
         raise SlotTaken(TAKEN_MESSAGE) from error
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == DEADLOCK_DETECTED:
+            raise SlotTaken(TAKEN_MESSAGE) from error
+        raise
+
+
+def _insert(visit: Visit) -> None:
+    """Save a new visit; the database's exclusion constraint has the last word on PostgreSQL."""
+    with _overlap_refused(), transaction.atomic():
+        visit.save(force_insert=True)
 
 
 def _queue_booked_emails(visits: list[Visit], *, by_staff: bool) -> None:
@@ -446,18 +465,15 @@ def visit_reschedule(
             each.blocked_until = each.end + each.visit_type.buffer_after
             each.reminder_sent_at = None
             each.sequence += 1
-        try:
-            with transaction.atomic():
-                Visit.objects.bulk_update(
-                    visits, ["start", "end", "blocked_until", "reminder_sent_at", "sequence"]
-                )
-                if connection.vendor == "postgresql":
-                    with connection.cursor() as cursor:
-                        cursor.execute(
-                            "SET CONSTRAINTS visit_provider_no_overlap, visit_patient_no_overlap IMMEDIATE"
-                        )
-        except IntegrityError as error:
-            raise SlotTaken(TAKEN_MESSAGE) from error
+        with _overlap_refused(), transaction.atomic():
+            Visit.objects.bulk_update(
+                visits, ["start", "end", "blocked_until", "reminder_sent_at", "sequence"]
+            )
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SET CONSTRAINTS visit_provider_no_overlap, visit_patient_no_overlap IMMEDIATE"
+                    )
         notifications.notify_moved(visits, by_staff=moved_by != visit.patient, note=note)
         for each in visits:
             tasks.schedule_reminder(each)
