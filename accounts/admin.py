@@ -3,12 +3,18 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import Language, PatientProfile, ProviderLicense, ProviderProfile, User
+from accounts.models import Language, PatientProfile, ProviderLicense, ProviderProfile, Role, User
+from visits.audit import AuditedAdminMixin
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     """Users log in with their email; the role decides what they may use."""
+
+    audit_what = "account"
+
+    def audit_patient_id(self, obj) -> int | None:
+        return obj.pk if obj.role == Role.PATIENT else None
 
     ordering = ["email"]
     list_display = ["email", "display_name", "role", "is_active", "is_staff", "date_joined"]
@@ -47,8 +53,13 @@ class ProviderProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatientProfile)
-class PatientProfileAdmin(admin.ModelAdmin):
+class PatientProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Patients' identifying details."""
+
+    audit_what = "details"
+
+    def audit_patient_id(self, obj) -> int:
+        return obj.user_id
 
     list_display = ["__str__", "current_state", "time_zone"]
     search_fields = ["legal_last_name", "user__email"]

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from visits.audit import AuditEvent
+from visits.audit import AuditedAdminMixin, AuditEvent
 from visits.questionnaires.models import Questionnaire, SafetyAlert
 from visits.scheduling.models import ScheduleException, Visit, VisitType, WeeklyHours
 
@@ -42,8 +42,10 @@ class ScheduleExceptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Schedules only: the reason a patient gave is clinical and is not shown here."""
+
+    audit_what = "visit"
 
     list_display = ["start", "visit_type", "provider", "status", "series"]
     list_filter = ["status", "visit_type"]
@@ -85,7 +87,8 @@ class QuestionnaireAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SafetyAlert)
-class SafetyAlertAdmin(ReadOnlyAdmin):
+class SafetyAlertAdmin(AuditedAdminMixin, ReadOnlyAdmin):
+    audit_what = "safety alert"
     list_display = ["created_at", "reason", "acknowledged_at", "acknowledged_by"]
     fields = ["created_at", "reason", "acknowledged_at", "acknowledged_by", "note"]
     readonly_fields = fields

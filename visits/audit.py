@@ -62,3 +62,45 @@ def audit_record(
     ]
     if events:
         AuditEvent.objects.bulk_create(events)
+
+
+class AuditedAdminMixin:
+    """Log every patient's record an admin page shows: each row of a list, and an opened record.
+
+    `audit_what` names the record in the patient's access log; `audit_patient_id` says whose it is.
+    Changes made in the admin are also in the admin's own history.
+    """
+
+    audit_what = "record"
+
+    def audit_patient_id(self, obj) -> int | None:
+        return obj.patient_id
+
+    def _audit(self, request: HttpRequest, action: str, objects: Iterable) -> None:
+        records = [(self.audit_patient_id(obj), obj.pk) for obj in objects]
+        audit_record(
+            request=request,
+            action=action,
+            what=self.audit_what,
+            records=[(patient_id, pk) for patient_id, pk in records if patient_id is not None],
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            self._audit(request, AuditEvent.Action.VIEW, changelist.result_list)
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            original = getattr(response, "context_data", {}).get("original")
+            if original is not None:
+                self._audit(request, AuditEvent.Action.VIEW, [original])
+        return response
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        action = AuditEvent.Action.UPDATE if change else AuditEvent.Action.CREATE
+        self._audit(request, action, [obj])
