@@ -41,7 +41,27 @@ class DatedChange:
 
 
 def _local(day: datetime.date, clock: datetime.time, zone: ZoneInfo) -> datetime.datetime:
-    return datetime.datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
+    """The instant a wall-clock time happens on a day, in UTC.
+
+    A time the clocks skip when they spring forward stands for the moment they jump, so hours
+    starting or ending inside the gap neither gain nor lose time. A time that happens twice when
+    the clocks fall back is its first occurrence.
+    """
+    wall = datetime.datetime.combine(day, clock, tzinfo=zone)
+    instant = wall.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None):
+        return instant
+    # Inside the gap: read with the offset after the change the time falls before the jump,
+    # with the offset before it after the jump. Narrow down to the second the offset changes.
+    before, after = wall.replace(fold=1).astimezone(UTC), instant
+    offset_after = after.astimezone(zone).utcoffset()
+    while (seconds := int((after - before).total_seconds())) > 1:
+        middle = before + datetime.timedelta(seconds=seconds // 2)
+        if middle.astimezone(zone).utcoffset() == offset_after:
+            after = middle
+        else:
+            before = middle
+    return after
 
 
 def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
@@ -57,6 +77,8 @@ def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
 
 def _subtract(intervals: list[Interval], removed: Interval) -> list[Interval]:
     cut_start, cut_end = removed
+    if cut_start >= cut_end:
+        return intervals  # e.g. time off inside the hour the clocks skip
     kept: list[Interval] = []
     for start, end in intervals:
         if end <= cut_start or start >= cut_end:
