@@ -1,14 +1,15 @@
 """The admin: visit types are edited there; questionnaires and the audit log are read-only."""
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.models import Role
-from tests.accounts.factories import PatientProfileFactory, UserFactory
+from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
 from tests.accounts.fixtures import enrol_totp
-from tests.visits.factories import VisitFactory
+from tests.visits.factories import ScheduleExceptionFactory, VisitFactory
 from visits.audit import AuditEvent
-from visits.scheduling.models import VisitType
+from visits.scheduling.models import ScheduleException, VisitType
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +112,24 @@ class TestAdminReadsAreAudited:
         client.force_login(profile.user)
         page = client.get(reverse("access_log")).content.decode()
         assert "Viewed your details" in page
+
+
+def test_extra_hours_without_times_are_refused_with_a_message(admin_client):
+    """Extra hours need times: the admin says so and saves nothing; the database refuses them too."""
+    provider = ProviderProfileFactory()
+    response = admin_client.post(
+        reverse("admin:visits_scheduleexception_add"),
+        {
+            "provider": provider.pk,
+            "kind": ScheduleException.Kind.EXTRA_HOURS,
+            "start_date": "2027-02-01",
+            "end_date": "2027-02-01",
+            "note": "Saturday clinic",
+        },
+    )
+    assert response.status_code == 200
+    assert "Extra hours need a start and an end time." in response.content.decode()
+    assert 'value="Saturday clinic"' in response.content.decode()
+    assert not ScheduleException.objects.exists()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ScheduleExceptionFactory(provider=provider, kind=ScheduleException.Kind.EXTRA_HOURS)

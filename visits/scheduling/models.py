@@ -151,6 +151,11 @@ class ScheduleException(models.Model):
                 | Q(end_time__gt=models.F("start_time")),
                 name="exception_times_in_order",
             ),
+            models.CheckConstraint(
+                condition=Q(kind="time_off") | Q(start_time__isnull=False),
+                name="extra_hours_have_times",
+                violation_error_message="Extra hours need a start and an end time.",
+            ),
         ]
 
     def __str__(self) -> str:
