@@ -85,20 +85,15 @@ class AuditedAdminMixin:
             records=[(patient_id, pk) for patient_id, pk in records if patient_id is not None],
         )
 
-    def changelist_view(self, request, extra_context=None):
-        response = super().changelist_view(request, extra_context)
-        changelist = getattr(response, "context_data", {}).get("cl")
-        if changelist is not None:
-            self._audit(request, AuditEvent.Action.VIEW, changelist.result_list)
-        return response
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        self._audit(request, AuditEvent.Action.VIEW, changelist.result_list)
+        return changelist
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
-            original = getattr(response, "context_data", {}).get("original")
-            if original is not None:
-                self._audit(request, AuditEvent.Action.VIEW, [original])
-        return response
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            self._audit(request, AuditEvent.Action.VIEW, [obj])
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
