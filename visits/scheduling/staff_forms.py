@@ -523,6 +523,27 @@ class StartField(forms.CharField):
         return start
 
 
+def free_times_day() -> forms.DateField:
+    """The day whose free times staff look at before choosing one."""
+    return forms.DateField(
+        label="Day",
+        widget=DATE_WIDGET,
+        help_text="Then choose Show free times.",
+        error_messages={"required": "Choose a day.", **DATE_ERRORS},
+    )
+
+
+def message_to_patient(help_text: str) -> forms.CharField:
+    """An optional note from staff, added to the email the patient gets."""
+    return forms.CharField(
+        label="Message to the patient (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=help_text,
+    )
+
+
 class StaffBookingForm(forms.Form):
     """Book a visit for a patient: who, what kind of visit, which free time and why."""
 
@@ -548,12 +569,7 @@ class StaffBookingForm(forms.Form):
         empty_label="Choose a visit type",
         error_messages={"required": "Choose the kind of visit."},
     )
-    day = forms.DateField(
-        label="Day",
-        widget=DATE_WIDGET,
-        help_text="Then choose Show free times.",
-        error_messages={"required": "Choose a day.", **DATE_ERRORS},
-    )
+    day = free_times_day()
     start = StartField(
         label="Time",
         error_messages={"required": "Choose one of the free times."},
@@ -587,57 +603,40 @@ class StaffBookingForm(forms.Form):
         self.fields["start"].widget.choices = start_choices(starts, zone)
 
 
-class StaffMoveForm(ScopeForm):
-    """Move a visit to a free time with the same provider; for a series, which visits move."""
-
-    field_order = ["day", "start", "scope", "note"]
-    day = forms.DateField(
-        label="Day",
-        widget=DATE_WIDGET,
-        help_text="Then choose Show free times.",
-        error_messages={"required": "Choose a day.", **DATE_ERRORS},
-    )
-    start = StartField(
-        label="New time",
-        error_messages={"required": "Choose one of the free times."},
-    )
-    note = forms.CharField(
-        label="Message to the patient (optional)",
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="It is added to the email telling them the new time.",
-    )
+class StaffScopeForm(ScopeForm):
+    """Asks which visits of a series a change applies to, and only for a visit in a series."""
 
     def __init__(self, *args, in_series: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["start"].widget.choices = []
         if not in_series:
             del self.fields["scope"]
         else:
             self.fields["scope"].widget = FocusableRadioSelect(choices=Scope.CHOICES)
+
+
+class StaffMoveForm(StaffScopeForm):
+    """Move a visit to a free time with the same provider; for a series, which visits move."""
+
+    field_order = ["day", "start", "scope", "note"]
+    day = free_times_day()
+    start = StartField(
+        label="New time",
+        error_messages={"required": "Choose one of the free times."},
+    )
+    note = message_to_patient("It is added to the email telling them the new time.")
+
+    def __init__(self, *args, in_series: bool, **kwargs) -> None:
+        super().__init__(*args, in_series=in_series, **kwargs)
+        self.fields["start"].widget.choices = []
 
     def offer(self, *, starts: list[datetime.datetime], zone) -> None:
         self.fields["start"].widget.choices = start_choices(starts, zone)
 
 
-class StaffCancelForm(ScopeForm):
+class StaffCancelForm(StaffScopeForm):
     """Cancel a visit, or part of its series, with an optional message to the patient."""
 
-    note = forms.CharField(
-        label="Message to the patient (optional)",
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="It is added to the email telling them the visit is cancelled.",
-    )
-
-    def __init__(self, *args, in_series: bool, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if not in_series:
-            del self.fields["scope"]
-        else:
-            self.fields["scope"].widget = FocusableRadioSelect(choices=Scope.CHOICES)
+    note = message_to_patient("It is added to the email telling them the visit is cancelled.")
 
 
 class CalendarForm(forms.Form):
