@@ -1,17 +1,26 @@
 """Who may use what: every Housecall view declares its rule here, and access is denied otherwise.
 
 A view states the roles that may open it with ``@allow(Role.PATIENT, ...)`` or that it is
-public with ``@public``. Object rules ("is this visit theirs?") are functions in this module
-that answer yes or no for one user and one object, each tested for both answers.
-``tests/accounts/test_policy.py`` walks the URL configuration and fails for any view
-without a rule.
+public with ``@public``. ``RequireRuleMiddleware`` refuses (403) any view that declares
+neither, so a forgotten decorator fails closed in production, and
+``tests/accounts/test_policy.py`` walks the URL configuration so it fails in CI first.
+
+Object rules ("is this visit theirs?") are each written once, as a ``Rule``: a function from
+the user to the ``Q`` that selects what they may reach (or None for nothing at all). The same
+definition gives the QuerySet filter (``VISITS.filter(queryset, user)``, which views start
+from) and the yes/no answer for one object (``VISITS.allows(user, visit)``), so the two can
+never disagree. This module imports no clinical models at import time: subqueries name their
+model through the app registry, so the models may import the policy.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
+from typing import Any
 
-from django.contrib.auth.views import redirect_to_login
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -44,13 +53,16 @@ def allow(*roles: Role) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user = request.user
             if not user.is_authenticated:
+                login_url = _login_url(request)
                 if getattr(request, "htmx", False):
-                    return HttpResponseClientRedirect(_login_url(request))
-                return redirect_to_login(request.get_full_path())
-            if user.role not in roles:
+                    return HttpResponseClientRedirect(login_url)
+                from django.shortcuts import redirect
+
+                return redirect(login_url)
+            if getattr(user, "role", None) not in roles:
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
@@ -61,8 +73,9 @@ def allow(*roles: Role) -> Callable[[View], View]:
 
 
 def _login_url(request: HttpRequest) -> str:
-    response = redirect_to_login(request.get_full_path())
-    return response["Location"]
+    from django.contrib.auth.views import redirect_to_login
+
+    return redirect_to_login(request.get_full_path())["Location"]
 
 
 def rule_for(view: View, route: str = "") -> str | frozenset | None:
@@ -78,66 +91,182 @@ def rule_for(view: View, route: str = "") -> str | frozenset | None:
     return None
 
 
-# Object rules. Each answers one question for one user and one object; views turn "no" into 404
-# (so nobody learns that someone else's record exists) unless the object is not private.
+class RequireRuleMiddleware:
+    """Refuse, with 403, any view that declares no rule: the URL walk's check, at run time."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: View, view_args: tuple, view_kwargs: dict
+    ) -> None:
+        match = request.resolver_match
+        route = match.route if match is not None else ""
+        if rule_for(view_func, route) is None:
+            raise PermissionDenied("This page declares no access rule.")
+
+
+# Object rules. Views start from the filter (so other people's records are never loaded) and
+# turn "not there" into 404, so nobody learns that someone else's record exists.
+
+
+def _model(label: str) -> type[Model]:
+    return apps.get_model(label)
+
+
+def _role(user) -> str | None:
+    return getattr(user, "role", None) if user.is_authenticated else None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One access rule, written once: `reach(user)` is the Q of what they may reach, or None."""
+
+    name: str
+    reach: Callable[[Any], Q | None]
+
+    def filter(self, queryset: QuerySet, user) -> QuerySet:
+        """Only the rows of `queryset` this user may reach."""
+        condition = self.reach(user)
+        return queryset.none() if condition is None else queryset.filter(condition)
+
+    def allows(self, user, obj: Model) -> bool:
+        """Whether this user may reach this one object, by the very same condition."""
+        condition = self.reach(user)
+        if condition is None:
+            return False
+        return type(obj)._default_manager.filter(condition, pk=obj.pk).exists()
+
+
+def _treated_patient_ids(clinician) -> QuerySet:
+    """The patients a clinician treats: those with a visit with them."""
+    return (
+        _model("visits.Visit")
+        .objects.filter(provider__user=clinician)
+        .values("patient_id")
+        .distinct()
+    )
+
+
+def _visits(user) -> Q | None:
+    role = _role(user)
+    if role == Role.PATIENT:
+        return Q(patient=user)
+    if role == Role.CLINICIAN:
+        return Q(provider__user=user)
+    if role == Role.STAFF:
+        return Q()
+    return None
+
+
+def _schedules(user) -> Q | None:
+    role = _role(user)
+    if role == Role.STAFF:
+        return Q()
+    if role == Role.CLINICIAN:
+        return Q(user=user)
+    return None
+
+
+def _clinical_patients(user) -> Q | None:
+    """Patients (as users) whose answers, scores and records this user may read."""
+    role = _role(user)
+    if role == Role.PATIENT:
+        return Q(pk=user.pk)
+    if role == Role.CLINICIAN:
+        return Q(role=Role.PATIENT, pk__in=_treated_patient_ids(user))
+    return None
+
+
+def _front_desk_patients(user) -> Q | None:
+    """Patients whose demographics, emergency contact and insurance this user may read."""
+    if _role(user) == Role.STAFF:
+        return Q(role=Role.PATIENT)
+    return _clinical_patients(user)
+
+
+def _about_clinical_patient(user) -> Q | None:
+    """Rows about a patient (`patient` field) whose clinical data this user may read."""
+    role = _role(user)
+    if role == Role.PATIENT:
+        return Q(patient=user)
+    if role == Role.CLINICIAN:
+        return Q(patient__in=_treated_patient_ids(user))
+    return None
+
+
+def _alerts(user) -> Q | None:
+    """Safety alerts: for the clinicians who treat the patient; never for the patient or staff."""
+    if _role(user) == Role.CLINICIAN:
+        return Q(patient__in=_treated_patient_ids(user))
+    return None
+
+
+def _check_in_settings(user) -> Q | None:
+    """Visits whose client's pre-session check-ins this user may switch: the clinician's own."""
+    if _role(user) == Role.CLINICIAN:
+        return Q(provider__user=user)
+    return None
+
+
+# Visits: the patient's own, the clinician's own, every visit's schedule and contact for staff
+# (never clinical notes, answers or results: those follow CLINICAL_PATIENTS). Changing a visit
+# (cancel, move) follows the same rule.
+VISITS = Rule("visits", _visits)
+# Provider profiles whose hours, calendar and bookings this user manages.
+SCHEDULES = Rule("schedules", _schedules)
+# Patient users whose answers, scores, intake and clinical records this user may read.
+CLINICAL_PATIENTS = Rule("clinical patients", _clinical_patients)
+# Patient users whose front-desk details (who they are, whom to call, who pays) this user may read.
+FRONT_DESK_PATIENTS = Rule("front-desk patients", _front_desk_patients)
+# Questionnaire responses and other rows about a patient, by the clinical rule.
+CLINICAL_RECORDS = Rule("clinical records", _about_clinical_patient)
+SAFETY_ALERTS = Rule("safety alerts", _alerts)
+CHECK_IN_SETTINGS = Rule("check-in settings", _check_in_settings)
 
 
 def can_manage_schedule(user, provider) -> bool:
     """Clinic staff manage every provider's schedule; a clinician manages only their own."""
-    if not user.is_authenticated:
-        return False
-    if user.role == Role.STAFF:
-        return True
-    return user.role == Role.CLINICIAN and provider.user_id == user.pk
-
-
-def visit_filter_for(user) -> dict | None:
-    """The filter selecting the visits this user may see, or None for none at all.
-
-    Patients see their own visits; clinicians the visits they hold; clinic staff every visit's
-    schedule and contact details (never clinical notes, answers or results).
-    """
-    if not user.is_authenticated:
-        return None
-    if user.role == Role.PATIENT:
-        return {"patient": user}
-    if user.role == Role.CLINICIAN:
-        return {"provider__user": user}
-    if user.role == Role.STAFF:
-        return {}
-    return None
+    return SCHEDULES.allows(user, provider)
 
 
 def can_view_visit(user, visit) -> bool:
     """Whether the user may see this visit at all."""
-    if visit_filter_for(user) is None:
-        return False
-    if user.role == Role.PATIENT:
-        return visit.patient_id == user.pk
-    if user.role == Role.CLINICIAN:
-        return visit.provider.user_id == user.pk
-    return True
+    return VISITS.allows(user, visit)
 
 
 def can_change_visit(user, visit) -> bool:
     """Patients cancel or move their own visits; staff any; clinicians their own."""
-    return can_view_visit(user, visit)
-
-
-def treats(clinician, patient) -> bool:
-    """Whether this clinician has (or had) a visit with this patient."""
-    from visits.scheduling.models import Visit
-
-    return Visit.objects.filter(provider__user=clinician, patient=patient).exists()
+    return VISITS.allows(user, visit)
 
 
 def can_view_clinical(user, patient) -> bool:
     """Answers, scores and clinical records: the patient, and clinicians who treat them; never staff."""
-    if not user.is_authenticated:
-        return False
-    if user.role == Role.PATIENT:
-        return user.pk == patient.pk
-    return user.role == Role.CLINICIAN and treats(user, patient)
+    return CLINICAL_PATIENTS.allows(user, patient)
+
+
+def treats(clinician, patient) -> bool:
+    """Whether this clinician treats this patient (has a visit with them)."""
+    return _role(clinician) == Role.CLINICIAN and CLINICAL_PATIENTS.allows(clinician, patient)
+
+
+def bookable_patients(user, provider) -> QuerySet:
+    """Patients with details whom this user may book with this provider, to search among.
+
+    Staff book any patient; a clinician, for their own schedule, only the patients they treat,
+    so the search never becomes a directory of the clinic's patients (minimum necessary).
+    """
+    patients = _model("accounts.User").objects.filter(
+        role=Role.PATIENT, patient_profile__isnull=False
+    )
+    if not can_manage_schedule(user, provider):
+        return patients.none()
+    if _role(user) != Role.STAFF:
+        patients = CLINICAL_PATIENTS.filter(patients, user)
+    return patients
 
 
 class IntakeAccess:
@@ -149,12 +278,10 @@ class IntakeAccess:
 
 def intake_access(user, patient) -> str | None:
     """FULL for the patient and their treating clinicians, FRONT_DESK for staff, else None."""
-    if not user.is_authenticated or patient.role != Role.PATIENT:
+    if getattr(patient, "role", None) != Role.PATIENT:
         return None
-    if user.role == Role.PATIENT:
-        return IntakeAccess.FULL if user.pk == patient.pk else None
-    if user.role == Role.CLINICIAN:
-        return IntakeAccess.FULL if treats(user, patient) else None
-    if user.role == Role.STAFF:
+    if CLINICAL_PATIENTS.allows(user, patient):
+        return IntakeAccess.FULL
+    if FRONT_DESK_PATIENTS.allows(user, patient):
         return IntakeAccess.FRONT_DESK
     return None

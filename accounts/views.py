@@ -1,27 +1,23 @@
 """Public pages, the role router and a person's own details."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
-from django_htmx.middleware import HtmxDetails
 
 from accounts.forms import PatientProfileForm
 from accounts.models import PatientProfile, Role
 from accounts.policy import allow, public
 from accounts.sessions import take_pending_form, user_has_mfa
+from visits.web import HtmxHttpRequest
 
 DASHBOARDS = {
     Role.PATIENT: "patient_dashboard",
     Role.CLINICIAN: "clinician_dashboard",
     Role.STAFF: "staff_dashboard",
 }
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 @public

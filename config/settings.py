@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.RequireMFAMiddleware",
     "accounts.middleware.NoStoreMiddleware",
+    "accounts.policy.RequireRuleMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

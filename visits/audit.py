@@ -38,16 +38,20 @@ class AuditEvent(models.Model):
         return f"{self.actor_id} {self.action} {self.what} of {self.patient_id}"
 
 
-def audit_record(
+def audit_change(
     *,
-    request: HttpRequest,
+    actor,
     action: str,
     what: str,
-    records: Iterable[tuple[int, str]],
+    records: Iterable[tuple[int, object]],
+    ip_address: str | None = None,
 ) -> None:
-    """Log one event per (patient id, object id) in a single insert; a patient's own reads are not logged."""
-    actor = request.user
-    ip_address = get_adapter(request).get_client_ip(request)
+    """Record a change to patients' protected data, from inside the service that makes it.
+
+    One event per (patient id, object id), written with a single insert in the caller's
+    transaction, so the record commits or rolls back with the change. A patient's own actions
+    on their own record are not events: the record itself says who booked or cancelled.
+    """
     events = [
         AuditEvent(
             actor=actor,
@@ -64,6 +68,21 @@ def audit_record(
         AuditEvent.objects.bulk_create(events)
 
 
+def audit_read(request: HttpRequest, *, what: str, records: Iterable[tuple[int, object]]) -> None:
+    """The one helper that records what a page or export showed of patients' protected data.
+
+    Called once per page view by the selector or view that assembles the page; a patient's
+    own reads are not logged.
+    """
+    audit_change(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW,
+        what=what,
+        records=records,
+        ip_address=get_adapter(request).get_client_ip(request),
+    )
+
+
 class AuditedAdminMixin:
     """Log every patient's record an admin page shows: each row of a list, and an opened record.
 
@@ -78,11 +97,12 @@ class AuditedAdminMixin:
 
     def _audit(self, request: HttpRequest, action: str, objects: Iterable) -> None:
         records = [(self.audit_patient_id(obj), obj.pk) for obj in objects]
-        audit_record(
-            request=request,
+        audit_change(
+            actor=request.user,
             action=action,
             what=self.audit_what,
             records=[(patient_id, pk) for patient_id, pk in records if patient_id is not None],
+            ip_address=get_adapter(request).get_client_ip(request),
         )
 
     def get_changelist_instance(self, request):

@@ -11,11 +11,11 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import PatientProfile, ProviderLicense, ProviderProfile, Role
 from accounts.policy import allow
-from accounts.views import HtmxHttpRequest
-from visits.audit import AuditEvent, audit_record
+from visits.audit import AuditEvent, audit_read
 from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.selectors import due_before_visits, open_alerts_for
 from visits.scheduling.models import Visit
+from visits.web import HtmxHttpRequest
 
 PAST_VISITS_SHOWN = 10
 
@@ -71,9 +71,8 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             .select_related("visit_type", "patient__patient_profile")
             .order_by("start")
         )
-        audit_record(
-            request=request,
-            action=AuditEvent.Action.VIEW,
+        audit_read(
+            request,
             what="visit",
             records=[(visit.patient_id, visit.pk) for visit in today],
         )

@@ -15,8 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.models import PatientProfile, ProviderProfile, Role, User
 from accounts.policy import allow
 from accounts.sessions import take_pending_form
-from accounts.views import HtmxHttpRequest
-from visits.audit import AuditEvent, audit_record
+from visits.audit import audit_read
 from visits.intake.consents import CONSENTS
 from visits.intake.forms import MAX_ROWS, STEP_FORMS, ConsentsForm, IntakeStepForm, RowsStepForm
 from visits.intake.models import Intake, IntakeStep
@@ -30,6 +29,7 @@ from visits.intake.services import (
     intake_sign_consents,
 )
 from visits.scheduling.models import Visit
+from visits.web import HtmxHttpRequest
 
 STEP_TEMPLATE = "visits/intake/intake_step.html"
 VISITS_LISTED = 20
@@ -282,9 +282,8 @@ def patient_intake(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
     object_id = ""
     if intake is not None:
         object_id = f"{intake.pk}@v{version.number}" if version else str(intake.pk)
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.VIEW,
+    audit_read(
+        request,
         what="intake",
         records=[(patient.pk, object_id)],
     )

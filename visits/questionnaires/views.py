@@ -9,8 +9,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Role, User
 from accounts.policy import allow, can_view_clinical, can_view_visit, treats
-from accounts.views import HtmxHttpRequest
-from visits.audit import AuditEvent, audit_record
+from visits.audit import audit_read
 from visits.questionnaires import charts, engine
 from visits.questionnaires.forms import QuestionnaireForm
 from visits.questionnaires.models import (
@@ -26,6 +25,7 @@ from visits.questionnaires.services import (
     response_submit,
 )
 from visits.scheduling.models import Visit
+from visits.web import HtmxHttpRequest
 
 
 @allow(Role.PATIENT)
@@ -115,9 +115,8 @@ def questionnaire_result(request: HtmxHttpRequest, response_id: int) -> HttpResp
     )
     if not response.is_submitted or not can_view_clinical(request.user, response.patient):
         raise Http404("No such response.")
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.VIEW,
+    audit_read(
+        request,
         what="questionnaire response",
         records=[(response.patient_id, response.pk)],
     )
@@ -148,9 +147,8 @@ def _score_history(request: HtmxHttpRequest, patient: User) -> HttpResponse:
         .select_related("questionnaire")
         .order_by("submitted_at")
     )
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.VIEW,
+    audit_read(
+        request,
         what="score history",
         records=[(patient.pk, "phq-9,gad-7")] if responses else [],
     )

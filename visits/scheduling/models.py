@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from accounts import policy
 from accounts.models import ProviderProfile
 
 
@@ -170,11 +171,8 @@ class VisitQuerySet(models.QuerySet):
     """Which visits exist for whom; visibility rules live in accounts.policy."""
 
     def visible_to(self, user) -> "VisitQuerySet":
-        """Only the visits the access policy lets this user see."""
-        from accounts.policy import visit_filter_for
-
-        rule = visit_filter_for(user)
-        return self.none() if rule is None else self.filter(**rule)
+        """Only the visits the access policy lets this user see (or change)."""
+        return policy.VISITS.filter(self, user)
 
     def active(self) -> "VisitQuerySet":
         """Visits that hold their time: not cancelled."""

@@ -26,8 +26,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from accounts.models import ProviderProfile, Role
 from accounts.policy import allow, can_manage_schedule
-from accounts.views import HtmxHttpRequest
-from visits.audit import AuditEvent, audit_record
+from visits.audit import AuditEvent, audit_change, audit_read
 from visits.scheduling.availability import free_times, with_schedules
 from visits.scheduling.forms import parse_start
 from visits.scheduling.models import ScheduleException, Visit, VisitType, Weekday, WeeklyHours
@@ -71,6 +70,7 @@ from visits.scheduling.staff_forms import (
     weekly_block,
     when,
 )
+from visits.web import HtmxHttpRequest, client_ip
 
 EDIT_TEMPLATE = "visits/scheduling/staff/schedule_edit.html"
 CONFIRM_TEMPLATE = "visits/scheduling/staff/schedule_confirm.html"
@@ -574,7 +574,13 @@ def _resolve(
     for action in (AuditEvent.Action.CANCEL, AuditEvent.Action.UPDATE):
         records = [(visit.patient_id, visit.pk) for each, visit in changed if each == action]
         if records:
-            audit_record(request=request, action=action, what="visit", records=records)
+            audit_change(
+                actor=request.user,
+                ip_address=client_ip(request),
+                action=action,
+                what="visit",
+                records=records,
+            )
     return done
 
 
@@ -597,9 +603,8 @@ def _confirm_step(
     decisions: StrandedVisitsForm,
 ) -> HttpResponse:
     """Ask what happens to each stranded visit, carrying the pending edit in hidden fields."""
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.VIEW,
+    audit_read(
+        request,
         what="visit",
         records=[(visit.patient_id, visit.pk) for visit in decisions.visits],
     )
@@ -729,9 +734,8 @@ def schedule_calendar(request: HtmxHttpRequest, provider_id: int) -> HttpRespons
         .select_related("visit_type", "patient__patient_profile")
         .order_by("start")
     )
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.VIEW,
+    audit_read(
+        request,
         what="visit",
         records=[(visit.patient_id, visit.pk) for visit in visits],
     )
@@ -868,8 +872,9 @@ def visit_book_for_patient(request: HtmxHttpRequest, provider_id: int) -> HttpRe
         except NotBookable as refused:
             form.add_error(None, str(refused))
         else:
-            audit_record(
-                request=request,
+            audit_change(
+                actor=request.user,
+                ip_address=client_ip(request),
                 action=AuditEvent.Action.CREATE,
                 what="visit",
                 records=[(visit.patient_id, visit.pk)],
@@ -885,9 +890,8 @@ def visit_book_for_patient(request: HtmxHttpRequest, provider_id: int) -> HttpRe
     selected = chosen.get("patient")
     if selected is not None and selected not in matches:
         matches.insert(0, selected)
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.VIEW,
+    audit_read(
+        request,
         what="patient",
         records=[(patient.pk, patient.pk) for patient in matches],
     )
@@ -1016,8 +1020,9 @@ def visit_move_for_patient(request: HtmxHttpRequest, provider_id: int, visit_id)
             form.add_error("start", str(taken))
             alternatives = taken.alternatives
         else:
-            audit_record(
-                request=request,
+            audit_change(
+                actor=request.user,
+                ip_address=client_ip(request),
                 action=AuditEvent.Action.UPDATE,
                 what="visit",
                 records=[(each.patient_id, each.pk) for each in moved],
@@ -1029,9 +1034,8 @@ def visit_move_for_patient(request: HtmxHttpRequest, provider_id: int, visit_id)
                 f"{count} moved, first to {when(local)}. The patient is emailed the new time.",
             )
             return _go(request, _calendar_url(provider, local.date()))
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.VIEW,
+    audit_read(
+        request,
         what="visit",
         records=[(visit.patient_id, visit.pk)],
     )
@@ -1081,8 +1085,9 @@ def visit_cancel_for_patient(request: HtmxHttpRequest, provider_id: int, visit_i
             note=form.cleaned_data["note"],
             now=now,
         )
-        audit_record(
-            request=request,
+        audit_change(
+            actor=request.user,
+            ip_address=client_ip(request),
             action=AuditEvent.Action.CANCEL,
             what="visit",
             records=[(each.patient_id, each.pk) for each in cancelled],
@@ -1090,9 +1095,8 @@ def visit_cancel_for_patient(request: HtmxHttpRequest, provider_id: int, visit_i
         count = f"{len(cancelled)} visits" if len(cancelled) != 1 else "The visit"
         messages.success(request, f"{count} cancelled. The patient is emailed.")
         return _go(request, _visit_context(provider, visit, now)["calendar_url"])
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.VIEW,
+    audit_read(
+        request,
         what="visit",
         records=[(visit.patient_id, visit.pk)],
     )

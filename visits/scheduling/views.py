@@ -17,8 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Language, PatientProfile, ProviderProfile, Role
 from accounts.policy import allow, can_change_visit, can_view_clinical, can_view_visit
-from accounts.views import HtmxHttpRequest
-from visits.audit import AuditEvent, audit_record
+from visits.audit import audit_read
 from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.models import Questionnaire, QuestionnaireResponse
 from visits.questionnaires.selectors import check_ins_enabled
@@ -45,6 +44,7 @@ from visits.scheduling.services import (
     visit_reschedule,
     visit_series_book,
 )
+from visits.web import HtmxHttpRequest
 
 SEARCH_DAYS = 14
 SYMPTOM_CHECK_VALID_FOR = datetime.timedelta(hours=12)
@@ -418,9 +418,8 @@ def _viewer_zone(request: HtmxHttpRequest, visit: Visit) -> ZoneInfo:
 def visit_detail(request: HtmxHttpRequest, visit_id) -> HttpResponse:
     """One visit: when, with whom, and what can be done about it."""
     visit = _visit_for(request, visit_id)
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.VIEW,
+    audit_read(
+        request,
         what="visit",
         records=[(visit.patient_id, visit.pk)],
     )
