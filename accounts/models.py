@@ -143,6 +143,11 @@ class ProviderProfile(models.Model):
         name = self.user.display_name or self.user.email
         return f"{name}, {self.credentials}" if self.credentials else name
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The profile's time zone, for converting stored UTC times to its wall clock."""
+        return zoneinfo.ZoneInfo(self.time_zone)
+
 
 class ProviderLicense(models.Model):
     """A state license: a clinician may only see patients who are in that state."""
@@ -181,3 +186,8 @@ class PatientProfile(models.Model):
     @property
     def legal_name(self) -> str:
         return f"{self.legal_first_name} {self.legal_last_name}"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The profile's time zone, for converting stored UTC times to its wall clock."""
+        return zoneinfo.ZoneInfo(self.time_zone)
