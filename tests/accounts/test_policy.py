@@ -58,6 +58,35 @@ class TestEveryViewHasARule:
 
 
 @pytest.mark.django_db
+@pytest.mark.urls("tests.accounts.unguarded_urls")
+class TestRefusedAtRunTime:
+    """The running app refuses a view with no rule, as the URL walk would in CI."""
+
+    def test_a_view_without_a_rule_is_forbidden(self, client):
+        """A forgotten decorator fails closed: 403, and the view never runs."""
+        response = client.get("/forgotten/")
+        assert response.status_code == 403
+        assert b"patient data" not in response.content
+
+    def test_it_is_forbidden_to_signed_in_users_too(self, patient_client):
+        """Signing in does not open a view that declares nobody."""
+        response = patient_client.get("/forgotten/")
+        assert response.status_code == 403
+        assert b"patient data" not in response.content
+
+    def test_a_declared_view_still_opens(self, client):
+        """A view with a rule is served as before."""
+        response = client.get("/declared/")
+        assert response.status_code == 200
+        assert response.content == b"hello"
+
+    def test_external_views_keep_their_own_rules(self, client):
+        """allauth's login page and the admin's are trusted by where they are mounted."""
+        assert client.get("/accounts/login/").status_code == 200
+        assert client.get("/admin/login/").status_code == 302
+
+
+@pytest.mark.django_db
 class TestAllow:
     @staticmethod
     def view(request):
@@ -134,6 +163,55 @@ class TestObjectRules:
             "staff": staff,
             "visit": visit,
         }
+
+    @pytest.mark.parametrize(
+        ("rule", "model"),
+        [
+            (policy.VISITS, "visits.Visit"),
+            (policy.SCHEDULES, "accounts.ProviderProfile"),
+            (policy.CLINICAL_PATIENTS, "accounts.User"),
+            (policy.FRONT_DESK_PATIENTS, "accounts.User"),
+        ],
+    )
+    def test_filter_and_predicate_agree(self, world, rule, model):
+        """For every role and every row, the QuerySet filter and the yes/no answer are one rule."""
+        from django.apps import apps
+
+        queryset = apps.get_model(model)._default_manager.all()
+        people = [
+            world["patient"],
+            world["other_patient"],
+            world["provider"].user,
+            world["stranger"].user,
+            world["staff"],
+            AnonymousUser(),
+        ]
+        for person in people:
+            reachable = set(rule.filter(queryset, person).values_list("pk", flat=True))
+            for obj in queryset:
+                assert rule.allows(person, obj) == (obj.pk in reachable), (rule.name, person, obj)
+
+    def test_a_forgotten_role_reaches_nothing(self, world):
+        """A user with no role the rules know (an admin account) reaches no patient's data."""
+        admin = UserFactory(role="", is_staff=True)
+        assert not policy.can_view_visit(admin, world["visit"])
+        assert not policy.can_view_clinical(admin, world["patient"])
+        assert policy.intake_access(admin, world["patient"]) is None
+        assert not policy.VISITS.filter(Visit.objects.all(), admin).exists()
+
+    def test_treating_clinicians_and_bookable_patients(self, world):
+        """A clinician treats and may book only patients with visits with them; staff book anyone."""
+        patient, provider = world["patient"], world["provider"]
+        assert policy.treats(provider.user, patient)
+        assert not policy.treats(world["stranger"].user, patient)
+        assert not policy.treats(world["staff"], patient)
+        assert list(policy.bookable_patients(provider.user, provider)) == [patient]
+        assert not policy.bookable_patients(provider.user, world["stranger"]).exists()
+        assert set(policy.bookable_patients(world["staff"], provider)) == {
+            patient,
+            world["other_patient"],
+        }
+        assert not policy.bookable_patients(patient, provider).exists()
 
     def test_schedules(self, world):
         """Staff manage every schedule; clinicians only their own; patients none."""
