@@ -22,7 +22,7 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     search_fields = ["email", "display_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Person", {"fields": ("display_name", "role")}),
+        ("Person", {"fields": ("display_name", "role", "time_zone")}),
         (
             "Access",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

@@ -32,4 +32,8 @@ def navigation(request: HttpRequest) -> dict:
             items.append({"label": label, "url": url, "current": request.path == url})
         if user.is_staff:
             items.append({"label": "Admin", "url": reverse("admin:index"), "current": False})
-    return {"nav_items": items, "htmx_config_json": json.dumps(settings.HTMX_CONFIG)}
+    return {
+        "nav_items": items,
+        "htmx_config_json": json.dumps(settings.HTMX_CONFIG),
+        "viewer_zone_name": getattr(request, "viewer_zone_name", ""),
+    }

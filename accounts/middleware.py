@@ -1,6 +1,7 @@
 """Session safety: idle and absolute timeouts, MFA for staff and clinicians, nothing cached."""
 
 import time
+import zoneinfo
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -10,6 +11,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -21,6 +23,7 @@ from accounts.sessions import (
     keep_pending_form,
     user_has_mfa,
 )
+from accounts.zones import viewer_zone_key, zone_name
 
 # Activity is written at most this often, to spare a session write on every request.
 ACTIVITY_WRITE_INTERVAL = 15
@@ -84,6 +87,27 @@ class SessionTimeoutMiddleware:
         if request.htmx:
             return HttpResponseClientRedirect(login_url)
         return redirect(login_url)
+
+
+class ViewerTimeZoneMiddleware:
+    """Every date and time on a page is in the viewer's own zone, activated once per request.
+
+    `request.viewer_zone` is that zone and `request.viewer_zone_name` its name in words
+    ("Pacific time"); templates and the admin render aware datetimes in it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        zone = zoneinfo.ZoneInfo(viewer_zone_key(request.user))
+        request.viewer_zone = zone  # type: ignore[attr-defined]
+        request.viewer_zone_name = zone_name(zone)  # type: ignore[attr-defined]
+        timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
 
 class RequireMFAMiddleware:

@@ -64,6 +64,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     display_name = models.CharField(
         max_length=150, blank=True, help_text="How Housecall greets this person."
     )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        choices=[(z, z) for z in ALL_TIME_ZONES],
+        help_text="Where staff and admins read times; empty means the clinic's zone. "
+        "Patients and clinicians use the zone in their profile.",
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(
         "admin site access",

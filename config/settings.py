@@ -1,5 +1,6 @@
 """Housecall settings: one module, secure by default, configured from the environment."""
 
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 
@@ -62,6 +63,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.ViewerTimeZoneMiddleware",
     "accounts.middleware.RequireMFAMiddleware",
     "accounts.middleware.NoStoreMiddleware",
     "accounts.policy.RequireRuleMiddleware",
@@ -154,12 +156,16 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
+# The clinic's zone: where staff and admins read times unless their account names another.
+CLINIC_TIME_ZONE = env.str("CLINIC_TIME_ZONE", default="America/Chicago")
+if CLINIC_TIME_ZONE not in zoneinfo.available_timezones():
+    raise ImproperlyConfigured(f"CLINIC_TIME_ZONE {CLINIC_TIME_ZONE!r} is not a time zone.")
 USE_I18N = True
 USE_TZ = True
 
