@@ -9,7 +9,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -19,8 +20,10 @@ from accounts.sessions import (
     BACKGROUND_HEADER,
     LAST_ACTIVITY_KEY,
     MFA_ENROLLED_KEY,
+    PENDING_FORM_KEY,
     STARTED_KEY,
     keep_pending_form,
+    take_pending_form_for_resend,
     user_has_mfa,
 )
 from accounts.zones import viewer_zone_key, zone_name
@@ -73,7 +76,7 @@ class SessionTimeoutMiddleware:
     def _sign_out(self, request: HttpRequest, message: str) -> HttpResponse:
         user_id = request.user.pk
         next_path = request.path if not request.htmx or request.method == "POST" else None
-        posted = request.POST.copy() if request.method == "POST" else None
+        posted = request.POST.copy() if request.method == "POST" and _passes_csrf(request) else None
         logout(request)
         messages.info(request, message)
         if posted:
@@ -87,6 +90,53 @@ class SessionTimeoutMiddleware:
         if request.htmx:
             return HttpResponseClientRedirect(login_url)
         return redirect(login_url)
+
+
+def _passes_csrf(request: HttpRequest) -> bool:
+    """Whether a post carries a valid CSRF token: only then is what it holds worth keeping.
+
+    The timeout answers before Django's own CSRF check would run, so the same check runs here;
+    otherwise a foreign page could plant values that come back prefilled after sign-in.
+    """
+    refused = CsrfViewMiddleware(_no_response).process_view(request, _no_response, (), {})
+    return refused is None
+
+
+def _no_response(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(status=204)
+
+
+class PendingFormMiddleware:
+    """After signing in again, a form posted when the session had run out comes back.
+
+    On the first plain visit to that page by the same person, they see what they were sending,
+    kept exactly as typed, with one button to send it now (or to leave it). Views that put a
+    kept form back into their own form themselves (`restores_pending_form`) are left to it.
+    """
+
+    template = "accounts/pending_form.html"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict
+    ) -> HttpResponse | None:
+        if (
+            request.method != "GET"
+            or getattr(request, "htmx", False)
+            or not request.user.is_authenticated
+            or PENDING_FORM_KEY not in request.session
+            or getattr(view_func, "restores_pending_form", False)
+        ):
+            return None
+        pending = take_pending_form_for_resend(request)
+        if pending is None:
+            return None
+        return render(request, self.template, pending)
 
 
 class ViewerTimeZoneMiddleware:

@@ -23,9 +23,45 @@ def user_has_mfa(user) -> bool:
 
 
 def keep_pending_form(request: HttpRequest, *, user_id: int, data: QueryDict) -> None:
-    """Hold what someone typed when their session ran out, so nothing they typed is lost."""
+    """Hold what someone typed when their session ran out, so nothing they typed is lost.
+
+    The caller has checked the post's CSRF token: a foreign page cannot plant values here.
+    """
     fields = {key: values for key, values in data.lists() if key != "csrfmiddlewaretoken"}
-    request.session[PENDING_FORM_KEY] = {"path": request.path, "user": user_id, "data": fields}
+    request.session[PENDING_FORM_KEY] = {
+        "path": request.path,
+        "query": request.META.get("QUERY_STRING", ""),
+        "user": user_id,
+        "data": fields,
+    }
+
+
+def restores_pending_form(view):
+    """Mark a view that reads a kept form back into its own form (with take_pending_form).
+
+    Every other view gets the kept form back from PendingFormMiddleware, which offers to send
+    it again exactly as it was typed.
+    """
+    view.restores_pending_form = True
+    return view
+
+
+def take_pending_form_for_resend(request: HttpRequest) -> dict | None:
+    """The kept form for this page and person, once, with where to send it; else None.
+
+    A kept form belonging to someone else who used this browser is thrown away unseen.
+    """
+    pending = request.session.get(PENDING_FORM_KEY)
+    if not pending or pending["path"] != request.path:
+        return None
+    del request.session[PENDING_FORM_KEY]
+    if pending["user"] != request.user.pk:
+        return None
+    query = pending.get("query", "")
+    return {
+        "action": request.path + (f"?{query}" if query else ""),
+        "fields": [(key, value) for key, values in pending["data"].items() for value in values],
+    }
 
 
 def take_pending_form(request: HttpRequest) -> QueryDict | None:

@@ -10,7 +10,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.forms import PatientProfileForm
 from accounts.models import PatientProfile, Role
 from accounts.policy import allow, public
-from accounts.sessions import take_pending_form, user_has_mfa
+from accounts.sessions import restores_pending_form, take_pending_form, user_has_mfa
 from visits.web import HtmxHttpRequest
 
 DASHBOARDS = {
@@ -61,6 +61,7 @@ def account_security(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
+@restores_pending_form
 @allow(Role.PATIENT)
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HtmxHttpRequest) -> HttpResponse:

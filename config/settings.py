@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "accounts.middleware.RequireMFAMiddleware",
     "accounts.middleware.NoStoreMiddleware",
     "accounts.policy.RequireRuleMiddleware",
+    "accounts.middleware.PendingFormMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import PatientProfile, ProviderProfile, Role, User
 from accounts.policy import allow
-from accounts.sessions import take_pending_form
+from accounts.sessions import restores_pending_form, take_pending_form
 from visits.audit import audit_read
 from visits.intake.consents import CONSENTS
 from visits.intake.forms import MAX_ROWS, STEP_FORMS, ConsentsForm, IntakeStepForm, RowsStepForm
@@ -97,6 +97,7 @@ def _change_rows(
     return raw, None, ""
 
 
+@restores_pending_form
 @allow(Role.PATIENT)
 @require_http_methods(["GET", "POST"])
 def intake_step(request: HtmxHttpRequest, step: str) -> HttpResponse:
