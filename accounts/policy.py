@@ -19,9 +19,11 @@ from functools import wraps
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Role
@@ -29,6 +31,8 @@ from accounts.models import Role
 View = Callable[..., HttpResponse]
 
 ANYONE = "anyone"
+# A cancelled visit never made anyone a patient's clinician.
+CANCELLED_STATUSES = ("cancelled", "late_cancelled")
 RULE_ATTRIBUTE = "access_rule"
 
 # Views from other packages that enforce their own rules, by where they are mounted and whose
@@ -142,10 +146,13 @@ class Rule:
 
 
 def _treated_patient_ids(clinician) -> QuerySet:
-    """The patients a clinician treats: those with a visit with them."""
+    """The patients a clinician treats: a visit with them that was not cancelled, upcoming or
+    ended within the look-back (settings.TREATMENT_LOOKBACK, 24 months unless configured)."""
+    visit = _model("visits.Visit")
+    since = timezone.now() - settings.TREATMENT_LOOKBACK
     return (
-        _model("visits.Visit")
-        .objects.filter(provider__user=clinician)
+        visit.objects.filter(provider__user=clinician, end__gte=since)
+        .exclude(status__in=CANCELLED_STATUSES)
         .values("patient_id")
         .distinct()
     )
@@ -249,7 +256,8 @@ def can_view_clinical(user, patient) -> bool:
 
 
 def treats(clinician, patient) -> bool:
-    """Whether this clinician treats this patient (has a visit with them)."""
+    """Whether this clinician treats this patient: a visit with them, not cancelled, that is
+    upcoming or within the look-back."""
     return _role(clinician) == Role.CLINICIAN and CLINICAL_PATIENTS.allows(clinician, patient)
 
 

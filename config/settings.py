@@ -188,6 +188,10 @@ MAILERS = {"default": mailer_from_url(env.str("EMAIL_URL", default="consolemail:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Housecall <care@housecall.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# A clinician treats a patient (and reads their clinical record) while they hold a visit with
+# them that was not cancelled: upcoming, or ended within this look-back.
+TREATMENT_LOOKBACK = timedelta(days=env.int("TREATMENT_LOOKBACK_DAYS", default=730))
+
 # Sessions: idle limits by role and an absolute limit, enforced by SessionTimeoutMiddleware.
 SESSION_IDLE_TIMEOUT = {
     "patient": timedelta(minutes=env.int("PATIENT_IDLE_MINUTES", default=30)),

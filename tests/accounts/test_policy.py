@@ -247,3 +247,63 @@ class TestObjectRules:
         assert policy.intake_access(world["staff"], patient) == policy.IntakeAccess.FRONT_DESK
         assert policy.intake_access(world["stranger"].user, patient) is None
         assert policy.intake_access(world["other_patient"], patient) is None
+
+
+@pytest.mark.django_db
+class TestWhoTreatsAPatient:
+    """A clinician treats a patient while they hold a visit that was not cancelled, upcoming or
+    within the 24-month look-back; only then do they read the clinical record."""
+
+    @pytest.fixture
+    def pair(self):
+        provider = ProviderProfileFactory(states=["TX"])
+        patient = PatientProfileFactory(intake=False).user
+        return provider, patient
+
+    def visit(self, provider, patient, *, days_from_now, status=Visit.Status.BOOKED):
+        visit_type = VisitType.objects.get(slug="urgent-care")
+        start = timezone.now() + datetime.timedelta(days=days_from_now)
+        return Visit.objects.create(
+            patient=patient,
+            provider=provider,
+            visit_type=visit_type,
+            start=start,
+            end=start + visit_type.duration,
+            blocked_until=start + visit_type.duration,
+            status=status,
+        )
+
+    def answers(self, provider, patient) -> tuple[bool, bool, str | None]:
+        user = provider.user
+        return (
+            policy.treats(user, patient),
+            policy.can_view_clinical(user, patient),
+            policy.intake_access(user, patient),
+        )
+
+    def test_an_upcoming_visit_makes_a_treating_clinician(self, pair):
+        """Booked and not yet happened: treating."""
+        self.visit(*pair, days_from_now=3)
+        assert self.answers(*pair) == (True, True, policy.IntakeAccess.FULL)
+
+    def test_a_recent_completed_visit_still_counts(self, pair):
+        """Seen 23 months ago: still treating."""
+        self.visit(*pair, days_from_now=-700, status=Visit.Status.COMPLETED)
+        assert self.answers(*pair) == (True, True, policy.IntakeAccess.FULL)
+
+    def test_a_visit_beyond_the_look_back_does_not(self, pair):
+        """Seen 25 months ago and not since: no longer treating."""
+        self.visit(*pair, days_from_now=-760, status=Visit.Status.COMPLETED)
+        assert self.answers(*pair) == (False, False, None)
+
+    @pytest.mark.parametrize("status", [Visit.Status.CANCELLED, Visit.Status.LATE_CANCELLED])
+    def test_a_cancelled_visit_never_does(self, pair, status):
+        """A visit that was cancelled (even an upcoming one) gives no access to the record."""
+        self.visit(*pair, days_from_now=3, status=status)
+        assert self.answers(*pair) == (False, False, None)
+
+    def test_the_look_back_is_configurable(self, pair, settings):
+        """TREATMENT_LOOKBACK_DAYS sets the window."""
+        self.visit(*pair, days_from_now=-100, status=Visit.Status.COMPLETED)
+        settings.TREATMENT_LOOKBACK = datetime.timedelta(days=90)
+        assert self.answers(*pair) == (False, False, None)
