@@ -1,5 +1,7 @@
 """Session safety: idle and absolute timeouts, MFA for staff and clinicians, nothing cached."""
 
+import logging
+import re
 import time
 import zoneinfo
 from collections.abc import Callable
@@ -8,12 +10,15 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.http import HttpRequest, HttpResponse, QueryDict, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.datastructures import MultiValueDict
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.sessions import (
@@ -42,6 +47,64 @@ MFA_MESSAGE = (
     "Clinicians and clinic staff must turn on two-factor authentication before opening "
     "patient information. Scan the code with an authenticator app to continue."
 )
+
+
+# C0 and C1 control characters (NUL among them), except tab, line feed and carriage return.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CLEANED_MESSAGE = (
+    "We removed invisible control characters from what you sent. Nothing else was changed."
+)
+UNREADABLE_BODY_ERRORS = (
+    BadRequest,
+    SuspiciousOperation,
+    MultiPartParserError,
+    UnreadablePostError,
+)
+security_log = logging.getLogger("housecall.security")
+
+
+def _without_controls(data: QueryDict) -> tuple[QueryDict, bool]:
+    """The same query dict with control characters removed from every key and value."""
+    cleaned = QueryDict(mutable=True)
+    changed = False
+    for key, values in data.lists():
+        clean_key = CONTROL_CHARACTERS.sub("", key)
+        clean_values = [CONTROL_CHARACTERS.sub("", value) for value in values]
+        changed = changed or clean_key != key or clean_values != values
+        cleaned.setlist(clean_key, clean_values)
+    cleaned._mutable = False
+    return cleaned, changed
+
+
+class CleanInputMiddleware:
+    """One boundary for every text input: what a view reads is text the database can store.
+
+    Control characters (a NUL breaks PostgreSQL's text and JSON columns) are removed from every
+    query and form value before any view or form sees it, drafts saved as the patient types
+    included, and the person is told. A body that cannot be read at all (an unknown charset, a
+    broken multipart body, too many fields) gets the product's own 400 page and one log line
+    naming only the kind of error.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            request.GET, dirty_query = _without_controls(request.GET)
+            dirty_form = False
+            if request.method == "POST":
+                request.POST, dirty_form = _without_controls(request.POST)  # type: ignore[misc]
+        except UNREADABLE_BODY_ERRORS as error:
+            # Later readers (the CSRF check, error pages) must not trip over the body again.
+            request._post, request._files = QueryDict(), MultiValueDict()  # type: ignore[attr-defined]
+            security_log.warning(
+                "Refused a request body that could not be read: %s", type(error).__name__
+            )
+            return render(request, "400.html", status=400)
+        if dirty_query or dirty_form:
+            messages.warning(request, CLEANED_MESSAGE)
+        return self.get_response(request)
 
 
 class SessionTimeoutMiddleware:
