@@ -10,8 +10,8 @@ from visits.intake.forms import (
     DemographicsForm,
     InsuranceForm,
     MedicationsForm,
-    same_name,
 )
+from visits.intake.forms.consents import same_name
 from visits.intake.models import IntakeStep, missing_steps
 
 ADDRESS = {"address_line1": "1 Main St", "city": "Austin", "state": "TX"}
