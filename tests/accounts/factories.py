@@ -50,7 +50,7 @@ class PatientProfileFactory(factory.django.DjangoModelFactory):
     def intake(self, create, extracted, **kwargs):
         # Booking needs a complete intake; tests of the intake itself ask for intake=False.
         if create and extracted is not False:
-            from tests.visits.intake_factories import complete_intake
+            from tests.visits.intake.factories import complete_intake
 
             complete_intake(self.user)
 

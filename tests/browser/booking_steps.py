@@ -52,9 +52,9 @@ def patient(*, time_zone: str, state: str = "TX", **profile):
 
 def complete_intake_if_required(user) -> None:
     """Booking will soon need a completed intake; its factory lands with that feature."""
-    if importlib.util.find_spec("tests.visits.intake_factories") is None:
+    if importlib.util.find_spec("tests.visits.intake.factories") is None:
         return
-    importlib.import_module("tests.visits.intake_factories").complete_intake(user)
+    importlib.import_module("tests.visits.intake.factories").complete_intake(user)
 
 
 def provider(

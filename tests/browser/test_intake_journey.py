@@ -22,7 +22,7 @@ from tests.browser.booking_steps import (
 )
 from tests.browser.conftest import LAPTOP, PHONE, AxeCheck
 from tests.browser.steps import field, log_in, path_is
-from tests.visits.intake_factories import COMPLETE_ANSWERS
+from tests.visits.intake.factories import COMPLETE_ANSWERS
 from visits.intake.forms import ZIP_MESSAGE
 from visits.intake.models import Intake, IntakeStep
 from visits.intake.services import intake_for, intake_save_step

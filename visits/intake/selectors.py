@@ -1,10 +1,17 @@
-"""Reads about intakes: who may see which sections, completeness, and what was true when."""
+"""Reads about intakes: who may see which sections, completeness, what was true when, and the
+page a patient's intake is read on."""
 
 import datetime
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from accounts.models import ProviderProfile, Role
 from accounts.policy import IntakeAccess, intake_access
-from visits.intake import forms
+from visits.intake import display, forms
 from visits.intake.models import Intake, IntakeStep, IntakeVersion, missing_steps
+from visits.scheduling.models import Visit
+
+VISITS_LISTED = 20
 
 ALL_SECTIONS = [step.value for step in IntakeStep]
 # Minimum necessary for the front desk: who the patient is, whom to call and who pays.
@@ -44,6 +51,64 @@ def intake_as_of(patient, when: datetime.datetime) -> IntakeVersion | None:
         versions.filter(created_at__lte=when).order_by("-created_at", "-number").first()
         or versions.order_by("number").first()
     )
+
+
+def viewer_zone(viewer, patient_profile) -> ZoneInfo:
+    """Times in the reader's own zone: a clinician's, else the patient's (staff read with them)."""
+    if viewer.role == Role.CLINICIAN:
+        provider = ProviderProfile.objects.filter(user=viewer).only("time_zone").first()
+        if provider is not None:
+            return provider.zone
+    return patient_profile.zone if patient_profile else ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class IntakePage:
+    """What a patient's intake page shows one viewer, and the record its reading touches."""
+
+    context: dict
+    record: tuple[int, str]
+
+
+def intake_page(viewer, patient, *, visit: Visit | None = None) -> IntakePage:
+    """A patient's intake as it stands, or as it was at `visit`, in the sections `viewer` may see.
+
+    `patient` comes from the policy's patient rules and `visit` from the visits the viewer may
+    see; the caller records the read (`record`) once for the page.
+    """
+    sections = intake_sections_visible_to(viewer, patient)
+    intake = Intake.objects.filter(patient=patient).first()
+    version = intake_as_of(patient, visit.start) if visit is not None else None
+    answers = version.answers if version else (intake.answers if intake else {})
+    object_id = ""
+    if intake is not None:
+        object_id = f"{intake.pk}@v{version.number}" if version else str(intake.pk)
+    profile = getattr(patient, "patient_profile", None)
+    is_own = viewer.pk == patient.pk
+    visits = []
+    if not is_own:
+        visits = list(
+            Visit.objects.visible_to(viewer)
+            .filter(patient=patient)
+            .select_related("visit_type", "provider__user")
+            .order_by("-start")[:VISITS_LISTED]
+        )
+    context = {
+        "patient": patient,
+        "profile": profile,
+        "is_own": is_own,
+        "intake": intake,
+        "summary": intake_summary(answers, sections),
+        "hidden_sections": display.listed(
+            [step.label.lower() for step in IntakeStep if step.value not in sections]
+        ),
+        "visit": visit,
+        "version": version,
+        "visits": visits,
+        "zone": viewer_zone(viewer, profile),
+        "drafts": [IntakeStep(slug).label for slug in intake.drafts] if is_own and intake else [],
+    }
+    return IntakePage(context=context, record=(patient.pk, object_id))
 
 
 def format_phone(number: str) -> str:

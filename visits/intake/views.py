@@ -1,25 +1,22 @@
 """The intake: patients fill it in step by step with drafts kept; clinicians and staff read it."""
 
-import datetime
 import uuid
-from zoneinfo import ZoneInfo
 
-from allauth.account.adapter import get_adapter
 from django.contrib import messages
-from django.http import Http404, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.models import PatientProfile, ProviderProfile, Role, User
+from accounts import policy
+from accounts.models import PatientProfile, Role, User
 from accounts.policy import allow
 from accounts.sessions import restores_pending_form, take_pending_form
 from visits.audit import audit_read
-from visits.intake.consents import CONSENTS
-from visits.intake.forms import MAX_ROWS, STEP_FORMS, ConsentsForm, IntakeStepForm, RowsStepForm
+from visits.intake.display import STEP_TEMPLATE, draft_time, step_context, step_url
+from visits.intake.forms import STEP_FORMS, ConsentsForm, IntakeStepForm, RowsStepForm, form_options
 from visits.intake.models import Intake, IntakeStep
-from visits.intake.selectors import intake_as_of, intake_sections_visible_to, intake_summary
+from visits.intake.selectors import intake_page
 from visits.intake.services import (
     intake_discard_draft,
     intake_for,
@@ -29,21 +26,11 @@ from visits.intake.services import (
     intake_sign_consents,
 )
 from visits.scheduling.models import Visit
-from visits.web import HtmxHttpRequest
+from visits.web import HtmxHttpRequest, client_ip, go, render_page
 
-STEP_TEMPLATE = "visits/intake/intake_step.html"
-VISITS_LISTED = 20
 NO_DETAILS_MESSAGE = (
     "Add your details first: your legal name is needed to sign the consents in your health history."
 )
-
-
-def _step_url(step: IntakeStep) -> str:
-    return reverse("intake_step", args=[step.value])
-
-
-def _go(request: HtmxHttpRequest, url: str) -> HttpResponse:
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 @allow(Role.PATIENT)
@@ -52,49 +39,13 @@ def intake_start(request: HtmxHttpRequest) -> HttpResponse:
     """Back to the step the patient left, else the first one missing, else their answers."""
     intake = Intake.objects.filter(patient=request.user).first()
     if intake is None:
-        return redirect(_step_url(IntakeStep.DEMOGRAPHICS))
+        return redirect(step_url(IntakeStep.DEMOGRAPHICS))
     if intake.current_step:
-        return redirect(_step_url(IntakeStep(intake.current_step)))
+        return redirect(step_url(IntakeStep(intake.current_step)))
     missing = intake.missing_steps
     if missing:
-        return redirect(_step_url(missing[0]))
+        return redirect(step_url(missing[0]))
     return redirect("patient_intake", patient_id=request.user.pk)
-
-
-def _form_options(step: IntakeStep, intake: Intake, profile: PatientProfile) -> dict:
-    """What a step's form needs beyond the answers: the consents still to sign."""
-    if step != IntakeStep.CONSENTS:
-        return {}
-    signed = intake.answers.get(IntakeStep.CONSENTS, {})
-    return {
-        "legal_name": profile.legal_name,
-        "to_sign": [
-            document
-            for slug, document in CONSENTS.items()
-            if signed.get(slug, {}).get("version") != document.version
-        ],
-    }
-
-
-def _change_rows(
-    form_class: type[RowsStepForm], raw: dict, data: QueryDict
-) -> tuple[dict, int | None, str]:
-    """Add an empty row or remove one; returns the raw answers, the row to focus and a status."""
-    rows = raw[form_class.rows_key]
-    noun = form_class.row_noun
-    if "add_row" in data:
-        if len(rows) >= MAX_ROWS:
-            return raw, None, f"You can list up to {MAX_ROWS} here; tell your clinician the rest."
-        rows.append({})
-        return raw, len(rows) - 1, f"Added {noun} {len(rows)}."
-    try:
-        index = int(data.get("remove_row", ""))
-    except ValueError:
-        return raw, None, ""
-    if 0 <= index < len(rows):
-        del rows[index]
-        return raw, None, f"Removed {noun} {index + 1}."
-    return raw, None, ""
 
 
 @restores_pending_form
@@ -109,32 +60,34 @@ def intake_step(request: HtmxHttpRequest, step: str) -> HttpResponse:
     profile = PatientProfile.objects.filter(user=request.user).first()
     if profile is None:
         messages.info(request, NO_DETAILS_MESSAGE)
-        return _go(request, reverse("profile_edit"))
+        return go(request, reverse("profile_edit"))
     intake = intake_for(request.user)
     form_class = STEP_FORMS[step]
-    options = _form_options(step, intake, profile)
-    zone = ZoneInfo(profile.time_zone)
+    options = form_options(step, intake, profile.legal_name)
     extra: dict = {}
 
     if request.method == "POST":
         raw = form_class.raw_from(request.POST)
         if request.POST.get("_draft"):
-            if _same_as_saved(form_class(raw, bound=True, **options), intake, step):
+            if form_class(raw, bound=True, **options).says_same_as(intake.answers.get(step)):
                 # Nothing new (e.g. an autosave racing the submit): the step has no draft.
                 intake = intake_discard_draft(intake=intake, step=step)
             else:
                 intake = intake_save_draft(intake=intake, step=step, raw=raw)
             if request.htmx:
-                return render(
+                return render_page(
                     request,
-                    f"{STEP_TEMPLATE}#draft-status",
-                    {"draft_saved_at": _draft_time(intake, step), "zone": zone, "unchanged": True},
+                    STEP_TEMPLATE,
+                    {
+                        "draft_saved_at": draft_time(intake, step),
+                        "zone": profile.zone,
+                        "unchanged": True,
+                    },
+                    partial="draft-status",
                 )
-            return redirect(_step_url(step))
-        if issubclass(form_class, RowsStepForm) and (
-            "add_row" in request.POST or "remove_row" in request.POST
-        ):
-            raw, focus_row, extra["rows_status"] = _change_rows(form_class, raw, request.POST)
+            return redirect(step_url(step))
+        if issubclass(form_class, RowsStepForm) and form_class.asks_to_change_rows(request.POST):
+            raw, focus_row, extra["rows_status"] = form_class.change_rows(raw, request.POST)
             extra["focus_status"] = focus_row is None
             intake = intake_save_draft(intake=intake, step=step, raw=raw)
             form = form_class(raw, focus_row=focus_row)
@@ -159,18 +112,8 @@ def intake_step(request: HtmxHttpRequest, step: str) -> HttpResponse:
             raw = form_class.raw_from_answers(intake.answers.get(step, {}))
         form = form_class(raw, **options)
 
-    template = STEP_TEMPLATE + ("#intake-step" if request.htmx else "")
-    return render(request, template, _step_context(step, intake, form, zone) | extra)
-
-
-def _same_as_saved(form: IntakeStepForm, intake: Intake, step: IntakeStep) -> bool:
-    """Whether a draft says exactly what the step already saved."""
-    return (
-        step in intake.answers
-        and not isinstance(form, ConsentsForm)
-        and form.is_valid()
-        and form.answers() == intake.answers[step]
-    )
+    context = step_context(step, intake, form, profile.zone) | extra
+    return render_page(request, STEP_TEMPLATE, context, partial="intake-step")
 
 
 def _saved(
@@ -180,15 +123,13 @@ def _saved(
     was_complete = intake.is_complete
     if isinstance(form, ConsentsForm):
         intake = intake_sign_consents(
-            intake=intake,
-            signatures=form.signatures(),
-            ip_address=get_adapter(request).get_client_ip(request),
+            intake=intake, signatures=form.signatures(), ip_address=client_ip(request)
         )
     else:
         intake = intake_save_step(intake=intake, step=step, answers=form.answers())
     if intake.current_step:
         messages.success(request, f"Saved: {step.label.lower()}.")
-        return _go(request, _step_url(IntakeStep(intake.current_step)))
+        return go(request, step_url(IntakeStep(intake.current_step)))
     if was_complete:
         messages.success(
             request, f"Saved: {step.label.lower()}. Your health history is up to date."
@@ -197,135 +138,28 @@ def _saved(
         messages.success(
             request, "Your health history is complete. Thank you: your clinician will read it."
         )
-    return _go(request, reverse("patient_intake", args=[request.user.pk]))
-
-
-def _documents(form: IntakeStepForm, signed: dict) -> list[dict]:
-    """Each consent in full, with its current signature or the field to sign it."""
-    documents = []
-    for slug, document in CONSENTS.items():
-        signature = signed.get(slug)
-        if signature and signature.get("version") == document.version:
-            signature = {
-                **signature,
-                "signed_at": datetime.datetime.fromisoformat(signature["signed_at"]),
-            }
-        else:
-            signature = None
-        name = ConsentsForm.field_for(document)
-        documents.append(
-            {
-                "document": document,
-                "signature": signature,
-                "field": form[name] if name in form.fields else None,
-            }
-        )
-    return documents
-
-
-def _draft_time(intake: Intake, step: IntakeStep) -> datetime.datetime | None:
-    draft = intake.drafts.get(step)
-    return datetime.datetime.fromisoformat(draft["saved_at"]) if draft else None
-
-
-def _step_context(step: IntakeStep, intake: Intake, form: IntakeStepForm, zone: ZoneInfo) -> dict:
-    missing = intake.missing_steps
-    order = list(IntakeStep)
-    previous = order[order.index(step) - 1] if step.number > 1 else None
-    signed = intake.answers.get(IntakeStep.CONSENTS, {})
-    return {
-        "step": step,
-        "total": len(order),
-        "steps": [
-            {
-                "title": other.label,
-                "url": _step_url(other),
-                "current": other == step,
-                "done": other not in missing,
-            }
-            for other in order
-        ],
-        "form": form,
-        "error_links": form.error_links() if form.is_bound else [],
-        "action": _step_url(step),
-        "previous_url": _step_url(previous) if previous else None,
-        "is_last": step == IntakeStep.CONSENTS,
-        "step_template": f"visits/intake/_step_{step.value}.html",
-        "documents": _documents(form, signed) if step == IntakeStep.CONSENTS else [],
-        "draft_saved_at": _draft_time(intake, step),
-        "zone": zone,
-    }
+    return go(request, reverse("patient_intake", args=[request.user.pk]))
 
 
 @allow(Role.PATIENT, Role.CLINICIAN, Role.STAFF)
 @require_GET
 def patient_intake(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
     """A patient's intake as it stands, or as it was at a visit, in the sections this user may see."""
-    patient = get_object_or_404(
-        User.objects.select_related("patient_profile"), pk=patient_id, role=Role.PATIENT
+    # Everyone who may read any of the intake may read its front-desk sections.
+    patients = policy.FRONT_DESK_PATIENTS.filter(
+        User.objects.select_related("patient_profile"), request.user
     )
-    sections = intake_sections_visible_to(request.user, patient)
-    if not sections:
-        raise Http404("No such patient.")
-    intake = Intake.objects.filter(patient=patient).first()
-    visits = Visit.objects.visible_to(request.user).filter(patient=patient)
-    visit = version = None
+    patient = get_object_or_404(patients, pk=patient_id)
+    visit = None
     if request.GET.get("visit"):
         try:
             visit_id = uuid.UUID(request.GET["visit"])
         except ValueError as bad:
             raise Http404("No such visit.") from bad
+        visits = Visit.objects.visible_to(request.user).filter(patient=patient)
         visit = get_object_or_404(
             visits.select_related("visit_type", "provider__user"), pk=visit_id
         )
-        version = intake_as_of(patient, visit.start)
-    answers = version.answers if version else (intake.answers if intake else {})
-    object_id = ""
-    if intake is not None:
-        object_id = f"{intake.pk}@v{version.number}" if version else str(intake.pk)
-    audit_read(
-        request,
-        what="intake",
-        records=[(patient.pk, object_id)],
-    )
-    profile = getattr(patient, "patient_profile", None)
-    is_own = request.user.pk == patient.pk
-    listed = visits.select_related("visit_type", "provider__user").order_by("-start")
-    return render(
-        request,
-        "visits/intake/patient_intake.html",
-        {
-            "patient": patient,
-            "profile": profile,
-            "is_own": is_own,
-            "intake": intake,
-            "summary": intake_summary(answers, sections),
-            "hidden_sections": _listed(
-                [step.label.lower() for step in IntakeStep if step.value not in sections]
-            ),
-            "visit": visit,
-            "version": version,
-            "visits": [] if is_own else list(listed[:VISITS_LISTED]),
-            "zone": _viewer_zone(request.user, profile),
-            "drafts": [IntakeStep(slug).label for slug in intake.drafts]
-            if is_own and intake
-            else [],
-        },
-    )
-
-
-def _listed(names: list[str]) -> str:
-    """'a, b and c', capitalised."""
-    if not names:
-        return ""
-    text = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-    return text[0].upper() + text[1:]
-
-
-def _viewer_zone(user: User, patient_profile: PatientProfile | None) -> ZoneInfo:
-    """Times in the reader's own zone: a clinician's, else the patient's (staff read with them)."""
-    if user.role == Role.CLINICIAN:
-        zone = ProviderProfile.objects.filter(user=user).values_list("time_zone", flat=True).first()
-        if zone:
-            return ZoneInfo(zone)
-    return ZoneInfo(patient_profile.time_zone) if patient_profile else ZoneInfo("UTC")
+    page = intake_page(request.user, patient, visit=visit)
+    audit_read(request, what="intake", records=[page.record])
+    return render_page(request, "visits/intake/patient_intake.html", page.context)

@@ -1,9 +1,11 @@
-"""Reads about questionnaires: what is due before visits, and alerts a clinician must see."""
+"""Reads about questionnaires: what is due before visits, alerts a clinician must see, scores."""
 
 import datetime
 
 from django.db.models import QuerySet
 
+from accounts import policy
+from visits.questionnaires import charts
 from visits.questionnaires.models import (
     CheckInPreference,
     Questionnaire,
@@ -46,13 +48,38 @@ def due_before_visits(*, patient, visits: list[Visit], now: datetime.datetime) -
 
 
 def open_alerts_for(clinician) -> QuerySet[SafetyAlert]:
-    """Unacknowledged safety alerts about patients this clinician has visits with."""
-    patients = Visit.objects.filter(provider__user=clinician).values("patient_id")
+    """Unacknowledged safety alerts this clinician must see (policy.SAFETY_ALERTS decides)."""
     return (
-        SafetyAlert.objects.filter(acknowledged_at__isnull=True, patient_id__in=patients)
+        policy.SAFETY_ALERTS.filter(
+            SafetyAlert.objects.filter(acknowledged_at__isnull=True), clinician
+        )
         .select_related("patient__patient_profile", "response__questionnaire")
         .order_by("created_at")
     )
+
+
+SCORED_SLUGS = ["phq-9", "gad-7"]
+
+
+def score_history(patient) -> dict:
+    """A patient's submitted PHQ-9 and GAD-7 responses, oldest first, with their chart.
+
+    `patient` comes from the policy; the caller records the read once for the page, and only
+    when there is something to read (`responses`).
+    """
+    responses = list(
+        QuestionnaireResponse.objects.submitted()
+        .filter(patient=patient, questionnaire__slug__in=SCORED_SLUGS)
+        .select_related("questionnaire")
+        .order_by("submitted_at")
+    )
+    series = charts.score_series(responses)
+    return {
+        "patient": patient,
+        "chart": charts.line_chart(series),
+        "series": series,
+        "responses": responses,
+    }
 
 
 def check_ins_enabled(*, patient, provider) -> bool:

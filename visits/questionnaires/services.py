@@ -6,8 +6,14 @@ from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 
+from visits.audit import AuditEvent, audit_change
 from visits.questionnaires import engine
-from visits.questionnaires.models import Questionnaire, QuestionnaireResponse, SafetyAlert
+from visits.questionnaires.models import (
+    CheckInPreference,
+    Questionnaire,
+    QuestionnaireResponse,
+    SafetyAlert,
+)
 
 
 def latest_version(slug: str) -> Questionnaire:
@@ -96,11 +102,45 @@ def response_submit(*, response: QuestionnaireResponse, data: QueryDict | dict) 
     return Submission(response, {})
 
 
-def alert_acknowledge(*, alert: SafetyAlert, clinician, note: str = "") -> SafetyAlert:
-    """Record which clinician acknowledged the alert, and when; it then leaves the dashboard."""
-    if alert.acknowledged_at is None:
-        alert.acknowledged_at = timezone.now()
-        alert.acknowledged_by = clinician
-        alert.note = note[:500]
-        alert.save(update_fields=["acknowledged_at", "acknowledged_by", "note"])
+def alert_acknowledge(
+    *, alert: SafetyAlert, actor, note: str = "", ip_address: str | None = None
+) -> SafetyAlert:
+    """Record which clinician acknowledged the alert, and when; it then leaves the dashboard.
+
+    An alert already acknowledged keeps its first acknowledgement, and nothing is recorded again.
+    """
+    with transaction.atomic():
+        alert = SafetyAlert.objects.select_for_update().get(pk=alert.pk)
+        if alert.acknowledged_at is None:
+            alert.acknowledged_at = timezone.now()
+            alert.acknowledged_by = actor
+            alert.note = note[:500]
+            alert.save(update_fields=["acknowledged_at", "acknowledged_by", "note"])
+            audit_change(
+                actor=actor,
+                action=AuditEvent.Action.UPDATE,
+                what="safety alert",
+                records=[(alert.patient_id, alert.pk)],
+                ip_address=ip_address,
+            )
     return alert
+
+
+def check_ins_set(
+    *, visit, enabled: bool, actor, ip_address: str | None = None
+) -> CheckInPreference:
+    """Switch the client's pre-session check-ins with this visit's clinician off or back on."""
+    with transaction.atomic():
+        preference, _ = CheckInPreference.objects.update_or_create(
+            patient_id=visit.patient_id,
+            provider_id=visit.provider_id,
+            defaults={"enabled": enabled},
+        )
+        audit_change(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            what="check-in preference",
+            records=[(visit.patient_id, preference.pk)],
+            ip_address=ip_address,
+        )
+    return preference

@@ -2,30 +2,27 @@
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
+from accounts import policy
 from accounts.models import Role, User
-from accounts.policy import allow, can_view_clinical, can_view_visit, treats
+from accounts.policy import allow
 from visits.audit import audit_read
-from visits.questionnaires import charts, engine
+from visits.questionnaires import engine
 from visits.questionnaires.forms import QuestionnaireForm
-from visits.questionnaires.models import (
-    CheckInPreference,
-    Questionnaire,
-    QuestionnaireResponse,
-    SafetyAlert,
-)
+from visits.questionnaires.models import Questionnaire, QuestionnaireResponse, SafetyAlert
+from visits.questionnaires.selectors import SCORED_SLUGS, score_history
 from visits.questionnaires.services import (
     alert_acknowledge,
+    check_ins_set,
     response_save_draft,
     response_start,
     response_submit,
 )
 from visits.scheduling.models import Visit
-from visits.web import HtmxHttpRequest
+from visits.web import HtmxHttpRequest, client_ip, go, render_page
 
 
 @allow(Role.PATIENT)
@@ -57,8 +54,7 @@ def _answer(request: HtmxHttpRequest, slug: str, *, visit: Visit | None) -> Http
         else:
             submission = response_submit(response=response, data=request.POST)
             if submission.ok:
-                url = reverse("questionnaire_result", args=[response.pk])
-                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+                return go(request, reverse("questionnaire_result", args=[response.pk]))
             errors = submission.errors
     answers_so_far = engine.clean_answers(definition, response.answers)[0]
     form = QuestionnaireForm(
@@ -69,12 +65,9 @@ def _answer(request: HtmxHttpRequest, slug: str, *, visit: Visit | None) -> Http
     )
     # Flags from the answers as typed, so crisis help appears before the form is even sent.
     flags = engine.red_flags(definition, answers_so_far)
-    template = "visits/questionnaires/questionnaire_answer.html"
-    if request.htmx:
-        template += "#questionnaire-form"
-    return render(
+    return render_page(
         request,
-        template,
+        "visits/questionnaires/questionnaire_answer.html",
         {
             "questionnaire": response.questionnaire,
             "definition": definition,
@@ -85,6 +78,7 @@ def _answer(request: HtmxHttpRequest, slug: str, *, visit: Visit | None) -> Http
             "emergency": any(flag.kind == "emergency" for flag in flags),
             "error_count": len(errors),
         },
+        partial="questionnaire-form",
     )
 
 
@@ -99,8 +93,9 @@ def questionnaire_answer(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def visit_questionnaire(request: HtmxHttpRequest, visit_id, slug: str) -> HttpResponse:
     """Answer the questionnaire a visit asks for before it starts."""
-    visit = get_object_or_404(Visit.objects.select_related("visit_type"), pk=visit_id)
-    if not can_view_visit(request.user, visit) or slug not in visit.visit_type.questionnaires:
+    visits = Visit.objects.visible_to(request.user).select_related("visit_type")
+    visit = get_object_or_404(visits, pk=visit_id)
+    if slug not in visit.visit_type.questionnaires:
         raise Http404("No such questionnaire for this visit.")
     return _answer(request, slug, visit=visit)
 
@@ -109,21 +104,22 @@ def visit_questionnaire(request: HtmxHttpRequest, visit_id, slug: str) -> HttpRe
 @require_GET
 def questionnaire_result(request: HtmxHttpRequest, response_id: int) -> HttpResponse:
     """A submitted response: score and band, red flags first, then every answer."""
-    response = get_object_or_404(
-        QuestionnaireResponse.objects.select_related("questionnaire", "patient", "visit"),
-        pk=response_id,
+    responses = policy.CLINICAL_RECORDS.filter(
+        QuestionnaireResponse.objects.submitted().select_related(
+            "questionnaire", "patient__patient_profile", "visit"
+        ),
+        request.user,
     )
-    if not response.is_submitted or not can_view_clinical(request.user, response.patient):
-        raise Http404("No such response.")
-    audit_read(
-        request,
-        what="questionnaire response",
-        records=[(response.patient_id, response.pk)],
-    )
+    response = get_object_or_404(responses, pk=response_id)
+    audit_read(request, what="questionnaire response", records=[(response.patient_id, response.pk)])
     return render(
         request,
         "visits/questionnaires/questionnaire_result.html",
-        {"response": response, "rows": response.items_with_answers()},
+        {
+            "response": response,
+            "rows": response.items_with_answers(),
+            "is_own": response.patient_id == request.user.pk,
+        },
     )
 
 
@@ -131,37 +127,26 @@ def questionnaire_result(request: HtmxHttpRequest, response_id: int) -> HttpResp
 @require_POST
 def safety_alert_acknowledge(request: HtmxHttpRequest, alert_id: int) -> HttpResponse:
     """A treating clinician acknowledges a safety alert; who and when are recorded."""
-    alert = get_object_or_404(SafetyAlert.objects.select_related("patient"), pk=alert_id)
-    if not treats(request.user, alert.patient):
-        raise Http404("No such alert.")
-    alert_acknowledge(alert=alert, clinician=request.user, note=request.POST.get("note", ""))
+    alerts = policy.SAFETY_ALERTS.filter(SafetyAlert.objects.all(), request.user)
+    alert = get_object_or_404(alerts, pk=alert_id)
+    alert_acknowledge(
+        alert=alert,
+        actor=request.user,
+        note=request.POST.get("note", ""),
+        ip_address=client_ip(request),
+    )
     messages.success(request, "Safety alert acknowledged.")
-    url = reverse("clinician_dashboard")
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return go(request, reverse("clinician_dashboard"))
 
 
 def _score_history(request: HtmxHttpRequest, patient: User) -> HttpResponse:
-    responses = list(
-        QuestionnaireResponse.objects.submitted()
-        .filter(patient=patient, questionnaire__slug__in=["phq-9", "gad-7"])
-        .select_related("questionnaire")
-        .order_by("submitted_at")
-    )
-    audit_read(
-        request,
-        what="score history",
-        records=[(patient.pk, "phq-9,gad-7")] if responses else [],
-    )
-    series = charts.score_series(responses)
+    history = score_history(patient)
+    if history["responses"]:
+        audit_read(request, what="score history", records=[(patient.pk, ",".join(SCORED_SLUGS))])
     return render(
         request,
         "visits/questionnaires/score_history.html",
-        {
-            "patient": patient,
-            "chart": charts.line_chart(series),
-            "series": series,
-            "responses": responses,
-        },
+        history | {"is_own": patient.pk == request.user.pk},
     )
 
 
@@ -176,23 +161,19 @@ def my_scores(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def patient_scores(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
     """A treating clinician's view of a patient's PHQ-9 and GAD-7 totals over time."""
-    patient = get_object_or_404(User, pk=patient_id, role=Role.PATIENT)
-    if not can_view_clinical(request.user, patient):
-        raise Http404("No such patient.")
-    return _score_history(request, patient)
+    patients = policy.CLINICAL_PATIENTS.filter(
+        User.objects.select_related("patient_profile"), request.user
+    )
+    return _score_history(request, get_object_or_404(patients, pk=patient_id))
 
 
 @allow(Role.CLINICIAN)
 @require_POST
 def check_in_toggle(request: HtmxHttpRequest, visit_id) -> HttpResponse:
     """The treating clinician switches a client's pre-session check-ins off or back on."""
-    visit = get_object_or_404(Visit.objects.select_related("provider"), pk=visit_id)
-    if visit.provider.user_id != request.user.pk:
-        raise Http404("No such visit.")
+    visits = policy.CHECK_IN_SETTINGS.filter(Visit.objects.all(), request.user)
+    visit = get_object_or_404(visits, pk=visit_id)
     enabled = request.POST.get("enabled") == "1"
-    CheckInPreference.objects.update_or_create(
-        patient_id=visit.patient_id, provider=visit.provider, defaults={"enabled": enabled}
-    )
+    check_ins_set(visit=visit, enabled=enabled, actor=request.user, ip_address=client_ip(request))
     messages.success(request, f"Check-ins are {'on' if enabled else 'off'} for this client.")
-    url = reverse("visit_detail", args=[visit.pk])
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return go(request, reverse("visit_detail", args=[visit.pk]))

@@ -1,7 +1,9 @@
-"""Intakes for tests: a patient's health history filled in through the services, as the steps would."""
+"""Intakes for tests: a patient's health history filled in through the services, as the steps would,
+and the form data and clients the step pages are driven with."""
 
 import datetime
 
+from django.test import Client
 from django.utils import timezone
 
 from visits.intake.consents import CONSENTS
@@ -66,3 +68,18 @@ def complete_intake(patient, *, now: datetime.datetime | None = None, **changes)
         ip_address="203.0.113.10",
         now=now,
     )
+
+
+def rows(prefix: str, *entries: dict) -> dict:
+    """Form data for rows of a list step."""
+    data = {f"{prefix}-TOTAL_FORMS": str(len(entries))}
+    for index, entry in enumerate(entries):
+        data.update({f"{prefix}-{index}-{name}": value for name, value in entry.items()})
+    return data
+
+
+def signed_in(user) -> Client:
+    """A test client signed in as `user`, for tests with more than one person."""
+    client = Client()
+    client.force_login(user)
+    return client

@@ -1,49 +1,17 @@
 """Answering questionnaires in the browser: drafts, crisis help, alerts, gates and history."""
 
-import datetime
 import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
 from tests.accounts.fixtures import enrol_totp
+from tests.visits.questionnaires.factories import QUIET_GAD7, QUIET_PHQ9, submit, therapy_visit
 from visits.audit import AuditEvent
-from visits.questionnaires.models import Questionnaire, QuestionnaireResponse, SafetyAlert
-from visits.questionnaires.services import response_start, response_submit
-from visits.scheduling.models import Visit, VisitType
+from visits.questionnaires.models import CheckInPreference, QuestionnaireResponse, SafetyAlert
 
 pytestmark = pytest.mark.django_db
-
-QUIET_PHQ9 = {f"phq9_{n}": "0" for n in range(1, 10)}
-QUIET_GAD7 = {f"gad7_{n}": "0" for n in range(1, 8)}
-
-
-def visit_for(patient, provider, slug="therapy", days=3):
-    visit_type = VisitType.objects.get(slug=slug)
-    start = timezone.now() + datetime.timedelta(days=days)
-    return Visit.objects.create(
-        patient=patient,
-        provider=provider,
-        visit_type=visit_type,
-        start=start,
-        end=start + visit_type.duration,
-        blocked_until=start + visit_type.duration + visit_type.buffer_after,
-    )
-
-
-def submit(patient, slug, answers, visit=None):
-    response = response_start(patient=patient, slug=slug, visit=visit)
-    assert response_submit(response=response, data=answers).ok
-    return response
-
-
-@pytest.fixture
-def therapist(db):
-    provider = ProviderProfileFactory(kind="therapist", states=["TX"])
-    enrol_totp(provider.user)
-    return provider
 
 
 class TestAnswering:
@@ -90,13 +58,6 @@ class TestAnswering:
         assert "Mild" in content
         assert "GAD-2: <strong>positive screen</strong>" in content
 
-    def test_submitted_answers_cannot_change(self, patient):
-        """Once submitted a response is immutable."""
-        response = submit(patient, "gad-7", QUIET_GAD7)
-        response.answers = {"gad7_1": 3}
-        with pytest.raises(ValueError, match="cannot be changed"):
-            response.save()
-
     def test_branching_adds_the_temperature_question_after_fever(self, patient_client):
         """Choosing fever brings up the temperature question (htmx re-render, or on submit)."""
         url = reverse("questionnaire_answer", args=["symptoms-respiratory"])
@@ -133,7 +94,7 @@ class TestCrisis:
 
     def test_alert_stays_on_the_dashboard_until_acknowledged(self, client, patient, therapist):
         """The treating clinician sees the alert until they acknowledge it; who and when are kept."""
-        visit_for(patient, therapist)
+        therapy_visit(patient, therapist)
         submit(patient, "phq-9", {**QUIET_PHQ9, "phq9_9": "1"})
         client.force_login(therapist.user)
         dashboard = client.get(reverse("clinician_dashboard")).content.decode()
@@ -226,7 +187,7 @@ class TestSymptomGate:
 class TestBeforeVisits:
     def test_therapy_clients_are_asked_for_phq9_and_gad7(self, patient_client, patient, therapist):
         """An upcoming therapy session lists the PHQ-9 and GAD-7 check-in on the dashboard."""
-        visit = visit_for(patient, therapist)
+        visit = therapy_visit(patient, therapist)
         content = patient_client.get(reverse("patient_dashboard")).content.decode()
         assert reverse("visit_questionnaire", args=[visit.pk, "phq-9"]) in content
         assert reverse("visit_questionnaire", args=[visit.pk, "gad-7"]) in content
@@ -235,7 +196,7 @@ class TestBeforeVisits:
         self, client, patient, therapist
     ):
         """Submitted answers are linked to the visit and appear in the therapist's view of it."""
-        visit = visit_for(patient, therapist)
+        visit = therapy_visit(patient, therapist)
         client.force_login(patient)
         client.post(
             reverse("visit_questionnaire", args=[visit.pk, "gad-7"]), {**QUIET_GAD7, "gad7_4": "2"}
@@ -249,7 +210,7 @@ class TestBeforeVisits:
 
     def test_therapist_can_switch_check_ins_off_per_client(self, client, patient, therapist):
         """Switched off, the check-ins no longer appear for that client."""
-        visit = visit_for(patient, therapist)
+        visit = therapy_visit(patient, therapist)
         client.force_login(therapist.user)
         client.post(reverse("check_in_toggle", args=[visit.pk]), {"enabled": "0"})
         client.force_login(patient)
@@ -260,7 +221,7 @@ class TestBeforeVisits:
 
     def test_staff_never_see_answers(self, scheduler_client, patient, therapist):
         """Clinic staff see the visit but not the questionnaire answers (minimum necessary)."""
-        visit = visit_for(patient, therapist)
+        visit = therapy_visit(patient, therapist)
         response = submit(patient, "gad-7", QUIET_GAD7, visit=visit)
         detail = scheduler_client.get(reverse("visit_detail", args=[visit.pk])).content.decode()
         assert "GAD-7" not in detail
@@ -289,7 +250,7 @@ class TestScoreHistory:
 
     def test_treating_clinician_sees_history_and_is_audited(self, client, patient, therapist):
         """The therapist sees the client's history; the read is audited."""
-        visit_for(patient, therapist)
+        therapy_visit(patient, therapist)
         submit(patient, "phq-9", QUIET_PHQ9)
         client.force_login(therapist.user)
         assert client.get(reverse("patient_scores", args=[patient.pk])).status_code == 200
@@ -303,10 +264,106 @@ class TestScoreHistory:
         assert client.get(reverse("patient_scores", args=[patient.pk])).status_code == 404
 
 
-def test_definitions_are_loaded_into_the_database():
-    """Every definition file is in the database after migrating."""
-    assert set(Questionnaire.objects.values_list("slug", flat=True)) >= {
-        "phq-9",
-        "gad-7",
-        "symptoms-rash",
-    }
+class TestAcknowledgingAlerts:
+    def test_acknowledging_is_audited_and_sends_htmx_on(self, client, patient, therapist):
+        """The acknowledgement is recorded as a change; htmx is sent back to the dashboard."""
+        therapy_visit(patient, therapist)
+        submit(patient, "phq-9", {**QUIET_PHQ9, "phq9_9": "1"})
+        alert = SafetyAlert.objects.get()
+        client.force_login(therapist.user)
+        response = client.post(
+            reverse("safety_alert_acknowledge", args=[alert.pk]),
+            {"note": "Called"},
+            headers={"HX-Request": "true"},
+        )
+        assert response["HX-Redirect"] == reverse("clinician_dashboard")
+        event = AuditEvent.objects.get(what="safety alert")
+        assert (event.actor, event.patient, event.action, event.object_id) == (
+            therapist.user,
+            patient,
+            AuditEvent.Action.UPDATE,
+            str(alert.pk),
+        )
+
+    def test_another_clinician_gets_404_and_nothing_changes(self, client, patient, therapist):
+        """A clinician who does not treat the patient cannot acknowledge their alert."""
+        therapy_visit(patient, therapist)
+        submit(patient, "phq-9", {**QUIET_PHQ9, "phq9_9": "1"})
+        alert = SafetyAlert.objects.get()
+        other = ProviderProfileFactory(kind="therapist")
+        enrol_totp(other.user)
+        client.force_login(other.user)
+        response = client.post(reverse("safety_alert_acknowledge", args=[alert.pk]))
+        assert response.status_code == 404
+        alert.refresh_from_db()
+        assert alert.acknowledged_at is None
+        assert not AuditEvent.objects.filter(what="safety alert").exists()
+
+
+class TestCheckInSwitch:
+    def test_switching_is_audited_and_redirects_to_the_visit(self, client, patient, therapist):
+        """The treating clinician's switch is saved and recorded; a plain post goes to the visit."""
+        visit = therapy_visit(patient, therapist)
+        client.force_login(therapist.user)
+        response = client.post(reverse("check_in_toggle", args=[visit.pk]), {"enabled": "0"})
+        assert response["Location"] == reverse("visit_detail", args=[visit.pk])
+        preference = CheckInPreference.objects.get(patient=patient, provider=therapist)
+        assert not preference.enabled
+        event = AuditEvent.objects.get(what="check-in preference")
+        assert (event.actor, event.patient, event.action, event.object_id) == (
+            therapist.user,
+            patient,
+            AuditEvent.Action.UPDATE,
+            str(preference.pk),
+        )
+
+    def test_another_clinician_gets_404_and_nothing_changes(self, client, patient, therapist):
+        """A clinician cannot switch check-ins on another clinician's visit."""
+        visit = therapy_visit(patient, therapist)
+        other = ProviderProfileFactory(kind="therapist")
+        enrol_totp(other.user)
+        client.force_login(other.user)
+        response = client.post(reverse("check_in_toggle", args=[visit.pk]), {"enabled": "0"})
+        assert response.status_code == 404
+        assert not CheckInPreference.objects.exists()
+        assert not AuditEvent.objects.exists()
+
+
+class TestRefusals:
+    def test_a_draft_response_is_not_found(self, patient_client, patient):
+        """Only submitted responses have a result page."""
+        draft = QuestionnaireResponse.objects.create(
+            patient=patient, questionnaire=submit(patient, "gad-7", QUIET_GAD7).questionnaire
+        )
+        assert (
+            patient_client.get(reverse("questionnaire_result", args=[draft.pk])).status_code == 404
+        )
+
+    def test_a_clinician_who_does_not_treat_the_patient_gets_404(self, client, patient, therapist):
+        """A response is shown only to clinicians who treat its patient."""
+        response = submit(patient, "gad-7", QUIET_GAD7)
+        client.force_login(therapist.user)
+        assert client.get(reverse("questionnaire_result", args=[response.pk])).status_code == 404
+        assert not AuditEvent.objects.exists()
+
+    def test_another_patients_visit_questionnaire_is_not_found(self, client, patient, therapist):
+        """A patient cannot answer the check-in of someone else's visit."""
+        visit = therapy_visit(patient, therapist)
+        client.force_login(PatientProfileFactory().user)
+        response = client.get(reverse("visit_questionnaire", args=[visit.pk, "phq-9"]))
+        assert response.status_code == 404
+
+    def test_a_questionnaire_the_visit_does_not_ask_is_not_found(self, patient_client, patient):
+        """Only the visit type's own questionnaires can be answered for it."""
+        visit = therapy_visit(patient, ProviderProfileFactory(kind="therapist"))
+        response = patient_client.get(reverse("visit_questionnaire", args=[visit.pk, "phq-2"]))
+        assert response.status_code == 404
+
+    def test_a_treating_clinician_sees_the_patient_named(self, client, patient, therapist):
+        """The clinician reads whose answers these are, and no booking offer meant for the patient."""
+        therapy_visit(patient, therapist)
+        response = submit(patient, "gad-7", QUIET_GAD7)
+        client.force_login(therapist.user)
+        content = client.get(reverse("questionnaire_result", args=[response.pk])).content.decode()
+        assert "Patient: Jordan Rivera." in content
+        assert reverse("my_scores") not in content

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.visits.intake_factories import COMPLETE_ANSWERS
+from tests.visits.intake.factories import COMPLETE_ANSWERS
 from visits.intake.consents import CONSENTS
 from visits.intake.forms import (
     STEP_FORMS,
@@ -10,9 +10,9 @@ from visits.intake.forms import (
     DemographicsForm,
     InsuranceForm,
     MedicationsForm,
-    same_name,
 )
-from visits.intake.models import IntakeStep, missing_steps
+from visits.intake.forms.consents import same_name
+from visits.intake.models import IntakeStep
 
 ADDRESS = {"address_line1": "1 Main St", "city": "Austin", "state": "TX"}
 
@@ -98,13 +98,50 @@ class TestRoundTrip:
         assert [row["name"] for row in form.answers()["medications"]] == ["Aspirin"]
 
 
-class TestMissingSteps:
-    def test_an_outdated_consent_counts_as_missing(self):
-        """A consent signed at an older version must be signed again."""
-        answers = {str(step): {} for step in IntakeStep}
-        answers["consents"] = {
-            slug: {"version": document.version} for slug, document in CONSENTS.items()
-        }
-        assert missing_steps(answers) == []
-        answers["consents"]["privacy"]["version"] = "2020-01-1"
-        assert missing_steps(answers) == [IntakeStep.CONSENTS]
+class TestRowChanges:
+    def test_add_row_appends_an_empty_row_and_focuses_it(self):
+        """Adding a row keeps the rows typed and points focus at the new one."""
+        raw = {"medications": [{"name": "Aspirin"}]}
+        raw, focus, status = MedicationsForm.change_rows(raw, {"add_row": "1"})
+        assert raw["medications"] == [{"name": "Aspirin"}, {}]
+        assert (focus, status) == (1, "Added medication 2.")
+
+    def test_remove_row_drops_that_row(self):
+        """Removing a row names it and leaves focus to the status."""
+        raw = {"medications": [{"name": "Aspirin"}, {"name": "Ibuprofen"}]}
+        raw, focus, status = MedicationsForm.change_rows(raw, {"remove_row": "0"})
+        assert raw["medications"] == [{"name": "Ibuprofen"}]
+        assert (focus, status) == (None, "Removed medication 1.")
+
+    @pytest.mark.parametrize("index", ["7", "x"])
+    def test_an_unknown_row_changes_nothing(self, index):
+        """A row that is not there, or no number at all, is ignored."""
+        raw = {"medications": [{"name": "Aspirin"}]}
+        assert MedicationsForm.change_rows(raw, {"remove_row": index}) == (raw, None, "")
+
+    def test_only_row_buttons_ask_to_change_rows(self):
+        """Saving the step is not a row change."""
+        assert MedicationsForm.asks_to_change_rows({"add_row": "1"})
+        assert not MedicationsForm.asks_to_change_rows({"no_medications": "on"})
+
+
+class TestSameAsSaved:
+    def test_the_saved_answers_again_are_no_change(self):
+        """A draft that says what the step saved is not a draft."""
+        saved = COMPLETE_ANSWERS[IntakeStep.PHARMACY]
+        form = STEP_FORMS[IntakeStep.PHARMACY](
+            STEP_FORMS[IntakeStep.PHARMACY].raw_from_answers(saved), bound=True
+        )
+        assert form.says_same_as(saved)
+        assert not form.says_same_as(None)
+
+    def test_a_signature_is_always_new(self):
+        """Typing the name again signs again."""
+        document = next(iter(CONSENTS.values()))
+        form = ConsentsForm(
+            {ConsentsForm.field_for(document): "Jordan Rivera"},
+            bound=True,
+            legal_name="Jordan Rivera",
+            to_sign=[document],
+        )
+        assert not form.says_same_as({})

@@ -4,7 +4,6 @@ import datetime
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,12 +11,9 @@ from accounts.sessions import PENDING_FORM_KEY
 from tests.accounts.factories import (
     PASSWORD,
     PatientProfileFactory,
-    ProviderProfileFactory,
-    UserFactory,
 )
-from tests.accounts.fixtures import enrol_totp
 from tests.visits.factories import MONDAY, VisitFactory, at
-from tests.visits.intake_factories import complete_intake
+from tests.visits.intake.factories import complete_intake, rows, signed_in
 from visits.audit import AuditEvent
 from visits.intake.consents import CONSENTS
 from visits.intake.models import ConsentSignature, Intake, IntakeVersion
@@ -25,7 +21,6 @@ from visits.intake.selectors import (
     intake_as_of,
     intake_is_complete,
     intake_missing_steps,
-    intake_sections_visible_to,
 )
 from visits.scheduling.models import Visit
 
@@ -65,39 +60,8 @@ def url(step: str) -> str:
     return reverse("intake_step", args=[step])
 
 
-def rows(prefix: str, *entries: dict) -> dict:
-    """Form data for rows of a list step."""
-    data = {f"{prefix}-TOTAL_FORMS": str(len(entries))}
-    for index, entry in enumerate(entries):
-        data.update({f"{prefix}-{index}-{name}": value for name, value in entry.items()})
-    return data
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def intake_of(patient) -> Intake:
     return Intake.objects.get(patient=patient)
-
-
-@pytest.fixture
-def patient(db):
-    """A patient with their details saved and no intake yet, whatever the shared factory adds."""
-    profile = PatientProfileFactory.build(user=UserFactory())
-    profile.save()
-    return profile.user
-
-
-@pytest.fixture
-def treating_clinician(patient):
-    """A clinician with a visit booked with `patient`."""
-    provider = ProviderProfileFactory(states=["TX"])
-    enrol_totp(provider.user)
-    VisitFactory(patient=patient, provider=provider)
-    return provider.user
 
 
 class TestStartAndProgress:
@@ -403,15 +367,6 @@ class TestCompletionAndVersions:
         assert version.answers["history"]["conditions"] == ["Asthma", "Migraine"]
         assert patient_client.get(reverse("intake_start"))["Location"] == response["Location"]
 
-    def test_missing_steps_are_named(self, patient):
-        """The booking flow can say exactly what is left."""
-        complete_intake(patient)
-        intake = intake_of(patient)
-        del intake.answers["insurance"]
-        intake.save()
-        assert intake_missing_steps(patient) == ["Insurance"]
-        assert not intake_is_complete(patient)
-
     def test_a_later_change_is_a_new_version_and_visits_see_their_own(
         self, patient, treating_clinician
     ):
@@ -561,32 +516,6 @@ class TestAccess:
         assert "The intake was not complete at the visit" in content
         assert "100 Congress Ave" in content
         assert "Not answered yet." in content
-
-    @pytest.mark.parametrize(
-        ("who", "expected"),
-        [
-            ("self", 8),
-            ("treating", 8),
-            ("staff", 3),
-            ("other_patient", 0),
-            ("other_clinician", 0),
-        ],
-    )
-    def test_sections_visible_to_each_role(
-        self, who, expected, patient, treating_clinician, clinician, scheduler
-    ):
-        """The policy function gives the patient and treating clinicians all, staff three, others none."""
-        users = {
-            "self": patient,
-            "treating": treating_clinician,
-            "staff": scheduler,
-            "other_patient": PatientProfileFactory().user,
-            "other_clinician": clinician,
-        }
-        sections = intake_sections_visible_to(users[who], patient)
-        assert len(sections) == expected
-        if who == "staff":
-            assert sections == ["demographics", "emergency-contact", "insurance"]
 
 
 class TestQueryCounts:

@@ -1,0 +1,70 @@
+"""Reads: check-ins due before visits, a clinician's open alerts, score history."""
+
+import pytest
+from django.utils import timezone
+
+from tests.accounts.factories import PatientProfileFactory
+from tests.visits.questionnaires.factories import QUIET_GAD7, QUIET_PHQ9, submit, therapy_visit
+from visits.questionnaires.selectors import (
+    check_ins_enabled,
+    due_before_visits,
+    open_alerts_for,
+    score_history,
+)
+from visits.questionnaires.services import alert_acknowledge, check_ins_set
+
+pytestmark = pytest.mark.django_db
+
+
+class TestOpenAlerts:
+    def test_only_for_clinicians_who_treat_the_patient(self, patient, therapist, clinician):
+        """The treating clinician sees the alert; another clinician and staff see none."""
+        therapy_visit(patient, therapist)
+        submit(patient, "phq-9", {**QUIET_PHQ9, "phq9_9": "1"})
+        assert [alert.patient for alert in open_alerts_for(therapist.user)] == [patient]
+        assert not open_alerts_for(clinician).exists()
+
+    def test_an_acknowledged_alert_is_no_longer_open(self, patient, therapist, scheduler):
+        """Once acknowledged the alert leaves the list; staff never have any."""
+        therapy_visit(patient, therapist)
+        submit(patient, "phq-9", {**QUIET_PHQ9, "phq9_9": "1"})
+        alert_acknowledge(alert=open_alerts_for(therapist.user).get(), actor=therapist.user)
+        assert not open_alerts_for(therapist.user).exists()
+        assert not open_alerts_for(scheduler).exists()
+
+
+class TestDueBeforeVisits:
+    def test_therapy_asks_for_both_until_answered_or_switched_off(self, patient, therapist):
+        """Both check-ins are due; an answered one drops out; switched off, none are."""
+        visit = therapy_visit(patient, therapist)
+        now = timezone.now()
+        due = due_before_visits(patient=patient, visits=[visit], now=now)
+        assert {entry["slug"] for entry in due} == {"phq-9", "gad-7"}
+        submit(patient, "gad-7", QUIET_GAD7, visit=visit)
+        due = due_before_visits(patient=patient, visits=[visit], now=now)
+        assert [entry["slug"] for entry in due] == ["phq-9"]
+        check_ins_set(visit=visit, enabled=False, actor=therapist.user)
+        assert due_before_visits(patient=patient, visits=[visit], now=now) == []
+        assert not check_ins_enabled(patient=patient, provider=therapist)
+
+    def test_visits_beyond_a_week_ask_for_nothing_yet(self, patient, therapist):
+        """A session more than seven days away has nothing due."""
+        visit = therapy_visit(patient, therapist, days=10)
+        assert due_before_visits(patient=patient, visits=[visit], now=timezone.now()) == []
+
+
+class TestScoreHistory:
+    def test_only_the_patients_scored_instruments_oldest_first(self, patient):
+        """PHQ-9 and GAD-7 only, this patient's only, in the order submitted."""
+        submit(patient, "phq-9", {**QUIET_PHQ9, "phq9_1": "2"})
+        submit(patient, "gad-7", QUIET_GAD7)
+        submit(patient, "phq-2", {"phq9_1": "1", "phq9_2": "1"})
+        submit(PatientProfileFactory().user, "gad-7", QUIET_GAD7)
+        history = score_history(patient)
+        assert [r.questionnaire.slug for r in history["responses"]] == ["phq-9", "gad-7"]
+        assert [point.total for point in history["series"]["PHQ-9"]] == [2]
+        assert history["chart"] is not None
+
+    def test_nothing_submitted_has_no_chart(self, patient):
+        """With no answers there is nothing to draw."""
+        assert score_history(patient)["chart"] is None
