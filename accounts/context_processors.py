@@ -1,4 +1,4 @@
-"""Template context every page needs: the role's navigation and htmx's configuration."""
+"""Template context every page needs: the site's name, the role's navigation, htmx's configuration."""
 
 import json
 
@@ -32,4 +32,8 @@ def navigation(request: HttpRequest) -> dict:
             items.append({"label": label, "url": url, "current": request.path == url})
         if user.is_staff:
             items.append({"label": "Admin", "url": reverse("admin:index"), "current": False})
-    return {"nav_items": items, "htmx_config_json": json.dumps(settings.HTMX_CONFIG)}
+    return {
+        "nav_items": items,
+        "htmx_config_json": json.dumps(settings.HTMX_CONFIG),
+        "site_name": settings.SITE_NAME,
+    }
