@@ -73,6 +73,8 @@ class AccountAdapter(DefaultAccountAdapter):
             "site_name": settings.SITE_NAME,
             "site_url": settings.SITE_URL,
             "sign_in_url": site_url(reverse("account_login")),
+            "forgot_password_url": site_url(reverse("account_reset_password")),
+            "security_url": site_url(reverse("account_security")),
         }
         ctx.update(context)
         ctx["greeting_name"] = greeting_name(user)
@@ -93,6 +95,9 @@ class AccountAdapter(DefaultAccountAdapter):
         send_email.enqueue(
             subject=message.subject, body=message.body, to=list(message.to), html=html
         )
+
+    def format_email_subject(self, subject: str) -> str:
+        return f"{settings.SITE_NAME}: {subject}"
 
     def send_notification_mail(self, template_prefix, user, context=None, email=None) -> None:
         """Security notices know whom they are for, so they can greet them by name."""
