@@ -338,3 +338,20 @@ class TestSignedInPages:
         response = client.get(reverse("mfa_reauthenticate"))
         assert_page(response, "Confirm it's you")
         assert "authenticator app" in page_text(response)
+
+
+class TestMessages:
+    def test_signing_in_welcomes_the_person_back_by_name(self, client):
+        """The note after signing in uses the person's name, not allauth's "Successfully"."""
+        user = person(display_name="Jo March")
+        response = client.post(
+            reverse("account_login"), {"login": user.email, "password": PASSWORD}, follow=True
+        )
+        content = page_text(response)
+        assert "Welcome back, Jo March." in content
+        assert "Successfully signed in" not in content
+
+    def test_signing_out_says_goodbye(self, patient_client):
+        """Signing out leaves a plain note on the next page."""
+        response = patient_client.post(reverse("account_logout"), follow=True)
+        assert "You have signed out. See you next time." in page_text(response)
