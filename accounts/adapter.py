@@ -1,34 +1,88 @@
-"""How allauth fits Housecall: emails through the task worker, role-aware redirects."""
+"""How allauth fits Housecall: emails through the task worker, on the clinic's own address."""
 
+import zoneinfo
 from types import SimpleNamespace
+from urllib.parse import quote, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.tasks import send_email
 
-SITE_NAME = "Housecall"
+UTC = zoneinfo.ZoneInfo("UTC")
+
+
+def site_url(path: str) -> str:
+    """An absolute link on the clinic's address from settings, whatever Host a request named."""
+    return settings.SITE_URL + path
+
+
+def greeting_name(user: User | None) -> str:
+    """The name an email greets this person by, or "" when Housecall does not know it yet."""
+    if user is None or user.pk is None:
+        return ""
+    if user.display_name:
+        return user.display_name
+    profile = getattr(user, "patient_profile", None)
+    if profile is not None:
+        return profile.preferred_name or profile.legal_first_name
+    return ""
+
+
+def _zone_of(user: User | None) -> zoneinfo.ZoneInfo:
+    """The person's own time zone (patient or clinician profile), else UTC."""
+    for name in ("patient_profile", "provider_profile"):
+        profile = getattr(user, name, None) if user is not None else None
+        if profile is not None:
+            return profile.zone
+    return UTC
+
+
+def _recipient(context: dict, email: str) -> User | None:
+    """Who an email is for: the user allauth names, else the account that owns the address."""
+    user = context.get("user")
+    if isinstance(user, User):
+        return user
+    owner = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
+    if owner is not None:
+        return owner.user
+    return User.objects.filter(email__iexact=email).first()
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """Housecall's account rules: sign-up makes patients; mail goes out in the background."""
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        """Render the email now and leave the sending to the background worker."""
+        """Render the email now, in the clinic's name, and leave the sending to the worker."""
         request = allauth_context.request
+        user = _recipient(context, email)
         ctx = {
             "request": request,
             "email": email,
             "current_site": SimpleNamespace(
-                name=SITE_NAME, domain=request.get_host() if request else ""
+                name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc
             ),
+            "site_name": settings.SITE_NAME,
+            "site_url": settings.SITE_URL,
+            "sign_in_url": site_url(reverse("account_login")),
+            "forgot_password_url": site_url(reverse("account_reset_password")),
+            "security_url": site_url(reverse("account_security")),
         }
         ctx.update(context)
+        ctx["greeting_name"] = greeting_name(user)
+        if "signup_url" in ctx:
+            # allauth builds this one from the request (unknown-account email).
+            ctx["signup_url"] = site_url(reverse("account_signup"))
+        if "timestamp" in ctx:
+            ctx["local_timestamp"] = timezone.localtime(ctx["timestamp"], _zone_of(user))
         message = self.render_mail(template_prefix, email, ctx)
         html = next(
             (
@@ -41,6 +95,34 @@ class AccountAdapter(DefaultAccountAdapter):
         send_email.enqueue(
             subject=message.subject, body=message.body, to=list(message.to), html=html
         )
+
+    def format_email_subject(self, subject: str) -> str:
+        return f"{settings.SITE_NAME}: {subject}"
+
+    def send_notification_mail(self, template_prefix, user, context=None, email=None) -> None:
+        """Security notices know whom they are for, so they can greet them by name."""
+        super().send_notification_mail(
+            template_prefix, user, {"user": user, **(context or {})}, email
+        )
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """Tell the owner someone tried to sign up again, with links on the clinic's address."""
+        self.send_mail(
+            "account/email/account_already_exists",
+            email,
+            {
+                "signup_url": site_url(reverse("account_signup")),
+                "password_reset_url": site_url(reverse("account_reset_password")),
+            },
+        )
+
+    def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation) -> str:
+        return site_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        # Reversed with placeholders, as allauth does: the key is "<uidb36>-<token>".
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return site_url(path.replace("UID-KEY", quote(key)))
 
     def save_user(self, request: HttpRequest, user, form, commit: bool = True):
         """Everyone who signs up is a patient; clinicians and staff are added by the clinic."""
@@ -60,4 +142,4 @@ class MFAAdapter(DefaultMFAAdapter):
         return super().can_delete_authenticator(authenticator)
 
     def _get_site_name(self) -> str:
-        return SITE_NAME
+        return settings.SITE_NAME

@@ -1,4 +1,4 @@
-"""Template context every page needs: the role's navigation and htmx's configuration."""
+"""Template context every page needs: the site's name, the role's navigation, htmx's configuration."""
 
 import json
 
@@ -36,4 +36,5 @@ def navigation(request: HttpRequest) -> dict:
         "nav_items": items,
         "htmx_config_json": json.dumps(settings.HTMX_CONFIG),
         "viewer_zone_name": getattr(request, "viewer_zone_name", ""),
+        "site_name": settings.SITE_NAME,
     }

@@ -3,6 +3,7 @@
 import zoneinfo
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -30,6 +31,36 @@ ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+
+def _site_url(configured: str) -> str:
+    """The clinic's own origin for links in emails; never taken from a request's Host header."""
+    if not configured:
+        if DEBUG:
+            return "http://127.0.0.1:8000"
+        names = [host.lstrip(".") for host in ALLOWED_HOSTS if host not in ("*", ".")]
+        if not names:
+            raise ImproperlyConfigured(
+                "SITE_URL is not set and ALLOWED_HOSTS names no host to derive it from. "
+                "Set SITE_URL to the address patients use, e.g. https://housecall.example."
+            )
+        configured = f"https://{names[0]}"
+    bits = urlsplit(configured)
+    if (
+        bits.scheme not in ("http", "https")
+        or not bits.netloc
+        or bits.path.strip("/")
+        or bits.query
+    ):
+        raise ImproperlyConfigured(
+            f"SITE_URL must be an origin such as https://housecall.example, not {configured!r}."
+        )
+    return f"{bits.scheme}://{bits.netloc}"
+
+
+# The clinic's name and address as every page and email gives them.
+SITE_NAME = env.str("SITE_NAME", default="Housecall")
+SITE_URL = _site_url(env.str("SITE_URL", default=""))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -249,7 +280,6 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_PREVENT_ENUMERATION = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "Housecall: "
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "5/5m/ip,5/5m/key",
     "login": "30/m/ip",
@@ -262,7 +292,7 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGIN_URL = "account_login"
 MFA_ADAPTER = "accounts.adapter.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_TOTP_ISSUER = "Housecall"
+MFA_TOTP_ISSUER = SITE_NAME
 MFA_REAUTHENTICATION_REQUIRED = True
 # Local demos only: a fixed code that passes TOTP. allauth refuses it unless DEBUG is on.
 MFA_TOTP_INSECURE_BYPASS_CODE = env.str("MFA_DEMO_BYPASS_CODE", default="") if DEBUG else None

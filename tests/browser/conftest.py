@@ -93,6 +93,12 @@ def live_server(django_db_setup, live_server):
     return live_server
 
 
+@pytest.fixture(autouse=True)
+def _site_url_is_the_live_server(settings, live_server):
+    """Links in emails lead to the server the browser is using, as SITE_URL does in production."""
+    settings.SITE_URL = live_server.url
+
+
 # Playwright's sync API keeps an asyncio loop running in this thread while it is open, so it
 # is opened once for the browser tests (package scope) and closed before any other tests run.
 @pytest.fixture(scope="package")

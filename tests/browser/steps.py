@@ -27,7 +27,7 @@ def sign_up(page: Page, *, email: str, password: str) -> None:
     expect(page).to_have_url(path_is("/accounts/signup/"))
     fill_sign_up_form(page, email=email, password=password)
     expect(page).to_have_url(path_is("/accounts/confirm-email/"))
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Verify Your Email Address")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Check your email")
 
 
 def fill_sign_up_form(page: Page, *, email: str, password: str) -> None:
@@ -55,7 +55,7 @@ def confirmation_link(email: str, *, wait_seconds: float = 5) -> str:
 def open_confirmation_link(page: Page, *, email: str) -> None:
     """Follow the link in the verification email; ends on the page with the Confirm button."""
     page.goto(confirmation_link(email))
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Confirm Email Address")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Confirm your email address")
     expect(page.get_by_text(email).first).to_be_visible()
 
 

@@ -43,6 +43,8 @@ _OURS = {
     "EMAIL_URL",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "MFA_DEMO_BYPASS_CODE",
+    "SITE_URL",
+    "SITE_NAME",
 }
 
 SHOW = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup(); from django.conf import settings as s; print({})"
@@ -150,6 +152,49 @@ class TestServicesFromTheEnvironment:
 def test_deployment_files_exist(path):
     """Heroku needs these files at the top of the repository."""
     assert (ROOT / path).is_file()
+
+
+class TestSiteAddress:
+    def test_production_derives_the_address_from_the_first_allowed_host(self):
+        """Without SITE_URL, production links go to https:// and the first named host."""
+        result = run(
+            SHOW.format("(s.SITE_NAME, s.SITE_URL)"),
+            **{**PRODUCTION, "ALLOWED_HOSTS": "*,.housecall.example,www.housecall.example"},
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == str(("Housecall", "https://housecall.example"))
+
+    def test_site_url_and_name_come_from_the_environment(self):
+        """SITE_URL and SITE_NAME set in the environment win, without a trailing slash."""
+        result = run(
+            SHOW.format("(s.SITE_NAME, s.SITE_URL)"),
+            **PRODUCTION,
+            SITE_URL="https://care.example.org/",
+            SITE_NAME="Northside Clinic",
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == str(("Northside Clinic", "https://care.example.org"))
+
+    def test_development_uses_the_local_server(self):
+        """In DEBUG the links point at make run's server."""
+        result = run(SHOW.format("s.SITE_URL"), DEBUG="True")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "http://127.0.0.1:8000"
+
+    @pytest.mark.parametrize(
+        "value", ["housecall.example", "ftp://x.example", "https://x.example/app"]
+    )
+    def test_a_site_url_that_is_not_an_origin_stops_with_a_clear_message(self, value):
+        """SITE_URL must be scheme and host only, so every link built on it is right."""
+        result = run(SHOW.format("s.SITE_URL"), **PRODUCTION, SITE_URL=value)
+        assert result.returncode != 0
+        assert "SITE_URL must be an origin" in result.stderr
+
+    def test_production_without_any_host_names_asks_for_site_url(self):
+        """With only a wildcard host there is nothing to derive the address from."""
+        result = run(SHOW.format("s.SITE_URL"), **{**PRODUCTION, "ALLOWED_HOSTS": "*"})
+        assert result.returncode != 0
+        assert "SITE_URL is not set" in result.stderr
 
 
 def test_procfile_runs_web_release_and_worker():
