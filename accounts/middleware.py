@@ -249,14 +249,23 @@ class RequireMFAMiddleware:
 
 
 class NoStoreMiddleware:
-    """Pages are never cached: after sign-out the back button shows nothing."""
+    """Pages are never cached, and browser features are off but for our own camera and mic.
+
+    It sits outside every middleware that may answer early, so timeouts, MFA redirects and
+    refusals carry these headers too; after sign-out the back button shows nothing.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.permissions_policy = ", ".join(
+            f"{feature}=({' '.join(allowed)})"
+            for feature, allowed in settings.PERMISSIONS_POLICY.items()
+        )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         add_never_cache_headers(response)
+        response.setdefault("Permissions-Policy", self.permissions_policy)
         if getattr(request, "housecall_signed_out", False):
             response["Clear-Site-Data"] = '"cache", "storage"'
         return response

@@ -221,6 +221,25 @@ MAILERS = {"default": mailer_from_url(env.str("EMAIL_URL", default="consolemail:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Housecall <care@housecall.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Browser features: camera and microphone for our own origin (video visits), everything else off.
+PERMISSIONS_POLICY = {
+    "camera": ["self"],
+    "microphone": ["self"],
+    "display-capture": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+    "serial": [],
+    "bluetooth": [],
+    "hid": [],
+    "midi": [],
+    "accelerometer": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "browsing-topics": [],
+    "interest-cohort": [],
+}
+
 # A clinician treats a patient (and reads their clinical record) while they hold a visit with
 # them that was not cancelled: upcoming, or ended within this look-back.
 TREATMENT_LOOKBACK = timedelta(days=env.int("TREATMENT_LOOKBACK_DAYS", default=730))

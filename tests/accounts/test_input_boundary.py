@@ -97,3 +97,21 @@ class TestHeadersOnEarlyAnswers:
         assert response.status_code == 302
         assert no_store(response)
         assert "Content-Security-Policy" in response
+
+
+class TestPermissionsPolicy:
+    def test_camera_and_microphone_are_ours_and_everything_else_is_off(self, client):
+        """Every page allows camera and microphone for our own origin only; other features off."""
+        response = client.get(reverse("home"))
+        features = dict(part.split("=", 1) for part in response["Permissions-Policy"].split(", "))
+        assert features["camera"] == "(self)"
+        assert features["microphone"] == "(self)"
+        assert features["geolocation"] == "()"
+        assert features["payment"] == "()"
+        assert all(value in ("()", "(self)") for value in features.values())
+
+    def test_early_answers_carry_it_too(self, patient_client):
+        """A timeout's redirect has the same policy."""
+        age_session(patient_client, idle_minutes=45)
+        response = patient_client.get(reverse("patient_dashboard"))
+        assert "camera=(self)" in response["Permissions-Policy"]
