@@ -14,8 +14,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.crypto import seal, unseal_or_plain
 from accounts.models import Role, User
-from accounts.tasks import send_email
+from accounts.tasks import queue_email
 
 UTC = zoneinfo.ZoneInfo("UTC")
 
@@ -92,9 +93,7 @@ class AccountAdapter(DefaultAccountAdapter):
             ),
             "",
         )
-        send_email.enqueue(
-            subject=message.subject, body=message.body, to=list(message.to), html=html
-        )
+        queue_email(subject=message.subject, body=message.body, to=list(message.to), html=html)
 
     def format_email_subject(self, subject: str) -> str:
         return f"{settings.SITE_NAME}: {subject}"
@@ -134,9 +133,18 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class MFAAdapter(DefaultMFAAdapter):
-    """Clinicians and staff may not remove the authenticator their role requires."""
+    """Clinicians and staff keep their authenticator; its secrets are sealed in the database."""
+
+    def encrypt(self, text: str) -> str:
+        """TOTP keys and recovery-code seeds are stored sealed (accounts.crypto), never plain."""
+        return seal(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        """Open a sealed secret; one stored before sealing began is read as it is."""
+        return unseal_or_plain(encrypted_text)
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        """Clinicians and staff may not remove the authenticator their role requires."""
         if authenticator.type == Authenticator.Type.TOTP and authenticator.user.must_use_mfa:
             return False
         return super().can_delete_authenticator(authenticator)

@@ -221,6 +221,10 @@ MAILERS = {"default": mailer_from_url(env.str("EMAIL_URL", default="consolemail:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Housecall <care@housecall.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Keys that seal secrets at rest (MFA keys, queued emails): comma-separated Fernet keys, newest
+# first, so older ones still open what they sealed. Unset, one is derived from SECRET_KEY.
+ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[])
+
 # Browser features: camera and microphone for our own origin (video visits), everything else off.
 PERMISSIONS_POLICY = {
     "camera": ["self"],

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from accounts.tasks import send_email
+from accounts.tasks import queue_email
 from visits.scheduling.models import Visit
 
 PRODUCT_ID = "-//Housecall//Visits//EN"
@@ -60,7 +60,7 @@ def _send(
                 **context,
             },
         )
-    send_email.enqueue(
+    queue_email(
         subject=f"Housecall: {subject}",
         body=body,
         to=[first.patient.email],
