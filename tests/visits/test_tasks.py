@@ -1,6 +1,7 @@
 """The day-before reminder: sent once, only for booked visits, queued for the right moment."""
 
 import datetime
+import json
 
 import pytest
 from django.core import mail
@@ -8,6 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from accounts.crypto import unseal
 from accounts.models import ProviderProfile
 from tests.accounts.factories import PatientProfileFactory
 from tests.visits.factories import VisitFactory, provider_with_hours, visit_type
@@ -143,7 +145,9 @@ class TestReminderIsQueued:
         assert reminder.run_after == visit.start - REMINDER_LEAD
         assert reminder.args_kwargs["args"] == [str(visit.pk)]
         confirmation = DBTaskResult.objects.get(task_path__endswith="send_email")
-        assert confirmation.args_kwargs["kwargs"]["to"] == [visit.patient.email]
+        assert visit.patient.email not in json.dumps(confirmation.args_kwargs)
+        sealed = json.loads(unseal(confirmation.args_kwargs["kwargs"]["sealed"]))
+        assert sealed["to"] == [visit.patient.email]
         assert mail.outbox == []
 
     def test_the_immediate_backend_queues_no_reminder(self):
