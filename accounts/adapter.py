@@ -1,5 +1,6 @@
 """How allauth fits Housecall: emails through the task worker, on the clinic's own address."""
 
+import datetime
 import zoneinfo
 from types import SimpleNamespace
 from urllib.parse import quote, urlsplit
@@ -7,9 +8,11 @@ from urllib.parse import quote, urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
+from allauth.core.internal import ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -56,6 +59,11 @@ def _recipient(context: dict, email: str) -> User | None:
     if owner is not None:
         return owner.user
     return User.objects.filter(email__iexact=email).first()
+
+
+# Wrong passwords for one account, from anywhere, that make us warn its owner.
+GUESSING_WARN_AFTER = 5
+GUESSING_WINDOW = datetime.timedelta(minutes=15)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -122,6 +130,43 @@ class AccountAdapter(DefaultAccountAdapter):
         # Reversed with placeholders, as allauth does: the key is "<uidb36>-<token>".
         path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
         return site_url(path.replace("UID-KEY", quote(key)))
+
+    def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
+        """Limit failed sign-ins per address, and per account from that address.
+
+        The account's own count is kept per address, so a guesser elsewhere can slow only
+        themselves and never lock the owner out; the owner is told when it happens.
+        """
+        login = (credentials.get("email") or credentials.get("username") or "").lower()
+        # allauth's own limiter, so a correct password rolls the attempt back as allauth does.
+        self._login_failed_rl_usage = ratelimit.consume(
+            request,
+            app="allauth.account",
+            action="login_failed",
+            key=f"{login}|{self.get_client_ip(request)}",
+        )
+        if not self._login_failed_rl_usage:
+            raise self.validation_error("too_many_login_attempts")
+
+    def authentication_failed(self, request: HttpRequest, **credentials) -> None:
+        """Count wrong passwords for the account from anywhere; warn the owner once an hour."""
+        login = (credentials.get("email") or credentials.get("username") or "").lower()
+        user = User.objects.filter(email__iexact=login, is_active=True).first() if login else None
+        if user is None:
+            return
+        key = f"housecall:sign-in-failures:{user.pk}"
+        cache.add(key, 0, timeout=int(GUESSING_WINDOW.total_seconds()))
+        failures = cache.incr(key)
+        warned = f"housecall:sign-in-guessing-warned:{user.pk}"
+        if failures >= GUESSING_WARN_AFTER and cache.add(warned, True, timeout=3600):
+            self.send_notification_mail(
+                "account/email/sign_in_guessing",
+                user,
+                {
+                    "failures": failures,
+                    "window_minutes": int(GUESSING_WINDOW.total_seconds() // 60),
+                },
+            )
 
     def save_user(self, request: HttpRequest, user, form, commit: bool = True):
         """Everyone who signs up is a patient; clinicians and staff are added by the clinic."""

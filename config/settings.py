@@ -304,7 +304,9 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    # Per address, and per account from that address (accounts.adapter): a guesser elsewhere
+    # slows only themselves and never locks the owner out.
+    "login_failed": "10/5m/ip,5/5m/key",
     "login": "30/m/ip",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",

@@ -25,9 +25,9 @@ def _behind_one_proxy(settings):
 
 
 def test_repeated_failures_from_one_client_are_blocked(client):
-    """After five wrong passwords from one address, even the right one is refused for a while."""
+    """After ten wrong passwords from one address, even a right one is refused there for a while."""
     user = UserFactory()
-    for number in range(5):
+    for number in range(10):
         attempt(client, f"guess{number}@example.com", "wrong-Password-1", "203.0.113.5")
     response = attempt(client, user.email, PASSWORD, "203.0.113.5")
     assert TOO_MANY in response.content.decode()
@@ -36,7 +36,7 @@ def test_repeated_failures_from_one_client_are_blocked(client):
 
 def test_spoofing_the_forwarded_header_does_not_escape_the_limit(client):
     """A client cannot reset its count by inventing addresses: only the router's entry counts."""
-    for number in range(5):
+    for number in range(10):
         attempt(
             client,
             f"guess{number}@example.com",
@@ -52,17 +52,46 @@ def test_spoofing_the_forwarded_header_does_not_escape_the_limit(client):
 def test_other_clients_behind_the_same_router_are_not_blocked(client):
     """The limit is keyed on the client, never on the router they all share."""
     user = UserFactory()
-    for number in range(5):
+    for number in range(10):
         attempt(client, f"guess{number}@example.com", "wrong-Password-1", "203.0.113.5")
     response = attempt(client, user.email, PASSWORD, "192.0.2.44")
     assert response.status_code == 302
     assert response["Location"] == reverse("dashboard")
 
 
-def test_one_account_is_protected_from_many_addresses(client):
-    """Guessing one person's password from many addresses is limited per account too."""
+def test_one_address_guessing_one_account_is_slowed(client):
+    """Five wrong passwords for one account from one address stop that address for a while."""
     user = UserFactory()
-    for number in range(5):
-        attempt(client, user.email, "wrong-Password-1", f"192.0.2.{number}")
-    response = attempt(client, user.email, PASSWORD, "192.0.2.200")
+    for _ in range(5):
+        attempt(client, user.email, "wrong-Password-1", "203.0.113.5")
+    response = attempt(client, user.email, PASSWORD, "203.0.113.5")
     assert TOO_MANY in response.content.decode()
+
+
+def test_a_guesser_elsewhere_never_locks_the_owner_out(client):
+    """However many wrong passwords come from other addresses, the owner still signs in."""
+    user = UserFactory()
+    for number in range(12):
+        attempt(client, user.email, "wrong-Password-1", f"192.0.2.{number % 3}")
+    response = attempt(client, user.email, PASSWORD, "198.51.100.7")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard")
+
+
+def test_the_owner_is_told_once_when_their_account_is_guessed_at(client, mailoutbox):
+    """Five wrong passwords for one account email its owner, once, with no address or code."""
+    user = UserFactory(display_name="Maya Patel")
+    for number in range(8):
+        attempt(client, user.email, "wrong-Password-1", f"192.0.2.{number}")
+    warnings = [m for m in mailoutbox if "trying to sign in" in m.subject]
+    assert len(warnings) == 1
+    assert warnings[0].to == [user.email]
+    assert "wrong password 5 times" in warnings[0].body
+    assert "192.0.2" not in warnings[0].body
+
+
+def test_unknown_accounts_email_nobody(client, mailoutbox):
+    """Guessing at an address with no account sends no email."""
+    for number in range(6):
+        attempt(client, "nobody@example.com", "wrong-Password-1", f"192.0.2.{number}")
+    assert not [m for m in mailoutbox if "trying to sign in" in m.subject]
