@@ -8,10 +8,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.sessions import (
     BACKGROUND_HEADER,
@@ -21,6 +19,7 @@ from accounts.sessions import (
     keep_pending_form,
     user_has_mfa,
 )
+from visits.web import HtmxHttpRequest, go
 
 # Activity is written at most this often, to spare a session write on every request.
 ACTIVITY_WRITE_INTERVAL = 15
@@ -39,12 +38,15 @@ MFA_MESSAGE = (
 
 
 class SessionTimeoutMiddleware:
-    """Sign people out after their role's idle limit, and everyone after 12 hours."""
+    """Sign people out after their role's idle limit, and everyone after 12 hours.
+
+    It runs after django-htmx's middleware, so every request it sees has `request.htmx`.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HtmxHttpRequest) -> HttpResponse:
         user = request.user
         if not user.is_authenticated:
             return self.get_response(request)
@@ -56,10 +58,10 @@ class SessionTimeoutMiddleware:
             user.role, min(settings.SESSION_IDLE_TIMEOUT.values())
         )
         if now - started > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds():
-            return self._sign_out(request, ABSOLUTE_MESSAGE)
+            return self._sign_out(request, user.pk, ABSOLUTE_MESSAGE)
         if now - last_activity > idle_limit.total_seconds():
             minutes = int(idle_limit.total_seconds() // 60)
-            return self._sign_out(request, IDLE_MESSAGE.format(minutes=minutes))
+            return self._sign_out(request, user.pk, IDLE_MESSAGE.format(minutes=minutes))
         # Requests a page makes by itself (polling) are not the person's activity.
         if request.headers.get(BACKGROUND_HEADER) != "1" and (
             LAST_ACTIVITY_KEY not in session or now - last_activity >= ACTIVITY_WRITE_INTERVAL
@@ -67,8 +69,7 @@ class SessionTimeoutMiddleware:
             session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)
 
-    def _sign_out(self, request: HttpRequest, message: str) -> HttpResponse:
-        user_id = request.user.pk
+    def _sign_out(self, request: HtmxHttpRequest, user_id: int, message: str) -> HttpResponse:
         next_path = request.path if not request.htmx or request.method == "POST" else None
         posted = request.POST.copy() if request.method == "POST" else None
         logout(request)
@@ -81,13 +82,14 @@ class SessionTimeoutMiddleware:
         login_url = reverse("account_login")
         if next_path and next_path != login_url:
             login_url += "?" + urlencode({"next": next_path})
-        if request.htmx:
-            return HttpResponseClientRedirect(login_url)
-        return redirect(login_url)
+        return go(request, login_url)
 
 
 class RequireMFAMiddleware:
-    """Clinicians, clinic staff and admins enrol in MFA before any page with patient data."""
+    """Clinicians, clinic staff and admins enrol in MFA before any page with patient data.
+
+    Like the session timeout, it runs after django-htmx's middleware.
+    """
 
     # Pages they may open before enrolling: account and MFA set-up (allauth), signing out.
     EXEMPT_PREFIXES = ("/accounts/",)
@@ -95,7 +97,7 @@ class RequireMFAMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HtmxHttpRequest) -> HttpResponse:
         user = request.user
         if (
             user.is_authenticated
@@ -105,8 +107,7 @@ class RequireMFAMiddleware:
         ):
             if not user_has_mfa(user):
                 messages.warning(request, MFA_MESSAGE)
-                url = reverse("mfa_activate_totp")
-                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+                return go(request, reverse("mfa_activate_totp"))
             request.session[MFA_ENROLLED_KEY] = True
         return self.get_response(request)
 

@@ -145,7 +145,7 @@ def _treated_patient_ids(clinician) -> QuerySet:
     """The patients a clinician treats: those with a visit with them."""
     return (
         _model("visits.Visit")
-        .objects.filter(provider__user=clinician)
+        ._default_manager.filter(provider__user=clinician)
         .values("patient_id")
         .distinct()
     )
@@ -259,7 +259,7 @@ def bookable_patients(user, provider) -> QuerySet:
     Staff book any patient; a clinician, for their own schedule, only the patients they treat,
     so the search never becomes a directory of the clinic's patients (minimum necessary).
     """
-    patients = _model("accounts.User").objects.filter(
+    patients = _model("accounts.User")._default_manager.filter(
         role=Role.PATIENT, patient_profile__isnull=False
     )
     if not can_manage_schedule(user, provider):
