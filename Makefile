@@ -16,7 +16,7 @@ test: install-dev  ## Run the whole suite (browser tests included)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MYPY)
-	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=90
+	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=95
 
 lint: install-dev
 	$(BIN)/ruff check .
