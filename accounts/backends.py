@@ -6,7 +6,7 @@ from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from accounts.models import User
 
 
-class _LoadsProfiles:
+class _LoadsProfiles(DjangoModelBackend):
     """The signed-in user arrives with their patient or provider profile already joined.
 
     Every page needs the profile (the viewer's time zone, their name, their state), so it

@@ -5,6 +5,7 @@ import re
 import time
 import zoneinfo
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -14,12 +15,11 @@ from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, QueryDict, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.datastructures import MultiValueDict
-from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.sessions import (
     BACKGROUND_HEADER,
@@ -32,6 +32,10 @@ from accounts.sessions import (
     user_has_mfa,
 )
 from accounts.zones import viewer_zone_key, zone_name
+from visits.web import HtmxHttpRequest, go
+
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
 
 # Activity is written at most this often, to spare a session write on every request.
 ACTIVITY_WRITE_INTERVAL = 15
@@ -91,10 +95,12 @@ class CleanInputMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
-            request.GET, dirty_query = _without_controls(request.GET)
+            query, dirty_query = _without_controls(request.GET)
+            request.GET = cast("_ImmutableQueryDict", query)
             dirty_form = False
             if request.method == "POST":
-                request.POST, dirty_form = _without_controls(request.POST)  # type: ignore[misc]
+                form, dirty_form = _without_controls(request.POST)
+                request.POST = cast("_ImmutableQueryDict", form)
         except UNREADABLE_BODY_ERRORS as error:
             # Later readers (the CSRF check, error pages) must not trip over the body again.
             request._post, request._files = QueryDict(), MultiValueDict()  # type: ignore[attr-defined]
@@ -108,12 +114,15 @@ class CleanInputMiddleware:
 
 
 class SessionTimeoutMiddleware:
-    """Sign people out after their role's idle limit, and everyone after 12 hours."""
+    """Sign people out after their role's idle limit, and everyone after 12 hours.
+
+    It runs after django-htmx's middleware, so every request it sees has `request.htmx`.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HtmxHttpRequest) -> HttpResponse:
         user = request.user
         if not user.is_authenticated:
             return self.get_response(request)
@@ -125,10 +134,10 @@ class SessionTimeoutMiddleware:
             user.role, min(settings.SESSION_IDLE_TIMEOUT.values())
         )
         if now - started > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds():
-            return self._sign_out(request, ABSOLUTE_MESSAGE)
+            return self._sign_out(request, user.pk, ABSOLUTE_MESSAGE)
         if now - last_activity > idle_limit.total_seconds():
             minutes = int(idle_limit.total_seconds() // 60)
-            return self._sign_out(request, IDLE_MESSAGE.format(minutes=minutes))
+            return self._sign_out(request, user.pk, IDLE_MESSAGE.format(minutes=minutes))
         # Requests a page makes by itself (polling) are not the person's activity.
         if request.headers.get(BACKGROUND_HEADER) != "1" and (
             LAST_ACTIVITY_KEY not in session or now - last_activity >= ACTIVITY_WRITE_INTERVAL
@@ -136,8 +145,7 @@ class SessionTimeoutMiddleware:
             session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)
 
-    def _sign_out(self, request: HttpRequest, message: str) -> HttpResponse:
-        user_id = request.user.pk
+    def _sign_out(self, request: HtmxHttpRequest, user_id: int, message: str) -> HttpResponse:
         next_path = request.path if not request.htmx or request.method == "POST" else None
         posted = request.POST.copy() if request.method == "POST" and _passes_csrf(request) else None
         logout(request)
@@ -150,9 +158,7 @@ class SessionTimeoutMiddleware:
         login_url = reverse("account_login")
         if next_path and next_path != login_url:
             login_url += "?" + urlencode({"next": next_path})
-        if request.htmx:
-            return HttpResponseClientRedirect(login_url)
-        return redirect(login_url)
+        return go(request, login_url)
 
 
 def _passes_csrf(request: HttpRequest) -> bool:
@@ -224,7 +230,10 @@ class ViewerTimeZoneMiddleware:
 
 
 class RequireMFAMiddleware:
-    """Clinicians, clinic staff and admins enrol in MFA before any page with patient data."""
+    """Clinicians, clinic staff and admins enrol in MFA before any page with patient data.
+
+    Like the session timeout, it runs after django-htmx's middleware.
+    """
 
     # Pages they may open before enrolling: account and MFA set-up (allauth), signing out.
     EXEMPT_PREFIXES = ("/accounts/",)
@@ -232,7 +241,7 @@ class RequireMFAMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HtmxHttpRequest) -> HttpResponse:
         user = request.user
         if (
             user.is_authenticated
@@ -242,8 +251,7 @@ class RequireMFAMiddleware:
         ):
             if not user_has_mfa(user):
                 messages.warning(request, MFA_MESSAGE)
-                url = reverse("mfa_activate_totp")
-                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+                return go(request, reverse("mfa_activate_totp"))
             request.session[MFA_ENROLLED_KEY] = True
         return self.get_response(request)
 

@@ -151,7 +151,7 @@ def _treated_patient_ids(clinician) -> QuerySet:
     visit = _model("visits.Visit")
     since = timezone.now() - settings.TREATMENT_LOOKBACK
     return (
-        visit.objects.filter(provider__user=clinician, end__gte=since)
+        visit._default_manager.filter(provider__user=clinician, end__gte=since)
         .exclude(status__in=CANCELLED_STATUSES)
         .values("patient_id")
         .distinct()
@@ -267,7 +267,7 @@ def bookable_patients(user, provider) -> QuerySet:
     Staff book any patient; a clinician, for their own schedule, only the patients they treat,
     so the search never becomes a directory of the clinic's patients (minimum necessary).
     """
-    patients = _model("accounts.User").objects.filter(
+    patients = _model("accounts.User")._default_manager.filter(
         role=Role.PATIENT, patient_profile__isnull=False
     )
     if not can_manage_schedule(user, provider):

@@ -8,12 +8,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.forms import PatientProfileForm
+from accounts.http import SignedInRequest
 from accounts.models import PatientProfile, Role
 from accounts.policy import allow, public
 from accounts.sessions import restores_pending_form, take_pending_form, user_has_mfa
 from visits.web import HtmxHttpRequest
 
-DASHBOARDS = {
+DASHBOARDS: dict[str, str] = {
     Role.PATIENT: "patient_dashboard",
     Role.CLINICIAN: "clinician_dashboard",
     Role.STAFF: "staff_dashboard",
@@ -45,14 +46,14 @@ def healthz(request: HtmxHttpRequest) -> JsonResponse:
 
 @allow(Role.PATIENT, Role.CLINICIAN, Role.STAFF)
 @require_GET
-def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+def dashboard(request: SignedInRequest) -> HttpResponse:
     """Send each role to its own dashboard."""
     return redirect(DASHBOARDS[request.user.role])
 
 
 @allow(Role.PATIENT, Role.CLINICIAN, Role.STAFF)
 @require_GET
-def account_security(request: HtmxHttpRequest) -> HttpResponse:
+def account_security(request: SignedInRequest) -> HttpResponse:
     """Sign-in email, password and two-factor authentication in one place."""
     return render(
         request,
@@ -64,7 +65,7 @@ def account_security(request: HtmxHttpRequest) -> HttpResponse:
 @restores_pending_form
 @allow(Role.PATIENT)
 @require_http_methods(["GET", "POST"])
-def profile_edit(request: HtmxHttpRequest) -> HttpResponse:
+def profile_edit(request: SignedInRequest) -> HttpResponse:
     """A patient's own details; bad input comes back with a message and everything typed."""
     profile = PatientProfile.objects.filter(user=request.user).first()
     data = request.POST if request.method == "POST" else take_pending_form(request)

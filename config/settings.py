@@ -5,11 +5,16 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from config.mail import mailer_from_url
+
+# Django's generic classes (ModelAdmin[Visit], forms.ModelForm[User], ...) may be subscripted at
+# run time, as django-stubs types them for the type checker.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
