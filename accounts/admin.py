@@ -14,6 +14,17 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
 
     audit_what = "account"
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        """A patient's account holds their record: it is deactivated, never deleted here."""
+        if obj is not None and obj.role == Role.PATIENT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # it could take patients with the rest
+        return actions
+
     def audit_patient_id(self, obj) -> int | None:
         return obj.pk if obj.role == Role.PATIENT else None
 
@@ -58,6 +69,9 @@ class PatientProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Patients' identifying details."""
 
     audit_what = "details"
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a patient's details are part of their record
 
     def audit_patient_id(self, obj) -> int:
         return obj.user_id
