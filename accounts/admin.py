@@ -20,8 +20,8 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, *args, **kwargs):
+        actions = super().get_actions(request, *args, **kwargs)
         actions.pop("delete_selected", None)  # it could take patients with the rest
         return actions
 
