@@ -2,6 +2,7 @@
 
 from allauth.mfa.models import Authenticator
 from django.contrib import admin
+from django.contrib.admin.options import ActionLocation
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.models import Language, PatientProfile, ProviderLicense, ProviderProfile, Role, User
@@ -20,8 +21,8 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    def get_actions(self, request, *args, **kwargs):
-        actions = super().get_actions(request, *args, **kwargs)
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location)
         actions.pop("delete_selected", None)  # it could take patients with the rest
         return actions
 
