@@ -212,6 +212,16 @@ def _alerts(user) -> Q | None:
     return None
 
 
+def _assigned_alerts(user) -> Q | None:
+    """Safety alerts this clinician must answer: assigned or escalated to them, and they still
+    treat the patient (a clinician who once saw the patient, or not yet escalated to, has none)."""
+    treating = _alerts(user)
+    if treating is None:
+        return None
+    recipient = _model("visits.AlertRecipient")
+    return treating & Q(pk__in=recipient.objects.filter(clinician=user).values("alert_id"))
+
+
 def _check_in_settings(user) -> Q | None:
     """Visits whose client's pre-session check-ins this user may switch: the clinician's own."""
     if _role(user) == Role.CLINICIAN:
@@ -232,6 +242,8 @@ FRONT_DESK_PATIENTS = Rule("front-desk patients", _front_desk_patients)
 # Questionnaire responses and other rows about a patient, by the clinical rule.
 CLINICAL_RECORDS = Rule("clinical records", _about_clinical_patient)
 SAFETY_ALERTS = Rule("safety alerts", _alerts)
+# The safety alerts a clinician sees on their dashboard, answers and acknowledges: their own.
+ASSIGNED_SAFETY_ALERTS = Rule("assigned safety alerts", _assigned_alerts)
 CHECK_IN_SETTINGS = Rule("check-in settings", _check_in_settings)
 
 

@@ -253,6 +253,15 @@ PERMISSIONS_POLICY = {
 # them that was not cancelled: upcoming, or ended within this look-back.
 TREATMENT_LOOKBACK = timedelta(days=env.int("TREATMENT_LOOKBACK_DAYS", default=730))
 
+# A safety alert nobody has acknowledged within this time goes to every other clinician who
+# treats the patient (the task, or the escalate_safety_alerts sweep, sends it on).
+SAFETY_ALERT_ESCALATE_AFTER = timedelta(
+    minutes=env.int("SAFETY_ALERT_ESCALATE_MINUTES", default=120)
+)
+
+# Where Housecall is served, for links in emails sent without a request (by the task worker).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
+
 # Sessions: idle limits by role and an absolute limit, enforced by SessionTimeoutMiddleware.
 SESSION_IDLE_TIMEOUT = {
     "patient": timedelta(minutes=env.int("PATIENT_IDLE_MINUTES", default=30)),

@@ -3,6 +3,7 @@
 from visits.audit import AuditEvent
 from visits.intake.models import ConsentSignature, Intake, IntakeVersion
 from visits.questionnaires.models import (
+    AlertRecipient,
     CheckInPreference,
     Questionnaire,
     QuestionnaireResponse,
@@ -17,6 +18,7 @@ from visits.scheduling.models import (
 )
 
 __all__ = [
+    "AlertRecipient",
     "AuditEvent",
     "CheckInPreference",
     "ConsentSignature",

@@ -98,10 +98,14 @@ def test_phq9_self_harm_answer_shows_crisis_help_and_alerts_the_therapist(
     sign_in_clinician(desk, therapist.user, secret=secret)
     alerts = desk.get_by_role("region", name="Safety alerts (1)")
     expect(alerts).to_contain_text("Sam Lee")
-    alerts.get_by_role("button", name="Acknowledge").click()
+    alerts.get_by_role("link", name="Respond to the alert for Sam Lee").click()
+    desk.get_by_label("Called the patient").check()
+    desk.get_by_role("button", name="Acknowledge").click()
 
     expect(desk).to_have_url(path_is("/clinician/"))
-    expect(desk.get_by_role("status")).to_contain_text("Safety alert acknowledged.")
+    expect(desk.get_by_role("status")).to_contain_text(
+        "Safety alert acknowledged: Called the patient."
+    )
     expect(desk.get_by_role("heading", name=re.compile("^Safety alerts"))).to_have_count(0)
     alert.refresh_from_db()
     assert alert.acknowledged_at is not None

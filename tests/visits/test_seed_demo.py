@@ -66,3 +66,21 @@ class TestSeedDemo:
         with pytest.raises(CommandError, match="only runs with DEBUG=True"):
             call_command("seed_demo")
         assert not User.objects.exists()
+
+
+class TestSeedDemoSafetyAlerts:
+    def test_priya_has_an_acknowledged_and_an_open_alert_with_her_therapist(self, settings, capsys):
+        """Daniel Reyes acknowledged one alert and has one open; seeding again adds none."""
+        from visits.questionnaires.models import SafetyAlert
+        from visits.questionnaires.selectors import open_alerts_for
+
+        seed(settings, capsys)
+        priya = User.objects.get(email="priya.shah@demo.housecall.example")
+        daniel = User.objects.get(email="daniel.reyes@demo.housecall.example")
+        acknowledged, current = SafetyAlert.objects.filter(patient=priya).order_by("created_at")
+        assert (acknowledged.acknowledged_by, acknowledged.outcome) == (daniel, "called_patient")
+        assert daniel in {r.clinician for r in acknowledged.recipients.all()}
+        assert [r.clinician for r in current.recipients.all()] == [daniel]
+        assert list(open_alerts_for(daniel)) == [current]
+        seed(settings, capsys)
+        assert SafetyAlert.objects.filter(patient=priya).count() == 2

@@ -119,6 +119,22 @@ def format_phone(number: str) -> str:
     return number
 
 
+def emergency_contact(patient) -> dict | None:
+    """Whom to call for the patient, from their intake as it stands: name, relationship, the
+    phone as stored (E.164, for `tel:` links) and as shown; None if they have not given one."""
+    answers = Intake.objects.filter(patient=patient).values_list("answers", flat=True).first()
+    saved = (answers or {}).get(IntakeStep.EMERGENCY_CONTACT.value)
+    if not saved:
+        return None
+    phone = saved.get("phone", "")
+    return {
+        "name": saved.get("name", ""),
+        "relationship": saved.get("relationship", ""),
+        "phone": phone,
+        "phone_shown": format_phone(phone),
+    }
+
+
 # How each answer reads to a clinician or the front desk (the forms speak to the patient).
 SUMMARY_FIELDS = {
     IntakeStep.DEMOGRAPHICS: [("legal_sex", "Legal sex"), ("gender_identity", "Gender identity")],

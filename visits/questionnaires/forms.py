@@ -3,6 +3,7 @@
 from django import forms
 
 from visits.questionnaires import engine
+from visits.questionnaires.models import SafetyAlert
 
 
 def _field(item: dict) -> forms.Field:
@@ -60,3 +61,30 @@ class QuestionnaireForm(forms.Form):
         for item_id, message in self._engine_errors.items():
             if item_id in self.fields:
                 self.add_error(item_id, message)
+
+
+class AlertAcknowledgeForm(forms.Form):
+    """What the clinician did about a safety alert: one outcome, and a note (needed for Other)."""
+
+    outcome = forms.ChoiceField(
+        label="What did you do?",
+        choices=SafetyAlert.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what you did."},
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=500,
+        help_text="Needed when you choose Other; optional otherwise.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if (
+            cleaned.get("outcome") == SafetyAlert.Outcome.OTHER
+            and not cleaned.get("note", "").strip()
+        ):
+            self.add_error("note", "Say what you did, since you chose Other.")
+        return cleaned

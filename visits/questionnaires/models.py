@@ -113,7 +113,20 @@ class QuestionnaireResponse(models.Model):
 
 
 class SafetyAlert(models.Model):
-    """A crisis answer that the treating clinicians must see; it stays until one acknowledges it."""
+    """A crisis answer that its responsible clinicians must see; it stays until one acknowledges it.
+
+    It goes first to the clinicians in `recipients` (the visit's clinician, else the patient's
+    behavioral-health clinicians, else everyone who treats them), and escalates to the others who
+    treat the patient when nobody acknowledges it within settings.SAFETY_ALERT_ESCALATE_AFTER.
+    """
+
+    class Outcome(models.TextChoices):
+        """What the acknowledging clinician did."""
+
+        CALLED_PATIENT = "called_patient", "Called the patient"
+        URGENT_VISIT = "urgent_visit", "Arranged an urgent visit"
+        EMERGENCY_CARE = "emergency_care", "Referred to emergency care"
+        OTHER = "other", "Other"
 
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="safety_alerts"
@@ -128,9 +141,18 @@ class SafetyAlert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     note = models.CharField(max_length=500, blank=True)
+    # Nullable so the release before this one can keep writing alerts while this one deploys;
+    # alerts acknowledged before outcomes were recorded have none.
+    outcome = models.CharField(  # noqa: DJ001 - see above
+        max_length=24, choices=Outcome.choices, null=True, blank=True
+    )
+    escalated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it went to the other treating clinicians."
+    )
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["patient", "-created_at"], name="alert_patient_recent")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
@@ -141,6 +163,32 @@ class SafetyAlert(models.Model):
 
     def __str__(self) -> str:
         return f"Safety alert for {self.patient_id}"
+
+
+class AlertRecipient(models.Model):
+    """A clinician responsible for a safety alert: assigned when it was raised, or escalated to."""
+
+    alert = models.ForeignKey(SafetyAlert, on_delete=models.CASCADE, related_name="recipients")
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    escalated = models.BooleanField(
+        default=False, help_text="Added by escalation, not assigned when the alert was raised."
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+    notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When they were emailed that there is an alert to see."
+    )
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "clinician"], name="one_recipient_per_alert")
+        ]
+        indexes = [models.Index(fields=["clinician", "alert"], name="alert_recipient_clinician")]
+
+    def __str__(self) -> str:
+        return f"Alert {self.alert_id} for {self.clinician_id}"
 
 
 class CheckInPreference(models.Model):

@@ -2,11 +2,14 @@
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from accounts import policy
+from accounts.models import ProviderProfile, Role, User
+from visits.intake.selectors import emergency_contact
 from visits.questionnaires import charts
 from visits.questionnaires.models import (
+    AlertRecipient,
     CheckInPreference,
     Questionnaire,
     QuestionnaireResponse,
@@ -47,15 +50,91 @@ def due_before_visits(*, patient, visits: list[Visit], now: datetime.datetime) -
     ]
 
 
+BEHAVIORAL_HEALTH_KINDS = (ProviderProfile.Kind.THERAPIST, ProviderProfile.Kind.PSYCHIATRIST)
+HISTORY_PAGE = 50
+
+
+def treating_clinicians(patient) -> list[User]:
+    """The clinicians who treat the patient now, by the policy's one definition of "treats"."""
+    candidates = (
+        User.objects.filter(role=Role.CLINICIAN, provider_profile__visits__patient=patient)
+        .select_related("provider_profile")
+        .distinct()
+        .order_by("pk")
+    )
+    return [clinician for clinician in candidates if policy.treats(clinician, patient)]
+
+
+def alert_routing(*, patient, visit: Visit | None) -> list[User]:
+    """Who a safety alert goes to first.
+
+    The clinician of the visit the answers were given for; for answers not tied to a visit (or
+    a visit whose clinician no longer treats the patient), the patient's behavioral-health
+    clinicians; if they have none, every clinician who treats them.
+    """
+    treating = treating_clinicians(patient)
+    if visit is not None:
+        own = [clinician for clinician in treating if clinician.pk == visit.provider.user_id]
+        if own:
+            return own
+    behavioral = [
+        clinician
+        for clinician in treating
+        if clinician.provider_profile.kind in BEHAVIORAL_HEALTH_KINDS
+    ]
+    return behavioral or treating
+
+
 def open_alerts_for(clinician) -> QuerySet[SafetyAlert]:
-    """Unacknowledged safety alerts this clinician must see (policy.SAFETY_ALERTS decides)."""
+    """Unacknowledged safety alerts this clinician must answer: assigned or escalated to them
+    (policy.ASSIGNED_SAFETY_ALERTS decides), oldest first."""
     return (
-        policy.SAFETY_ALERTS.filter(
+        policy.ASSIGNED_SAFETY_ALERTS.filter(
             SafetyAlert.objects.filter(acknowledged_at__isnull=True), clinician
         )
         .select_related("patient__patient_profile", "response__questionnaire")
         .order_by("created_at")
     )
+
+
+def _with_recipients(alerts: QuerySet[SafetyAlert]) -> QuerySet[SafetyAlert]:
+    recipients = AlertRecipient.objects.select_related("clinician").order_by("added_at", "pk")
+    return alerts.select_related("acknowledged_by", "response__questionnaire").prefetch_related(
+        Prefetch("recipients", queryset=recipients)
+    )
+
+
+def alert_page(alert: SafetyAlert) -> dict:
+    """What the response page shows about one alert (from the policy's rule): whom to call, who
+    has it, and its answers and visit. The caller records the read once for the page."""
+    alert = _with_recipients(
+        SafetyAlert.objects.select_related("patient__patient_profile", "response__visit")
+    ).get(pk=alert.pk)
+    return {
+        "alert": alert,
+        "patient": alert.patient,
+        "profile": getattr(alert.patient, "patient_profile", None),
+        "emergency_contact": emergency_contact(alert.patient),
+        "visit": alert.response.visit,
+    }
+
+
+def alert_history(patient, *, page: int = 1) -> dict:
+    """A patient's safety alerts, newest first, HISTORY_PAGE at a time, with who had each and
+    what was done. `patient` comes from the policy; the caller records the read once."""
+    page = max(page, 1)
+    start = (page - 1) * HISTORY_PAGE
+    alerts = list(
+        _with_recipients(SafetyAlert.objects.filter(patient=patient)).order_by(
+            "-created_at", "-pk"
+        )[start : start + HISTORY_PAGE + 1]
+    )
+    return {
+        "patient": patient,
+        "alerts": alerts[:HISTORY_PAGE],
+        "page": page,
+        "next_page": page + 1 if len(alerts) > HISTORY_PAGE else None,
+    }
 
 
 SCORED_SLUGS = ["phq-9", "gad-7"]

@@ -1,7 +1,9 @@
 """Answering questionnaires: drafts kept as the patient goes, immutable once submitted, crises escalated."""
 
 from dataclasses import dataclass
+from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
@@ -9,11 +11,15 @@ from django.utils import timezone
 from visits.audit import AuditEvent, audit_change
 from visits.questionnaires import engine
 from visits.questionnaires.models import (
+    AlertRecipient,
     CheckInPreference,
     Questionnaire,
     QuestionnaireResponse,
     SafetyAlert,
 )
+from visits.questionnaires.notifications import notify_recipients
+from visits.questionnaires.selectors import alert_routing, treating_clinicians
+from visits.questionnaires.tasks import schedule_escalation
 
 
 def latest_version(slug: str) -> Questionnaire:
@@ -94,28 +100,93 @@ def response_submit(*, response: QuestionnaireResponse, data: QueryDict | dict) 
         response.save()
         crises = [flag for flag in flags if flag.kind == "crisis"]
         if crises:
-            SafetyAlert.objects.create(
-                patient=response.patient,
+            alert_raise(
                 response=response,
                 reason=f"{response.questionnaire.title}: {crises[0].id.replace('_', ' ')}",
             )
     return Submission(response, {})
 
 
+def alert_raise(*, response: QuestionnaireResponse, reason: str) -> SafetyAlert:
+    """Raise a safety alert for a crisis answer, assign it, and plan its escalation."""
+    with transaction.atomic():
+        alert = SafetyAlert.objects.create(
+            patient=response.patient, response=response, reason=reason
+        )
+        alert_assign(alert=alert)
+        transaction.on_commit(partial(schedule_escalation, alert))
+    return alert
+
+
+def alert_assign(*, alert: SafetyAlert) -> list[AlertRecipient]:
+    """Give the alert to the clinicians responsible for it first (selectors.alert_routing), and
+    email each that there is an alert to see."""
+    with transaction.atomic():
+        clinicians = alert_routing(patient=alert.patient, visit=alert.response.visit)
+        recipients = AlertRecipient.objects.bulk_create(
+            [AlertRecipient(alert=alert, clinician=clinician) for clinician in clinicians],
+            ignore_conflicts=True,
+        )
+        notify_recipients(alert.pk)
+    return recipients
+
+
+def alert_escalate(*, alert_id: int) -> bool:
+    """Send an alert nobody acknowledged in time to the other clinicians who treat the patient.
+
+    Escalation is claimed with one conditional UPDATE (still open, not yet escalated, due), so
+    an acknowledgement that got there first, a retried task or an overlapping sweep all leave
+    it alone. Returns whether this call escalated it.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = SafetyAlert.objects.filter(
+            pk=alert_id,
+            acknowledged_at__isnull=True,
+            escalated_at__isnull=True,
+            created_at__lte=now - settings.SAFETY_ALERT_ESCALATE_AFTER,
+        ).update(escalated_at=now)
+        if not claimed:
+            return False
+        alert = SafetyAlert.objects.select_related("patient").get(pk=alert_id)
+        already = set(alert.recipients.values_list("clinician_id", flat=True))
+        AlertRecipient.objects.bulk_create(
+            [
+                AlertRecipient(alert=alert, clinician=clinician, escalated=True)
+                for clinician in treating_clinicians(alert.patient)
+                if clinician.pk not in already
+            ],
+            ignore_conflicts=True,
+        )
+        notify_recipients(alert.pk)
+    return True
+
+
 def alert_acknowledge(
-    *, alert: SafetyAlert, actor, note: str = "", ip_address: str | None = None
+    *,
+    alert: SafetyAlert,
+    actor,
+    outcome: str,
+    note: str = "",
+    ip_address: str | None = None,
 ) -> SafetyAlert:
-    """Record which clinician acknowledged the alert, and when; it then leaves the dashboard.
+    """Record which clinician acknowledged the alert, when and what they did; it then leaves
+    the dashboards and stays in the patient's alert history.
 
     An alert already acknowledged keeps its first acknowledgement, and nothing is recorded again.
     """
+    if outcome not in SafetyAlert.Outcome.values:
+        raise ValueError(f"Unknown outcome {outcome!r}.")
+    if outcome == SafetyAlert.Outcome.OTHER and not note.strip():
+        raise ValueError("An outcome of 'other' needs a note saying what was done.")
     with transaction.atomic():
         alert = SafetyAlert.objects.select_for_update().get(pk=alert.pk)
         if alert.acknowledged_at is None:
             alert.acknowledged_at = timezone.now()
             alert.acknowledged_by = actor
-            alert.note = note[:500]
-            alert.save(update_fields=["acknowledged_at", "acknowledged_by", "note"])
+            alert.outcome = outcome
+            alert.note = note.strip()[:500]
+            alert.save(update_fields=["acknowledged_at", "acknowledged_by", "outcome", "note"])
             audit_change(
                 actor=actor,
                 action=AuditEvent.Action.UPDATE,

@@ -13,6 +13,7 @@ urlpatterns = [
         name="visit_questionnaire",
     ),
     path("responses/<int:response_id>/", views.questionnaire_result, name="questionnaire_result"),
+    path("alerts/<int:alert_id>/", views.safety_alert_detail, name="safety_alert_detail"),
     path(
         "alerts/<int:alert_id>/acknowledge/",
         views.safety_alert_acknowledge,
@@ -21,4 +22,5 @@ urlpatterns = [
     path("visits/<uuid:visit_id>/check-ins/", views.check_in_toggle, name="check_in_toggle"),
     path("me/scores/", views.my_scores, name="my_scores"),
     path("patients/<int:patient_id>/scores/", views.patient_scores, name="patient_scores"),
+    path("patients/<int:patient_id>/alerts/", views.patient_alerts, name="patient_alerts"),
 ]

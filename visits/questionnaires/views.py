@@ -11,9 +11,14 @@ from accounts.models import Role, User
 from accounts.policy import allow
 from visits.audit import audit_read
 from visits.questionnaires import engine
-from visits.questionnaires.forms import QuestionnaireForm
+from visits.questionnaires.forms import AlertAcknowledgeForm, QuestionnaireForm
 from visits.questionnaires.models import Questionnaire, QuestionnaireResponse, SafetyAlert
-from visits.questionnaires.selectors import SCORED_SLUGS, score_history
+from visits.questionnaires.selectors import (
+    SCORED_SLUGS,
+    alert_history,
+    alert_page,
+    score_history,
+)
 from visits.questionnaires.services import (
     alert_acknowledge,
     check_ins_set,
@@ -123,20 +128,73 @@ def questionnaire_result(request: HtmxHttpRequest, response_id: int) -> HttpResp
     )
 
 
+def _assigned_alert(request: HtmxHttpRequest, alert_id: int) -> SafetyAlert:
+    """The alert, if it is this clinician's to answer (policy.ASSIGNED_SAFETY_ALERTS); else 404."""
+    alerts = policy.ASSIGNED_SAFETY_ALERTS.filter(SafetyAlert.objects.all(), request.user)
+    return get_object_or_404(alerts, pk=alert_id)
+
+
+def _alert_response_page(
+    request: HtmxHttpRequest, alert: SafetyAlert, form: AlertAcknowledgeForm
+) -> HttpResponse:
+    page = alert_page(alert)
+    audit_read(request, what="safety alert", records=[(alert.patient_id, alert.pk)])
+    return render_page(
+        request,
+        "visits/questionnaires/safety_alert_detail.html",
+        page | {"form": form},
+        partial="alert-acknowledge",
+    )
+
+
+@allow(Role.CLINICIAN)
+@require_GET
+def safety_alert_detail(request: HtmxHttpRequest, alert_id: int) -> HttpResponse:
+    """The page a responsible clinician answers an alert from: whom to call, and what was done."""
+    alert = _assigned_alert(request, alert_id)
+    return _alert_response_page(request, alert, AlertAcknowledgeForm())
+
+
 @allow(Role.CLINICIAN)
 @require_POST
 def safety_alert_acknowledge(request: HtmxHttpRequest, alert_id: int) -> HttpResponse:
-    """A treating clinician acknowledges a safety alert; who and when are recorded."""
-    alerts = policy.SAFETY_ALERTS.filter(SafetyAlert.objects.all(), request.user)
-    alert = get_object_or_404(alerts, pk=alert_id)
-    alert_acknowledge(
-        alert=alert,
-        actor=request.user,
-        note=request.POST.get("note", ""),
-        ip_address=client_ip(request),
-    )
-    messages.success(request, "Safety alert acknowledged.")
+    """A responsible clinician acknowledges a safety alert with what they did; who and when are
+    recorded, and it leaves the dashboards."""
+    alert = _assigned_alert(request, alert_id)
+    form = AlertAcknowledgeForm(request.POST)
+    if alert.acknowledged_at is None and not form.is_valid():
+        return _alert_response_page(request, alert, form)
+    if alert.acknowledged_at is None:
+        alert = alert_acknowledge(
+            alert=alert,
+            actor=request.user,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+            ip_address=client_ip(request),
+        )
+    if alert.acknowledged_by_id != request.user.pk:
+        messages.info(request, "Another clinician acknowledged this alert a moment ago.")
+        return go(request, reverse("safety_alert_detail", args=[alert.pk]))
+    messages.success(request, f"Safety alert acknowledged: {alert.get_outcome_display()}.")
     return go(request, reverse("clinician_dashboard"))
+
+
+@allow(Role.CLINICIAN)
+@require_GET
+def patient_alerts(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
+    """Every safety alert a patient raised, who had it and what was done: for their clinicians."""
+    patients = policy.CLINICAL_PATIENTS.filter(
+        User.objects.select_related("patient_profile"), request.user
+    )
+    patient = get_object_or_404(patients, pk=patient_id)
+    try:
+        page = int(request.GET.get("page", "1"))
+    except ValueError:
+        page = 1
+    history = alert_history(patient, page=page)
+    if history["alerts"]:
+        audit_read(request, what="safety alert history", records=[(patient.pk, f"page {page}")])
+    return render(request, "visits/questionnaires/safety_alert_history.html", history)
 
 
 def _score_history(request: HtmxHttpRequest, patient: User) -> HttpResponse:

@@ -28,3 +28,22 @@ def submit(patient, slug: str, answers: dict, visit: Visit | None = None) -> Que
     response = response_start(patient=patient, slug=slug, visit=visit)
     assert response_submit(response=response, data=answers).ok
     return response
+
+
+CRISIS_PHQ9 = {**QUIET_PHQ9, "phq9_9": "1"}
+
+
+def past_visit(patient, provider, *, slug: str = "urgent-care", days_ago: int = 30) -> Visit:
+    """A completed visit of `slug` `days_ago` days ago: the clinician still treats the patient."""
+    return VisitFactory(
+        patient=patient,
+        provider=provider,
+        visit_type=visit_type(slug),
+        start=timezone.now() - datetime.timedelta(days=days_ago),
+        status=Visit.Status.COMPLETED,
+    )
+
+
+def raise_alert(patient, visit: Visit | None = None):
+    """A PHQ-9 with item 9 positive, submitted (for `visit` if given); returns its safety alert."""
+    return submit(patient, "phq-9", CRISIS_PHQ9, visit=visit).safety_alert

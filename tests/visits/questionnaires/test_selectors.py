@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from tests.accounts.factories import PatientProfileFactory
 from tests.visits.questionnaires.factories import QUIET_GAD7, QUIET_PHQ9, submit, therapy_visit
+from visits.questionnaires.models import SafetyAlert
 from visits.questionnaires.selectors import (
     check_ins_enabled,
     due_before_visits,
@@ -28,7 +29,11 @@ class TestOpenAlerts:
         """Once acknowledged the alert leaves the list; staff never have any."""
         therapy_visit(patient, therapist)
         submit(patient, "phq-9", {**QUIET_PHQ9, "phq9_9": "1"})
-        alert_acknowledge(alert=open_alerts_for(therapist.user).get(), actor=therapist.user)
+        alert_acknowledge(
+            alert=open_alerts_for(therapist.user).get(),
+            actor=therapist.user,
+            outcome=SafetyAlert.Outcome.CALLED_PATIENT,
+        )
         assert not open_alerts_for(therapist.user).exists()
         assert not open_alerts_for(scheduler).exists()
 

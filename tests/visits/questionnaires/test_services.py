@@ -22,6 +22,7 @@ class TestAlertAcknowledge:
         alert = alert_acknowledge(
             alert=crisis_alert(patient),
             actor=therapist.user,
+            outcome=SafetyAlert.Outcome.CALLED_PATIENT,
             note="Called the client",
             ip_address="203.0.113.5",
         )
@@ -38,9 +39,9 @@ class TestAlertAcknowledge:
     def test_a_second_acknowledgement_changes_and_records_nothing(self, patient, therapist):
         """The first acknowledgement stands; acknowledging again is not a new change."""
         alert = crisis_alert(patient)
-        alert_acknowledge(alert=alert, actor=therapist.user, note="First")
+        alert_acknowledge(alert=alert, actor=therapist.user, outcome="called_patient", note="First")
         other = ProviderProfileFactory(kind="therapist").user
-        alert = alert_acknowledge(alert=alert, actor=other, note="Second")
+        alert = alert_acknowledge(alert=alert, actor=other, outcome="other", note="Second")
         assert (alert.acknowledged_by, alert.note) == (therapist.user, "First")
         assert AuditEvent.objects.count() == 1
 

@@ -101,7 +101,8 @@ class TestCrisis:
         assert "Safety alerts (1)" in dashboard
         alert = SafetyAlert.objects.get()
         client.post(
-            reverse("safety_alert_acknowledge", args=[alert.pk]), {"note": "Called the client"}
+            reverse("safety_alert_acknowledge", args=[alert.pk]),
+            {"outcome": "called_patient", "note": "Called the client"},
         )
         alert.refresh_from_db()
         assert alert.acknowledged_by == therapist.user
@@ -273,7 +274,7 @@ class TestAcknowledgingAlerts:
         client.force_login(therapist.user)
         response = client.post(
             reverse("safety_alert_acknowledge", args=[alert.pk]),
-            {"note": "Called"},
+            {"outcome": "called_patient", "note": "Called"},
             headers={"HX-Request": "true"},
         )
         assert response["HX-Redirect"] == reverse("clinician_dashboard")

@@ -211,6 +211,7 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             logins = self.seed()
+            seed_safety_alerts()
         self.stdout.write(
             self.style.SUCCESS("Demo clinic ready. Every demo login uses the password:")
         )
@@ -413,3 +414,50 @@ class Command(BaseCommand):
         if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             TOTP.activate(user, DEMO_TOTP_SECRET)
             RecoveryCodes.activate(user)
+
+
+DEMO_ALERT_NOTE = (
+    "Spoke with Priya: safe at home, went over her safety plan, next session moved up."
+)
+
+
+def seed_safety_alerts() -> None:
+    """An acknowledged and an open safety alert for Priya with her therapist Daniel Reyes.
+
+    Three weeks ago, between sessions (answers not tied to a visit), the alert went to her
+    behavioral-health clinicians and Daniel called her. Today's, given before her next session,
+    went to Daniel alone and is open: his dashboard, the response page and her alert history
+    show the routing. Skipped once Priya has any alert, so seeding again changes nothing.
+    """
+    # Imported here so the demo's alerts stay one self-contained addition to this command.
+    from visits.questionnaires.models import SafetyAlert
+    from visits.questionnaires.services import alert_acknowledge, response_start, response_submit
+
+    priya = User.objects.get(email="priya.shah@demo.housecall.example")
+    daniel = User.objects.get(email="daniel.reyes@demo.housecall.example")
+    now = timezone.now()
+    next_session = (
+        Visit.objects.active()
+        .filter(patient=priya, provider__user=daniel, start__gt=now)
+        .order_by("start")
+        .first()
+    )
+    if next_session is None or SafetyAlert.objects.filter(patient=priya).exists():
+        return
+    answers = {**{f"phq9_{n}": "1" for n in range(1, 9)}, "phq9_9": "1"}
+    earlier = response_start(patient=priya, slug="phq-9")
+    response_submit(response=earlier, data=answers)
+    alert_acknowledge(
+        alert=earlier.safety_alert,
+        actor=daniel,
+        outcome=SafetyAlert.Outcome.CALLED_PATIENT,
+        note=DEMO_ALERT_NOTE,
+    )
+    raised = now - datetime.timedelta(weeks=3)
+    type(earlier).objects.filter(pk=earlier.pk).update(started_at=raised, submitted_at=raised)
+    SafetyAlert.objects.filter(pk=earlier.safety_alert.pk).update(
+        created_at=raised, acknowledged_at=raised + datetime.timedelta(minutes=25)
+    )
+    earlier.safety_alert.recipients.update(added_at=raised, notified_at=raised)
+    current = response_start(patient=priya, slug="phq-9", visit=next_session)
+    response_submit(response=current, data={**answers, "phq9_9": "2"})
