@@ -259,9 +259,6 @@ SAFETY_ALERT_ESCALATE_AFTER = timedelta(
     minutes=env.int("SAFETY_ALERT_ESCALATE_MINUTES", default=120)
 )
 
-# Where Housecall is served, for links in emails sent without a request (by the task worker).
-SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
-
 # Sessions: idle limits by role and an absolute limit, enforced by SessionTimeoutMiddleware.
 SESSION_IDLE_TIMEOUT = {
     "patient": timedelta(minutes=env.int("PATIENT_IDLE_MINUTES", default=30)),

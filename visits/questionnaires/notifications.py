@@ -6,13 +6,13 @@ clinician reads the alert after signing in.
 
 from functools import partial
 
-from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tasks import send_email
+from accounts.adapter import site_url
+from accounts.tasks import queue_email
 from visits.questionnaires.models import AlertRecipient
 
 SUBJECT = "Housecall: a safety alert is waiting for you"
@@ -25,7 +25,7 @@ def notify_recipients(alert_id: int) -> int:
     caller's transaction commits, so a retry never emails twice and a rollback emails nobody.
     """
     now = timezone.now()
-    link = f"{settings.SITE_URL}{reverse('clinician_dashboard')}"
+    link = site_url(reverse("clinician_dashboard"))
     told = 0
     pending = AlertRecipient.objects.filter(alert_id=alert_id, notified_at__isnull=True)
     for recipient in pending.select_related("clinician"):
@@ -40,7 +40,7 @@ def notify_recipients(alert_id: int) -> int:
             {"name": clinician.display_name, "link": link},
         )
         transaction.on_commit(
-            partial(send_email.enqueue, subject=SUBJECT, body=body, to=[clinician.email])
+            partial(queue_email, subject=SUBJECT, body=body, to=[clinician.email])
         )
         told += 1
     return told
