@@ -199,8 +199,10 @@ def test_time_taken_meanwhile_offers_the_nearest_free_times(page: Page):
     page.get_by_label("What would you like help with? (optional)").fill("My blood pressure")
 
     # Meanwhile another patient books the same time.
+    someone_else = PatientProfileFactory().user
     visit_book(
-        patient=PatientProfileFactory().user,
+        patient=someone_else,
+        actor=someone_else,
         provider=physician,
         visit_type=VisitType.objects.get(slug="follow-up"),
         start=start,
@@ -269,6 +271,7 @@ def test_patient_moves_then_cancels_a_visit_from_its_page(page: Page, axe_check:
     first_day = local_day(CHICAGO, days_from_today=2)
     visit = visit_book(
         patient=user,
+        actor=user,
         provider=physician,
         visit_type=VisitType.objects.get(slug="follow-up"),
         start=at(first_day, 10, CHICAGO),

@@ -130,9 +130,11 @@ def book(
     now: datetime.datetime = NOW,
     **kwargs,
 ) -> Visit:
-    """Book through the service, as a patient (a new one in TX unless given) would."""
+    """Book through the service, as a patient (a new one in TX unless given) would, or `actor`."""
+    patient = patient or PatientProfileFactory().user
+    kwargs.setdefault("actor", patient)
     return services.visit_book(
-        patient=patient or PatientProfileFactory().user,
+        patient=patient,
         provider=provider,
         visit_type=visit_type(slug),
         start=start,

@@ -141,6 +141,7 @@ class TestChoosing:
         with pytest.raises(NotBookable, match="not licensed in Texas"):
             visit_book(
                 patient=patient,
+                actor=patient,
                 provider=lapsed,
                 visit_type=urgent_care,
                 start=timezone.now() + datetime.timedelta(days=2),
@@ -256,8 +257,10 @@ class TestConfirming:
     ):
         """If someone else booked the time first, the patient is told at once, with other times."""
         start = free_start(physician, urgent_care)
+        someone_else = PatientProfileFactory().user
         visit_book(
-            patient=PatientProfileFactory().user,
+            patient=someone_else,
+            actor=someone_else,
             provider=physician,
             visit_type=urgent_care,
             start=start,
@@ -309,8 +312,10 @@ class TestSeries:
     ):
         """A date that is already taken is marked, with other times that day to pick instead."""
         start = free_start(therapist, therapy, days_ahead=3)
+        someone_else = PatientProfileFactory().user
         visit_book(
-            patient=PatientProfileFactory().user,
+            patient=someone_else,
+            actor=someone_else,
             provider=therapist,
             visit_type=therapy,
             start=start + datetime.timedelta(weeks=2),
@@ -338,7 +343,9 @@ class TestMyVisits:
     @pytest.fixture
     def visit(self, patient, physician, urgent_care):
         start = free_start(physician, urgent_care, days_ahead=3)
-        visit = visit_book(patient=patient, provider=physician, visit_type=urgent_care, start=start)
+        visit = visit_book(
+            patient=patient, actor=patient, provider=physician, visit_type=urgent_care, start=start
+        )
         mail.outbox.clear()
         return visit
 
@@ -383,6 +390,39 @@ class TestMyVisits:
         assert link in content
         assert client.get(link).status_code == 200
 
+    @pytest.mark.parametrize("who", ["staff", "clinician"])
+    def test_cancelling_from_the_visit_page_is_audited(self, client, visit, who):
+        """Staff or the clinician cancelling from the visit's page is recorded, as on the calendar."""
+        actor = UserFactory(role=Role.STAFF) if who == "staff" else visit.provider.user
+        enrol_totp(actor)
+        client.force_login(actor)
+        client.post(reverse("visit_cancel", args=[visit.pk]))
+        visit.refresh_from_db()
+        assert visit.is_cancelled
+        event = AuditEvent.objects.get(action=AuditEvent.Action.CANCEL)
+        assert (event.actor, event.patient, event.object_id) == (
+            actor,
+            visit.patient,
+            str(visit.pk),
+        )
+
+    @pytest.mark.parametrize("who", ["staff", "clinician"])
+    def test_moving_from_the_visit_page_is_audited(self, client, visit, who):
+        """Staff or the clinician moving a visit from its page is recorded, as on the calendar."""
+        actor = UserFactory(role=Role.STAFF) if who == "staff" else visit.provider.user
+        enrol_totp(actor)
+        client.force_login(actor)
+        new_start = visit.start + datetime.timedelta(hours=2)
+        client.post(reverse("visit_reschedule", args=[visit.pk]), {"start": new_start.isoformat()})
+        visit.refresh_from_db()
+        assert visit.start == new_start
+        event = AuditEvent.objects.get(action=AuditEvent.Action.UPDATE)
+        assert (event.actor, event.patient, event.object_id) == (
+            actor,
+            visit.patient,
+            str(visit.pk),
+        )
+
     def test_patients_own_reads_are_not_audited(self, patient_client, visit):
         """A patient reading their own visit is not someone else opening their record."""
         patient_client.get(reverse("visit_detail", args=[visit.pk]))
@@ -415,7 +455,11 @@ class TestMyVisits:
         )[0]
         assert soon - timezone.now() < urgent_care.cancellation_window
         visit = visit_book(
-            patient=patient, provider=around_the_clock, visit_type=urgent_care, start=soon
+            patient=patient,
+            actor=patient,
+            provider=around_the_clock,
+            visit_type=urgent_care,
+            start=soon,
         )
         page = patient_client.get(reverse("visit_cancel", args=[visit.pk])).content.decode()
         assert "recorded as a late cancellation" in page
@@ -448,8 +492,10 @@ class TestMyVisits:
     ):
         """Moving onto someone else's visit is refused with other times, and the visit stays put."""
         other_start = visit.start + datetime.timedelta(hours=3)
+        someone_else = PatientProfileFactory().user
         visit_book(
-            patient=PatientProfileFactory().user,
+            patient=someone_else,
+            actor=someone_else,
             provider=physician,
             visit_type=urgent_care,
             start=other_start,

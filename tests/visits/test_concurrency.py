@@ -83,7 +83,12 @@ def race(
             patient = User.objects.get(pk=patient_id)
             barrier.wait(timeout=30)
             services.visit_book(
-                patient=patient, provider=provider, visit_type=visit_type, start=start, now=now
+                patient=patient,
+                actor=patient,
+                provider=provider,
+                visit_type=visit_type,
+                start=start,
+                now=now,
             )
             outcomes[index] = "booked"
         except services.SlotTaken:
@@ -344,6 +349,7 @@ class TestRaceOnSQLite:
         first, second = User.objects.get(pk=first_id), User.objects.get(pk=second_id)
         services.visit_book(
             patient=first,
+            actor=first,
             provider=provider,
             visit_type=visit_type,
             start=race_for["start"],
@@ -352,6 +358,7 @@ class TestRaceOnSQLite:
         with pytest.raises(services.SlotTaken):
             services.visit_book(
                 patient=second,
+                actor=second,
                 provider=provider,
                 visit_type=visit_type,
                 start=race_for["start"],

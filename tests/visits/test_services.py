@@ -19,6 +19,7 @@ from tests.visits.factories import (
     therapist_with_hours,
     visit_type,
 )
+from visits.audit import AuditEvent
 from visits.scheduling.availability import free_times, with_schedules
 from visits.scheduling.models import Visit, VisitSeries
 from visits.scheduling.services import (
@@ -83,6 +84,7 @@ class TestVisitBook:
         start = at(TUESDAY, 10)
         visit = visit_book(
             patient=patient,
+            actor=patient,
             provider=provider,
             visit_type=visit_type("urgent-care"),
             start=start,
@@ -115,7 +117,7 @@ class TestVisitBook:
 
     def test_staff_booking_records_who_booked(self, provider, patient, scheduler):
         """When the clinic books for a patient, the visit and the email say so."""
-        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 11), booked_by=scheduler)
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 11), actor=scheduler)
         assert visit.booked_by == scheduler
         assert "The clinic has booked" in mail.outbox[0].body
 
@@ -209,7 +211,7 @@ class TestVisitBook:
     def test_a_cancelled_visit_frees_its_time(self, provider, patient):
         """Once cancelled, the same slot can be booked by someone else."""
         first = book(provider=provider, start=at(TUESDAY, 10))
-        visit_cancel(visit=first, cancelled_by=first.patient, now=NOW)
+        visit_cancel(visit=first, actor=first.patient, now=NOW)
         assert book(provider=provider, patient=patient, start=at(TUESDAY, 10)).start == first.start
 
 
@@ -272,6 +274,7 @@ class TestVisitSeriesBook:
         starts = weekly(at(TUESDAY + WEEK, 10), 6)
         series = visit_series_book(
             patient=patient,
+            actor=patient,
             provider=therapist,
             visit_type=visit_type("therapy"),
             starts=starts,
@@ -292,6 +295,7 @@ class TestVisitSeriesBook:
         with pytest.raises(SlotTaken) as refused:
             visit_series_book(
                 patient=patient,
+                actor=patient,
                 provider=therapist,
                 visit_type=visit_type("therapy"),
                 starts=starts,
@@ -308,6 +312,7 @@ class TestVisitSeriesBook:
         with pytest.raises(NotBookable):
             visit_series_book(
                 patient=patient,
+                actor=patient,
                 provider=provider,
                 visit_type=visit_type("urgent-care"),
                 starts=[at(TUESDAY, 10)],
@@ -319,6 +324,7 @@ class TestVisitSeriesBook:
 def book_series(therapist, patient, first: datetime.datetime, count: int = 4) -> list[Visit]:
     series = visit_series_book(
         patient=patient,
+        actor=patient,
         provider=therapist,
         visit_type=visit_type("therapy"),
         starts=weekly(first, count),
@@ -345,7 +351,7 @@ class TestVisitCancel:
         """Only this visit, this and the later ones, or every upcoming one; one email each time."""
         visits = book_series(therapist, patient, at(TUESDAY + WEEK, 10))
         mail.outbox.clear()
-        cancelled = visit_cancel(visit=visits[1], cancelled_by=patient, scope=scope, now=NOW)
+        cancelled = visit_cancel(visit=visits[1], actor=patient, scope=scope, now=NOW)
         assert statuses(visits) == expected
         assert len(cancelled) == expected.count("cancelled")
         assert len(mail.outbox) == 1
@@ -357,7 +363,7 @@ class TestVisitCancel:
         """Cancelling the series after the first session leaves that session as it was."""
         visits = book_series(therapist, patient, at(TUESDAY + WEEK, 10))
         later = visits[0].end + datetime.timedelta(hours=1)
-        visit_cancel(visit=visits[2], cancelled_by=patient, scope=Scope.SERIES, now=later)
+        visit_cancel(visit=visits[2], actor=patient, scope=Scope.SERIES, now=later)
         assert statuses(visits) == ["booked", "cancelled", "cancelled", "cancelled"]
 
     @pytest.mark.parametrize(
@@ -376,7 +382,7 @@ class TestVisitCancel:
         mail.outbox.clear()
         by = patient if who == "patient" else scheduler
         now = visit.start - datetime.timedelta(hours=hours_before)
-        visit_cancel(visit=visit, cancelled_by=by, now=now)
+        visit_cancel(visit=visit, actor=by, now=now)
         visit.refresh_from_db()
         assert visit.status == expected
         assert (visit.cancelled_at, visit.cancelled_by) == (now, by)
@@ -394,7 +400,7 @@ class TestVisitCancel:
         mail.outbox.clear()
         visit_cancel(
             visit=visit,
-            cancelled_by=scheduler,
+            actor=scheduler,
             note="Dr. is unwell today",
             now=NOW,
         )
@@ -407,10 +413,10 @@ class TestVisitCancel:
     def test_cancelling_twice_sends_nothing_more(self, provider, patient):
         """A visit already cancelled is not cancelled again and no second email goes out."""
         visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
-        visit_cancel(visit=visit, cancelled_by=patient, now=NOW)
+        visit_cancel(visit=visit, actor=patient, now=NOW)
         mail.outbox.clear()
         visit.refresh_from_db()
-        assert visit_cancel(visit=visit, cancelled_by=patient, now=NOW) == []
+        assert visit_cancel(visit=visit, actor=patient, now=NOW) == []
         assert mail.outbox == []
 
 
@@ -425,7 +431,7 @@ class TestVisitReschedule:
         [moved] = visit_reschedule(
             visit=visit,
             new_start=new_start,
-            moved_by=patient,
+            actor=patient,
             now=NOW,
         )
         assert moved.pk == visit.pk
@@ -441,7 +447,7 @@ class TestVisitReschedule:
     def test_may_move_over_its_own_old_time(self, provider, patient):
         """Moving by fifteen minutes works although the new time overlaps the visit's old one."""
         visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
-        visit_reschedule(visit=visit, new_start=at(TUESDAY, 10, 15), moved_by=patient, now=NOW)
+        visit_reschedule(visit=visit, new_start=at(TUESDAY, 10, 15), actor=patient, now=NOW)
         visit.refresh_from_db()
         assert visit.start == at(TUESDAY, 10, 15)
 
@@ -451,7 +457,7 @@ class TestVisitReschedule:
         other = book(provider=provider, start=at(TUESDAY, 14))
         mail.outbox.clear()
         with pytest.raises(SlotTaken) as refused:
-            visit_reschedule(visit=visit, new_start=other.start, moved_by=patient, now=NOW)
+            visit_reschedule(visit=visit, new_start=other.start, actor=patient, now=NOW)
         assert refused.value.alternatives
         assert other.start not in refused.value.alternatives
         visit.refresh_from_db()
@@ -468,7 +474,7 @@ class TestVisitReschedule:
         moved = visit_reschedule(
             visit=visits[1],
             new_start=new_start,
-            moved_by=patient,
+            actor=patient,
             scope=Scope.FOLLOWING,
             now=NOW,
         )
@@ -491,7 +497,7 @@ class TestVisitReschedule:
             visit_reschedule(
                 visit=visits[1],
                 new_start=visits[1].start + DAY + 2 * HOUR,
-                moved_by=patient,
+                actor=patient,
                 scope=Scope.FOLLOWING,
                 now=NOW,
             )
@@ -504,7 +510,7 @@ class TestVisitReschedule:
         visit_reschedule(
             visit=visit,
             new_start=at(TUESDAY, 11),
-            moved_by=scheduler,
+            actor=scheduler,
             note="Provider running late",
             now=NOW,
         )
@@ -524,3 +530,68 @@ def test_a_provider_offering_nothing_is_not_bookable(patient):
     """A provider who offers nothing and has no hours cannot be booked."""
     with pytest.raises(NotBookable):
         book(provider=ProviderProfileFactory(), patient=patient, start=at(TUESDAY, 10))
+
+
+class TestAudit:
+    """Every change to a patient's visits is recorded by the service that makes it."""
+
+    @staticmethod
+    def book_one(provider, patient, therapist, actor) -> list[Visit]:
+        return [book(provider=provider, patient=patient, start=at(TUESDAY, 10), actor=actor)]
+
+    @staticmethod
+    def book_a_series(provider, patient, therapist, actor) -> list[Visit]:
+        series = visit_series_book(
+            patient=patient,
+            provider=therapist,
+            visit_type=visit_type("therapy"),
+            starts=weekly(at(TUESDAY + WEEK, 10), 3),
+            every_weeks=1,
+            actor=actor,
+            ip_address="203.0.113.9",
+            now=NOW,
+        )
+        return list(series.visits.all())
+
+    @staticmethod
+    def cancel(provider, patient, therapist, actor) -> list[Visit]:
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        return visit_cancel(visit=visit, actor=actor, ip_address="203.0.113.9", now=NOW)
+
+    @staticmethod
+    def reschedule(provider, patient, therapist, actor) -> list[Visit]:
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        return visit_reschedule(
+            visit=visit,
+            new_start=at(TUESDAY, 14),
+            actor=actor,
+            ip_address="203.0.113.9",
+            now=NOW,
+        )
+
+    @pytest.mark.parametrize(
+        ("change", "action"),
+        [
+            (book_one, "create"),
+            (book_a_series, "create"),
+            (cancel, "cancel"),
+            (reschedule, "update"),
+        ],
+        ids=["book", "series book", "cancel", "reschedule"],
+    )
+    def test_staff_changes_write_one_event_per_visit(
+        self, provider, therapist, patient, scheduler, change, action
+    ):
+        """Booking, series booking, cancelling and moving by staff each record who did it."""
+        touched = change(provider, patient, therapist, scheduler)
+        events = AuditEvent.objects.filter(action=action, actor=scheduler)
+        assert sorted(events.values_list("object_id", flat=True)) == sorted(
+            str(visit.pk) for visit in touched
+        )
+        assert {(event.patient_id, event.what) for event in events} == {(patient.pk, "visit")}
+
+    def test_the_patients_own_changes_are_not_events(self, provider, patient):
+        """A patient booking and cancelling their own visit is in the visit, not the access log."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        visit_cancel(visit=visit, actor=patient, now=NOW)
+        assert not AuditEvent.objects.exists()

@@ -126,8 +126,10 @@ class TestReminderIsQueued:
             end=window[1],
             now=now,
         )[provider.pk][0]
+        someone_else = PatientProfileFactory().user
         return visit_book(
-            patient=PatientProfileFactory().user,
+            patient=someone_else,
+            actor=someone_else,
             provider=provider,
             visit_type=urgent_care,
             start=start,

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import PatientProfile, ProviderProfile, Role
+from visits.audit import AuditEvent, audit_change
 from visits.intake.selectors import intake_missing_steps
 from visits.scheduling import notifications, tasks
 from visits.scheduling.availability import free_times, with_schedules
@@ -178,6 +179,17 @@ def _insert(visit: Visit) -> None:
         visit.save(force_insert=True)
 
 
+def _audit_visits(actor, action: str, visits: list[Visit], ip_address: str | None) -> None:
+    """One audit event per visit touched, written in the caller's transaction."""
+    audit_change(
+        actor=actor,
+        action=action,
+        what="visit",
+        records=[(visit.patient_id, visit.pk) for visit in visits],
+        ip_address=ip_address,
+    )
+
+
 def _queue_booked_emails(visits: list[Visit], *, by_staff: bool) -> None:
     """Queue the confirmation and reminders inside the booking's transaction.
 
@@ -195,7 +207,8 @@ def visit_book(
     visit_type: VisitType,
     start: datetime.datetime,
     reason: str = "",
-    booked_by=None,
+    actor,
+    ip_address: str | None = None,
     now: datetime.datetime | None = None,
 ) -> Visit:
     """Book one visit if the time is free, then email the patient a confirmation with an .ics file."""
@@ -214,14 +227,15 @@ def visit_book(
             visit_type=visit_type,
             start=start,
             reason=reason,
-            booked_by=booked_by,
+            booked_by=actor,
         )
         try:
             _insert(visit)
         except SlotTaken as taken:
             taken.alternatives = nearest([t for t in free if t != start], start)
             raise
-        _queue_booked_emails([visit], by_staff=booked_by not in (None, patient))
+        _audit_visits(actor, AuditEvent.Action.CREATE, [visit], ip_address)
+        _queue_booked_emails([visit], by_staff=actor != patient)
     return visit
 
 
@@ -299,7 +313,8 @@ def visit_series_book(
     starts: list[datetime.datetime],
     every_weeks: int,
     reason: str = "",
-    booked_by=None,
+    actor,
+    ip_address: str | None = None,
     now: datetime.datetime | None = None,
 ) -> VisitSeries:
     """Book every start in one transaction, or none: a clash anywhere stops the whole series."""
@@ -330,12 +345,13 @@ def visit_series_book(
                 visit_type=visit_type,
                 start=start,
                 reason=reason,
-                booked_by=booked_by,
+                booked_by=actor,
                 series=series,
             )
             _insert(visit)
             visits.append(visit)
-        _queue_booked_emails(visits, by_staff=booked_by not in (None, patient))
+        _audit_visits(actor, AuditEvent.Action.CREATE, visits, ip_address)
+        _queue_booked_emails(visits, by_staff=actor != patient)
     return series
 
 
@@ -374,14 +390,15 @@ def is_late_cancellation(visit: Visit, *, now: datetime.datetime) -> bool:
 def visit_cancel(
     *,
     visit: Visit,
-    cancelled_by,
+    actor,
     scope: str = Scope.THIS,
     note: str = "",
+    ip_address: str | None = None,
     now: datetime.datetime | None = None,
 ) -> list[Visit]:
     """Cancel a visit (or part of its series) and send one email. The patient's late cancellations are recorded."""
     now = now or timezone.now()
-    by_patient = cancelled_by == visit.patient
+    by_patient = actor == visit.patient
     with transaction.atomic():
         visits = [
             v for v in visits_in_scope(visit, scope, now=now) if v.status == Visit.Status.BOOKED
@@ -392,12 +409,13 @@ def visit_cancel(
             late = late or each_late
             each.status = Visit.Status.LATE_CANCELLED if each_late else Visit.Status.CANCELLED
             each.cancelled_at = now
-            each.cancelled_by = cancelled_by
+            each.cancelled_by = actor
             each.sequence += 1
             each.save(
                 update_fields=["status", "cancelled_at", "cancelled_by", "sequence", "updated_at"]
             )
         if visits:
+            _audit_visits(actor, AuditEvent.Action.CANCEL, visits, ip_address)
             notifications.notify_cancelled(visits, late=late, by_staff=not by_patient, note=note)
     return visits
 
@@ -422,14 +440,15 @@ def visit_reschedule(
     *,
     visit: Visit,
     new_start: datetime.datetime,
-    moved_by,
+    actor,
     scope: str = Scope.THIS,
     note: str = "",
+    ip_address: str | None = None,
     now: datetime.datetime | None = None,
 ) -> list[Visit]:
     """Move a visit, or the rest of its series, with the same provider; all or nothing, one email."""
     now = now or timezone.now()
-    zone = ZoneInfo(visit.provider.time_zone)
+    zone = visit.provider.zone
     with transaction.atomic():
         _lock_schedule(visit.provider)
         visits = visits_in_scope(visit, scope, now=now)
@@ -474,7 +493,8 @@ def visit_reschedule(
                     cursor.execute(
                         "SET CONSTRAINTS visit_provider_no_overlap, visit_patient_no_overlap IMMEDIATE"
                     )
-        notifications.notify_moved(visits, by_staff=moved_by != visit.patient, note=note)
+        _audit_visits(actor, AuditEvent.Action.UPDATE, visits, ip_address)
+        notifications.notify_moved(visits, by_staff=actor != visit.patient, note=note)
         for each in visits:
             tasks.schedule_reminder(each)
     return visits

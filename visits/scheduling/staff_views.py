@@ -26,7 +26,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from accounts.models import ProviderProfile, Role
 from accounts.policy import allow, can_manage_schedule
-from visits.audit import AuditEvent, audit_change, audit_read
+from visits.audit import audit_read
 from visits.scheduling.availability import free_times, with_schedules
 from visits.scheduling.forms import parse_start
 from visits.scheduling.models import ScheduleException, Visit, VisitType, Weekday, WeeklyHours
@@ -545,22 +545,26 @@ def _resolve(
     """Carry out each choice: cancellations first, so moves can use the time they free."""
     note = decisions.cleaned_data["note"]
     done: Counter = Counter()
-    changed: list[tuple[str, Visit]] = []
     order = {KEEP: 0, CANCEL: 1, "move": 2}
     for visit, choice, start in sorted(decisions.decisions(), key=lambda each: order[each[1]]):
         if choice == CANCEL:
             visit_cancel(
-                visit=visit, cancelled_by=request.user, scope=Scope.THIS, note=note, now=now
+                visit=visit,
+                actor=request.user,
+                scope=Scope.THIS,
+                note=note,
+                ip_address=client_ip(request),
+                now=now,
             )
-            changed.append((AuditEvent.Action.CANCEL, visit))
         elif choice == "move":
             try:
                 visit_reschedule(
                     visit=visit,
                     new_start=start,
-                    moved_by=request.user,
+                    actor=request.user,
                     scope=Scope.THIS,
                     note=note,
+                    ip_address=client_ip(request),
                     now=now,
                 )
             except SlotTaken:
@@ -569,18 +573,7 @@ def _resolve(
                     "That time is no longer free. Choose another, or keep or cancel the visit.",
                 )
                 raise _MoveFailed from None
-            changed.append((AuditEvent.Action.UPDATE, visit))
         done[choice] += 1
-    for action in (AuditEvent.Action.CANCEL, AuditEvent.Action.UPDATE):
-        records = [(visit.patient_id, visit.pk) for each, visit in changed if each == action]
-        if records:
-            audit_change(
-                actor=request.user,
-                ip_address=client_ip(request),
-                action=action,
-                what="visit",
-                records=records,
-            )
     return done
 
 
@@ -863,7 +856,8 @@ def visit_book_for_patient(request: HtmxHttpRequest, provider_id: int) -> HttpRe
                 visit_type=chosen["visit_type"],
                 start=chosen["start"],
                 reason=chosen["reason"],
-                booked_by=request.user,
+                actor=request.user,
+                ip_address=client_ip(request),
                 now=now,
             )
         except SlotTaken as taken:
@@ -872,13 +866,6 @@ def visit_book_for_patient(request: HtmxHttpRequest, provider_id: int) -> HttpRe
         except NotBookable as refused:
             form.add_error(None, str(refused))
         else:
-            audit_change(
-                actor=request.user,
-                ip_address=client_ip(request),
-                action=AuditEvent.Action.CREATE,
-                what="visit",
-                records=[(visit.patient_id, visit.pk)],
-            )
             local = visit.start.astimezone(zone)
             messages.success(
                 request,
@@ -1011,22 +998,16 @@ def visit_move_for_patient(request: HtmxHttpRequest, provider_id: int, visit_id)
             moved = visit_reschedule(
                 visit=visit,
                 new_start=chosen["start"],
-                moved_by=request.user,
+                actor=request.user,
                 scope=chosen.get("scope", Scope.THIS),
                 note=chosen["note"],
+                ip_address=client_ip(request),
                 now=now,
             )
         except SlotTaken as taken:
             form.add_error("start", str(taken))
             alternatives = taken.alternatives
         else:
-            audit_change(
-                actor=request.user,
-                ip_address=client_ip(request),
-                action=AuditEvent.Action.UPDATE,
-                what="visit",
-                records=[(each.patient_id, each.pk) for each in moved],
-            )
             local = moved[0].start.astimezone(zone) if moved else chosen["start"]
             count = f"{len(moved)} visits" if len(moved) != 1 else "The visit"
             messages.success(
@@ -1080,17 +1061,11 @@ def visit_cancel_for_patient(request: HtmxHttpRequest, provider_id: int, visit_i
     if request.method == "POST" and form.is_valid():
         cancelled = visit_cancel(
             visit=visit,
-            cancelled_by=request.user,
+            actor=request.user,
             scope=form.cleaned_data.get("scope", Scope.THIS),
             note=form.cleaned_data["note"],
-            now=now,
-        )
-        audit_change(
-            actor=request.user,
             ip_address=client_ip(request),
-            action=AuditEvent.Action.CANCEL,
-            what="visit",
-            records=[(each.patient_id, each.pk) for each in cancelled],
+            now=now,
         )
         count = f"{len(cancelled)} visits" if len(cancelled) != 1 else "The visit"
         messages.success(request, f"{count} cancelled. The patient is emailed.")

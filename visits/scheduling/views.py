@@ -44,7 +44,7 @@ from visits.scheduling.services import (
     visit_reschedule,
     visit_series_book,
 )
-from visits.web import HtmxHttpRequest
+from visits.web import HtmxHttpRequest, client_ip
 
 SEARCH_DAYS = 14
 SYMPTOM_CHECK_VALID_FOR = datetime.timedelta(hours=12)
@@ -326,6 +326,8 @@ def booking_confirm(request: HtmxHttpRequest, slug: str, provider_id: int) -> Ht
                 visit_type=visit_type,
                 start=start,
                 reason=form.cleaned_data["reason"],
+                actor=request.user,
+                ip_address=client_ip(request),
             )
         except SlotTaken as taken:
             context.update(taken=taken, alternatives=taken.alternatives)
@@ -374,6 +376,8 @@ def _series_step(request: HtmxHttpRequest, context: dict, form: BookingForm) -> 
                 starts=chosen,
                 every_weeks=form.every_weeks,
                 reason=form.cleaned_data["reason"],
+                actor=request.user,
+                ip_address=client_ip(request),
             )
             messages.success(
                 request,
@@ -478,9 +482,10 @@ def visit_cancel_view(request: HtmxHttpRequest, visit_id) -> HttpResponse:
         scope = form.cleaned_data["scope"] if visit.series_id else Scope.THIS
         cancelled = visit_cancel(
             visit=visit,
-            cancelled_by=request.user,
+            actor=request.user,
             scope=scope,
             note=request.POST.get("note", "")[:500],
+            ip_address=client_ip(request),
         )
         count = len(cancelled)
         messages.success(
@@ -539,7 +544,11 @@ def visit_reschedule_view(request: HtmxHttpRequest, visit_id) -> HttpResponse:
         scope = form.cleaned_data["scope"] if visit.series_id else Scope.THIS
         try:
             moved = visit_reschedule(
-                visit=visit, new_start=new_start, moved_by=request.user, scope=scope
+                visit=visit,
+                new_start=new_start,
+                actor=request.user,
+                scope=scope,
+                ip_address=client_ip(request),
             )
         except BookingError as error:
             context.update(taken=error, alternatives=getattr(error, "alternatives", []))

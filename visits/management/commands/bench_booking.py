@@ -178,7 +178,11 @@ class Command(BaseCommand):
             with CaptureQueriesContext(connection) as captured:
                 began = time.perf_counter()
                 visit_book(
-                    patient=patient, provider=providers[pk], visit_type=visit_type, start=start
+                    patient=patient,
+                    actor=patient,
+                    provider=providers[pk],
+                    visit_type=visit_type,
+                    start=start,
                 )
                 elapsed = (time.perf_counter() - began) * 1000
             if index == 0:
