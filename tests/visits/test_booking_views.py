@@ -10,8 +10,8 @@ from django.utils import timezone
 from accounts.models import Role
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
 from tests.accounts.fixtures import enrol_totp
+from tests.visits.factories import symptoms_checked
 from visits.audit import AuditEvent
-from visits.questionnaires.services import response_start, response_submit
 from visits.scheduling.models import Visit, VisitType, WeeklyHours
 from visits.scheduling.services import NotBookable, provider_free_times, visit_book
 
@@ -26,27 +26,10 @@ def open_all_week(provider, start=datetime.time(8), end=datetime.time(20)):
     )
 
 
-CLEAR_COUGH = {
-    "symptoms": ["cough"],
-    "days": "2",
-    "chest_pain": "no",
-    "short_of_breath": "no",
-    "blue_lips": "no",
-}
-
-
-def check_symptoms(patient, answers=CLEAR_COUGH):
-    """Answer the cough/cold/flu questions, as urgent care asks first."""
-    response = response_start(patient=patient, slug="symptoms-respiratory")
-    submission = response_submit(response=response, data=answers)
-    assert submission.ok, submission.errors
-    return response
-
-
 @pytest.fixture(autouse=True)
 def _symptoms_checked(patient):
     """The patient has just answered the symptom questions without red flags."""
-    check_symptoms(patient)
+    symptoms_checked(patient)
 
 
 @pytest.fixture
@@ -258,6 +241,7 @@ class TestConfirming:
         """If someone else booked the time first, the patient is told at once, with other times."""
         start = free_start(physician, urgent_care)
         someone_else = PatientProfileFactory().user
+        symptoms_checked(someone_else)
         visit_book(
             patient=someone_else,
             actor=someone_else,
@@ -313,6 +297,7 @@ class TestSeries:
         """A date that is already taken is marked, with other times that day to pick instead."""
         start = free_start(therapist, therapy, days_ahead=3)
         someone_else = PatientProfileFactory().user
+        symptoms_checked(someone_else)
         visit_book(
             patient=someone_else,
             actor=someone_else,
@@ -493,6 +478,7 @@ class TestMyVisits:
         """Moving onto someone else's visit is refused with other times, and the visit stays put."""
         other_start = visit.start + datetime.timedelta(hours=3)
         someone_else = PatientProfileFactory().user
+        symptoms_checked(someone_else)
         visit_book(
             patient=someone_else,
             actor=someone_else,

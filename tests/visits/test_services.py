@@ -16,6 +16,7 @@ from tests.visits.factories import (
     at,
     book,
     provider_with_hours,
+    symptoms_checked,
     therapist_with_hours,
     visit_type,
 )
@@ -82,6 +83,7 @@ class TestVisitBook:
     def test_books_a_free_slot_holding_the_buffer(self, provider, patient):
         """A free start becomes a booked visit ending after its duration and blocking its buffer."""
         start = at(TUESDAY, 10)
+        symptoms_checked(patient, at=NOW)
         visit = visit_book(
             patient=patient,
             actor=patient,

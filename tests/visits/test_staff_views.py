@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
+from tests.visits.factories import RED_FLAG_COUGH, symptoms_checked
 from visits.audit import AuditEvent
 from visits.scheduling.models import (
     ScheduleException,
@@ -976,6 +977,33 @@ class TestStaffBooking:
             )
         )
         assert "is not licensed in New York" in content
+        assert "The visit is not booked yet." in content
+        assert not Visit.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("answers", "message"),
+        [
+            (None, "needs Jordan Rivera to answer the symptom questions first"),
+            (RED_FLAG_COUGH, "Jordan Rivera's symptom answers need emergency care"),
+        ],
+        ids=["no symptom check", "red flag"],
+    )
+    def test_urgent_care_passes_the_symptom_gate(
+        self, scheduler_client, provider, patient, answers, message
+    ):
+        """Staff cannot book urgent care without a recent, clear symptom check; they are told why."""
+        urgent_care = VisitType.objects.get(slug="urgent-care")
+        provider.visit_types.add(urgent_care)
+        if answers is not None:
+            symptoms_checked(patient, answers=answers)
+        content = text(
+            self.book(
+                scheduler_client,
+                provider,
+                **self.choices(patient, urgent_care, at(next_monday(), 10)),
+            )
+        )
+        assert message in content
         assert "The visit is not booked yet." in content
         assert not Visit.objects.exists()
 

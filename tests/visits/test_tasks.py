@@ -10,7 +10,7 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.models import ProviderProfile
 from tests.accounts.factories import PatientProfileFactory
-from tests.visits.factories import VisitFactory, provider_with_hours, visit_type
+from tests.visits.factories import VisitFactory, provider_with_hours, symptoms_checked, visit_type
 from visits.scheduling.availability import free_times, with_schedules
 from visits.scheduling.models import Visit
 from visits.scheduling.services import visit_book
@@ -127,6 +127,7 @@ class TestReminderIsQueued:
             now=now,
         )[provider.pk][0]
         someone_else = PatientProfileFactory().user
+        symptoms_checked(someone_else)
         return visit_book(
             patient=someone_else,
             actor=someone_else,

@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import WEEKLY, rrule
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import PatientProfile, ProviderProfile, Role
+from accounts.models import ProviderProfile
 from visits.audit import AuditEvent, audit_change
-from visits.intake.selectors import intake_missing_steps
+from visits.questionnaires.models import QuestionnaireResponse
 from visits.scheduling import notifications, tasks
 from visits.scheduling.availability import free_times, with_schedules
+from visits.scheduling.gate import Refusal, booking_refusal, valid_symptom_check
 from visits.scheduling.models import Visit, VisitSeries, VisitType
 from visits.scheduling.slots import nearest
 
@@ -34,7 +34,13 @@ class BookingError(Exception):
 
 
 class NotBookable(BookingError):
-    """The patient, provider and visit type do not go together (licensure, offer, details)."""
+    """The booking gate refused: `refusal` says why, the message is for the person booking."""
+
+    def __init__(self, refusal: Refusal | str, *, by_patient: bool = True) -> None:
+        if isinstance(refusal, str):
+            refusal = Refusal(refusal, refusal)
+        super().__init__(refusal.message_for(by_patient=by_patient))
+        self.refusal = refusal
 
 
 class SlotTaken(BookingError):
@@ -51,36 +57,22 @@ TAKEN_MESSAGE = (
 )
 
 
-def check_bookable(*, patient, provider: ProviderProfile, visit_type: VisitType) -> PatientProfile:
-    """Refuse bookings that break licensure or the provider's offer; returns the patient's profile."""
-    profile = PatientProfile.objects.filter(user=patient).first()
-    if patient.role != Role.PATIENT or profile is None:
-        raise NotBookable(
-            "Add your details (name, date of birth and the state you are in) before booking."
+def _refuse_unless_bookable(*, patient, provider, visit_type, actor, now) -> None:
+    """Ask the booking gate, and raise its refusal in the words of the person booking."""
+    refusal = booking_refusal(patient=patient, visit_type=visit_type, provider=provider, now=now)
+    if refusal is not None:
+        raise NotBookable(refusal, by_patient=actor == patient)
+
+
+def _link_symptom_check(visits: list[Visit], *, patient, now: datetime.datetime) -> None:
+    """The symptom answers the booking passed the gate with go with the visit, for the clinician."""
+    if not visits[0].visit_type.symptom_check:
+        return
+    answers = valid_symptom_check(patient, now=now)
+    if answers is not None:
+        QuestionnaireResponse.objects.filter(pk=answers.pk, visit__isnull=True).update(
+            visit=visits[0]
         )
-    missing = intake_missing_steps(patient)
-    if missing:
-        raise NotBookable(
-            "Complete your health history before booking. Still to do: "
-            + ", ".join(step.lower() for step in missing)
-            + "."
-        )
-    if not visit_type.is_active or not provider.visit_types.filter(pk=visit_type.pk).exists():
-        raise NotBookable(f"{provider} does not offer {visit_type.name.lower()} visits.")
-    if provider.kind not in visit_type.provider_kinds:
-        raise NotBookable(
-            f"{visit_type.name} visits are not with a {provider.get_kind_display().lower()}."
-        )
-    current_license = provider.licenses.filter(
-        Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()),
-        state=profile.current_state,
-    )
-    if not current_license.exists():
-        raise NotBookable(
-            f"{provider} is not licensed in {profile.get_current_state_display()}, where you are now. "
-            "Choose a provider licensed there, or update your state if you have moved."
-        )
-    return profile
 
 
 def provider_free_times(
@@ -213,8 +205,10 @@ def visit_book(
 ) -> Visit:
     """Book one visit if the time is free, then email the patient a confirmation with an .ics file."""
     now = now or timezone.now()
-    check_bookable(patient=patient, provider=provider, visit_type=visit_type)
     with transaction.atomic():
+        _refuse_unless_bookable(
+            patient=patient, provider=provider, visit_type=visit_type, actor=actor, now=now
+        )
         _lock_schedule(provider)
         free = provider_free_times(
             provider=provider, visit_type=visit_type, around=start, now=now, patient=patient
@@ -234,6 +228,7 @@ def visit_book(
         except SlotTaken as taken:
             taken.alternatives = nearest([t for t in free if t != start], start)
             raise
+        _link_symptom_check([visit], patient=patient, now=now)
         _audit_visits(actor, AuditEvent.Action.CREATE, [visit], ip_address)
         _queue_booked_emails([visit], by_staff=actor != patient)
     return visit
@@ -321,9 +316,11 @@ def visit_series_book(
     now = now or timezone.now()
     if not visit_type.can_recur:
         raise NotBookable(f"{visit_type.name} visits cannot be booked as a series.")
-    check_bookable(patient=patient, provider=provider, visit_type=visit_type)
     starts = sorted(set(starts))
     with transaction.atomic():
+        _refuse_unless_bookable(
+            patient=patient, provider=provider, visit_type=visit_type, actor=actor, now=now
+        )
         _lock_schedule(provider)
         plan = series_plan(
             patient=patient, provider=provider, visit_type=visit_type, starts=starts, now=now
@@ -350,6 +347,7 @@ def visit_series_book(
             )
             _insert(visit)
             visits.append(visit)
+        _link_symptom_check(visits, patient=patient, now=now)
         _audit_visits(actor, AuditEvent.Action.CREATE, visits, ip_address)
         _queue_booked_emails(visits, by_staff=actor != patient)
     return series

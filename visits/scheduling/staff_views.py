@@ -29,6 +29,7 @@ from accounts.policy import allow, can_manage_schedule
 from visits.audit import audit_read
 from visits.scheduling.availability import free_times, with_schedules
 from visits.scheduling.forms import parse_start
+from visits.scheduling.gate import booking_refusal
 from visits.scheduling.models import ScheduleException, Visit, VisitType, Weekday, WeeklyHours
 from visits.scheduling.services import (
     NotBookable,
@@ -848,7 +849,14 @@ def visit_book_for_patient(request: HtmxHttpRequest, provider_id: int) -> HttpRe
             **options,
         )
     alternatives: list[datetime.datetime] = []
+    refusal = None
     if booking and valid:
+        refusal = booking_refusal(
+            patient=chosen["patient"], visit_type=chosen["visit_type"], provider=provider, now=now
+        )
+        if refusal is not None:
+            form.add_error(None, refusal.staff_message)
+    if booking and valid and refusal is None:
         try:
             visit = visit_book(
                 patient=chosen["patient"],

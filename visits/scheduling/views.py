@@ -19,7 +19,6 @@ from accounts.models import Language, PatientProfile, ProviderProfile, Role
 from accounts.policy import allow, can_change_visit, can_view_clinical, can_view_visit
 from visits.audit import audit_read
 from visits.intake.selectors import intake_missing_steps
-from visits.questionnaires.models import Questionnaire, QuestionnaireResponse
 from visits.questionnaires.selectors import check_ins_enabled
 from visits.scheduling.availability import (
     bookable_providers,
@@ -28,6 +27,14 @@ from visits.scheduling.availability import (
     with_schedules,
 )
 from visits.scheduling.forms import BookingForm, ProviderFilterForm, ScopeForm, parse_start
+from visits.scheduling.gate import (
+    IntakeIncomplete,
+    NeedsDetails,
+    NeedsSymptomCheck,
+    RedFlag,
+    booking_refusal,
+    valid_symptom_check,
+)
 from visits.scheduling.models import Visit, VisitType
 from visits.scheduling.notifications import visit_calendar
 from visits.scheduling.services import (
@@ -44,10 +51,9 @@ from visits.scheduling.services import (
     visit_reschedule,
     visit_series_book,
 )
-from visits.web import HtmxHttpRequest, client_ip
+from visits.web import HtmxHttpRequest, client_ip, go
 
 SEARCH_DAYS = 14
-SYMPTOM_CHECK_VALID_FOR = datetime.timedelta(hours=12)
 
 
 def _profile_or_none(request: HtmxHttpRequest) -> PatientProfile | None:
@@ -85,35 +91,25 @@ def _parse_day(value: str | None) -> datetime.date | None:
         return None
 
 
-def _symptom_gate(request: HtmxHttpRequest, visit_type: VisitType) -> HttpResponse | None:
-    """Visits that start with a symptom check need a recent one, and none with a red flag.
+def _gate_stop(request: HtmxHttpRequest, visit_type: VisitType) -> HttpResponse | None:
+    """Where the booking gate sends a patient who may not book this visit type yet, if anywhere.
 
     A red flag stops the ordinary booking: the patient is told to get emergency care instead.
+    A health history still to complete does not stop the steps: the patient may look at
+    providers and times, and the confirm page says what is left.
     """
-    if not visit_type.symptom_check:
-        return None
-    latest = (
-        QuestionnaireResponse.objects.submitted()
-        .filter(
-            patient=request.user,
-            questionnaire__kind=Questionnaire.Kind.SYMPTOM,
-            submitted_at__gte=timezone.now() - SYMPTOM_CHECK_VALID_FOR,
-        )
-        .select_related("questionnaire")
-        .order_by("-submitted_at")
-        .first()
-    )
-    if latest is None:
-        messages.info(request, "First, a few questions about your symptoms.")
-        url = reverse("symptom_start")
-        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    if latest.has_emergency:
+    refusal = booking_refusal(patient=request.user, visit_type=visit_type, now=timezone.now())
+    if isinstance(refusal, NeedsDetails):
+        return _needs_details(request)
+    if isinstance(refusal, NeedsSymptomCheck):
+        messages.info(request, refusal.message)
+        return go(request, refusal.url)
+    if isinstance(refusal, RedFlag):
         return render(
             request,
             "visits/scheduling/booking_emergency.html",
-            {"response": latest, "visit_type": visit_type},
+            {"response": refusal.response, "visit_type": visit_type},
         )
-    request.symptom_check = latest
     return None
 
 
@@ -145,7 +141,7 @@ def booking_providers(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if profile is None:
         return _needs_details(request)
     visit_type = _visit_type(slug)
-    if stop := _symptom_gate(request, visit_type):
+    if stop := _gate_stop(request, visit_type):
         return stop
     kinds = [
         (kind, label)
@@ -247,7 +243,7 @@ def booking_times(request: HtmxHttpRequest, slug: str, provider_id: int) -> Http
     if profile is None:
         return _needs_details(request)
     visit_type = _visit_type(slug)
-    if stop := _symptom_gate(request, visit_type):
+    if stop := _gate_stop(request, visit_type):
         return stop
     provider = get_object_or_404(
         bookable_providers(visit_type=visit_type, state=profile.current_state), pk=provider_id
@@ -291,9 +287,9 @@ def booking_confirm(request: HtmxHttpRequest, slug: str, provider_id: int) -> Ht
     profile, visit_type, provider = _booking_provider(request, slug, provider_id)
     if profile is None:
         return _needs_details(request)
-    if stop := _symptom_gate(request, visit_type):
+    if stop := _gate_stop(request, visit_type):
         return stop
-    symptom_check = getattr(request, "symptom_check", None)
+    symptom_check = valid_symptom_check(request.user, now=timezone.now())
     start = parse_start(request.POST.get("start") or request.GET.get("start", ""))
     times_url = reverse("booking_times", args=[visit_type.slug, provider.pk])
     if start is None:
@@ -332,15 +328,11 @@ def booking_confirm(request: HtmxHttpRequest, slug: str, provider_id: int) -> Ht
         except SlotTaken as taken:
             context.update(taken=taken, alternatives=taken.alternatives)
         except NotBookable as refused:
-            context["intake_missing"] = intake_missing_steps(request.user)
-            if not context["intake_missing"]:
+            if isinstance(refused.refusal, IntakeIncomplete):
+                context["intake_missing"] = refused.refusal.missing
+            else:
                 form.add_error(None, str(refused))
         else:
-            if symptom_check:
-                # The symptom answers go with the visit for the clinician to read.
-                QuestionnaireResponse.objects.filter(
-                    pk=symptom_check.pk, visit__isnull=True
-                ).update(visit=visit)
             messages.success(
                 request, "Your visit is booked. We've emailed you the details and a calendar file."
             )

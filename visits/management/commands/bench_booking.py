@@ -175,6 +175,8 @@ class Command(BaseCommand):
         samples, queries = [], 0
         for index, (pk, start) in enumerate(slots):
             patient = patients.pop()
+            if visit_type.symptom_check:
+                self.answer_symptom_questions(patient)
             with CaptureQueriesContext(connection) as captured:
                 began = time.perf_counter()
                 visit_book(
