@@ -12,8 +12,9 @@ from tests.accounts.factories import PatientProfileFactory, ProviderProfileFacto
 from tests.accounts.fixtures import enrol_totp
 from tests.visits.factories import symptoms_checked
 from visits.audit import AuditEvent
+from visits.scheduling.availability import provider_free_times
 from visits.scheduling.models import Visit, VisitType, WeeklyHours
-from visits.scheduling.services import NotBookable, provider_free_times, visit_book
+from visits.scheduling.services import NotBookable, visit_book
 
 pytestmark = pytest.mark.django_db
 
@@ -71,13 +72,13 @@ def free_start(provider, visit_type, patient=None, days_ahead=2):
 
 
 def confirm_url(visit_type, provider):
-    return reverse("booking_confirm", args=[visit_type.slug, provider.pk])
+    return reverse("scheduling:booking_confirm", args=[visit_type.slug, provider.pk])
 
 
 class TestChoosing:
     def test_visit_types_are_listed_with_the_patients_state(self, patient_client):
         """Step 1 lists every visit type and reminds the patient where they are."""
-        content = patient_client.get(reverse("booking_start")).content.decode()
+        content = patient_client.get(reverse("scheduling:booking_start")).content.decode()
         for name in ["Urgent care", "Therapy", "Psychiatry intake", "Psychiatry follow-up"]:
             assert name in content
         assert "Texas" in content
@@ -86,14 +87,14 @@ class TestChoosing:
     def test_an_unfinished_health_history_is_explained_with_a_link(self, client):
         """Step 1 tells a patient with an incomplete intake what is left, linking to it."""
         client.force_login(PatientProfileFactory(intake=False).user)
-        content = client.get(reverse("booking_start")).content.decode()
+        content = client.get(reverse("scheduling:booking_start")).content.decode()
         assert "Before your first visit, complete your health history." in content
         assert reverse("intake_start") in content
 
     def test_patients_without_details_are_sent_to_give_them(self, new_patient, client):
         """Booking needs the patient's state first; the details form explains why."""
         client.force_login(new_patient)
-        response = client.get(reverse("booking_start"), follow=True)
+        response = client.get(reverse("scheduling:booking_start"), follow=True)
         assert response.redirect_chain[-1][0] == reverse("profile_edit")
         assert "clinicians can only see you where they are licensed" in response.content.decode()
 
@@ -105,7 +106,7 @@ class TestChoosing:
         urgent_care.providers.add(elsewhere)
         open_all_week(elsewhere)
         content = patient_client.get(
-            reverse("booking_providers", args=["urgent-care"])
+            reverse("scheduling:booking_providers", args=["urgent-care"])
         ).content.decode()
         assert "Dr. Grace Hopper" in content
         assert "Dr. Out Of State" not in content
@@ -118,7 +119,7 @@ class TestChoosing:
         urgent_care.providers.add(lapsed)
         open_all_week(lapsed)
         content = patient_client.get(
-            reverse("booking_providers", args=["urgent-care"])
+            reverse("scheduling:booking_providers", args=["urgent-care"])
         ).content.decode()
         assert "Dr. Lapsed License" not in content
         with pytest.raises(NotBookable, match="not licensed in Texas"):
@@ -134,7 +135,7 @@ class TestChoosing:
         """Choosing Spanish keeps only providers who speak it."""
         english_only = ProviderProfileFactory(user__display_name="Dr. English Only", states=["TX"])
         urgent_care.providers.add(english_only)
-        url = reverse("booking_providers", args=["urgent-care"])
+        url = reverse("scheduling:booking_providers", args=["urgent-care"])
         content = patient_client.get(url, {"language": "es"}).content.decode()
         assert "Dr. Grace Hopper" in content
         assert "Dr. English Only" not in content
@@ -147,7 +148,7 @@ class TestChoosing:
         self, patient_client, physician, urgent_care, django_assert_max_num_queries
     ):
         """Ten more providers with bookings do not add queries to the provider step."""
-        url = reverse("booking_providers", args=["urgent-care"])
+        url = reverse("scheduling:booking_providers", args=["urgent-care"])
         with django_assert_max_num_queries(14) as few:
             patient_client.get(url)
         for number in range(10):
@@ -171,7 +172,7 @@ class TestChoosing:
         self, patient_client, physician, urgent_care
     ):
         """Days with free time, then times on the chosen day, in America/Chicago."""
-        url = reverse("booking_times", args=["urgent-care", physician.pk])
+        url = reverse("scheduling:booking_times", args=["urgent-care", physician.pk])
         content = patient_client.get(url).content.decode()
         assert "Choose a day" in content
         assert "In America/Chicago." in content
@@ -179,7 +180,7 @@ class TestChoosing:
 
     def test_choosing_a_day_with_htmx_swaps_only_the_times(self, patient_client, physician):
         """With JavaScript, picking a day replaces the time picker, nothing else."""
-        url = reverse("booking_times", args=["urgent-care", physician.pk])
+        url = reverse("scheduling:booking_times", args=["urgent-care", physician.pk])
         day = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
         response = patient_client.get(url, {"day": day}, headers={"HX-Request": "true"})
         content = response.content.decode()
@@ -192,7 +193,9 @@ class TestChoosing:
         """Typing another state's provider into the address bar gives 404."""
         elsewhere = ProviderProfileFactory(states=["NY"])
         urgent_care.providers.add(elsewhere)
-        response = patient_client.get(reverse("booking_times", args=["urgent-care", elsewhere.pk]))
+        response = patient_client.get(
+            reverse("scheduling:booking_times", args=["urgent-care", elsewhere.pk])
+        )
         assert response.status_code == 404
 
 
@@ -218,7 +221,7 @@ class TestConfirming:
             {"start": start.isoformat(), "reason": "Sore throat"},
         )
         visit = Visit.objects.get(patient=patient)
-        assert response["Location"] == reverse("visit_detail", args=[visit.pk])
+        assert response["Location"] == reverse("scheduling:visit_detail", args=[visit.pk])
         assert (visit.start, visit.provider, visit.reason) == (start, physician, "Sore throat")
         assert len(mail.outbox) == 1
         assert mail.outbox[0].attachments[0][2].startswith("text/calendar")
@@ -267,7 +270,9 @@ class TestConfirming:
         response = patient_client.get(
             confirm_url(urgent_care, physician), {"start": "tomorrow-ish"}
         )
-        assert response["Location"] == reverse("booking_times", args=["urgent-care", physician.pk])
+        assert response["Location"] == reverse(
+            "scheduling:booking_times", args=["urgent-care", physician.pk]
+        )
 
 
 class TestSeries:
@@ -338,17 +343,22 @@ class TestMyVisits:
         """Home shows the next visit with links to change or cancel it."""
         content = patient_client.get(reverse("patient_dashboard")).content.decode()
         assert "Urgent care with Dr. Grace Hopper" in content
-        assert reverse("visit_cancel", args=[visit.pk]) in content
+        assert reverse("scheduling:visit_cancel", args=[visit.pk]) in content
 
     def test_another_patients_visit_is_not_found(self, client, visit):
         """Someone else's visit is a 404 for every page of it."""
         client.force_login(PatientProfileFactory().user)
-        for name in ["visit_detail", "visit_ics", "visit_cancel", "visit_reschedule"]:
+        for name in [
+            "scheduling:visit_detail",
+            "scheduling:visit_ics",
+            "scheduling:visit_cancel",
+            "scheduling:visit_reschedule",
+        ]:
             assert client.get(reverse(name, args=[visit.pk])).status_code == 404
 
     def test_calendar_file_is_downloadable(self, patient_client, visit):
         """The visit's .ics file has its UTC start."""
-        response = patient_client.get(reverse("visit_ics", args=[visit.pk]))
+        response = patient_client.get(reverse("scheduling:visit_ics", args=[visit.pk]))
         assert response["Content-Type"].startswith("text/calendar")
         assert visit.start.strftime("%Y%m%dT%H%M%SZ") in response.content.decode()
 
@@ -357,7 +367,7 @@ class TestMyVisits:
         staff = UserFactory(role=Role.STAFF)
         enrol_totp(staff)
         client.force_login(staff)
-        assert client.get(reverse("visit_detail", args=[visit.pk])).status_code == 200
+        assert client.get(reverse("scheduling:visit_detail", args=[visit.pk])).status_code == 200
         event = AuditEvent.objects.get()
         assert (event.actor, event.patient, event.action, event.object_id) == (
             staff,
@@ -370,7 +380,7 @@ class TestMyVisits:
         """The treating clinician goes from the visit to the health history as it was then."""
         enrol_totp(visit.provider.user)
         client.force_login(visit.provider.user)
-        content = client.get(reverse("visit_detail", args=[visit.pk])).content.decode()
+        content = client.get(reverse("scheduling:visit_detail", args=[visit.pk])).content.decode()
         link = reverse("patient_intake", args=[visit.patient_id]) + f"?visit={visit.pk}"
         assert link in content
         assert client.get(link).status_code == 200
@@ -381,7 +391,7 @@ class TestMyVisits:
         actor = UserFactory(role=Role.STAFF) if who == "staff" else visit.provider.user
         enrol_totp(actor)
         client.force_login(actor)
-        client.post(reverse("visit_cancel", args=[visit.pk]))
+        client.post(reverse("scheduling:visit_cancel", args=[visit.pk]))
         visit.refresh_from_db()
         assert visit.is_cancelled
         event = AuditEvent.objects.get(action=AuditEvent.Action.CANCEL)
@@ -398,7 +408,10 @@ class TestMyVisits:
         enrol_totp(actor)
         client.force_login(actor)
         new_start = visit.start + datetime.timedelta(hours=2)
-        client.post(reverse("visit_reschedule", args=[visit.pk]), {"start": new_start.isoformat()})
+        client.post(
+            reverse("scheduling:visit_reschedule", args=[visit.pk]),
+            {"start": new_start.isoformat()},
+        )
         visit.refresh_from_db()
         assert visit.start == new_start
         event = AuditEvent.objects.get(action=AuditEvent.Action.UPDATE)
@@ -410,14 +423,16 @@ class TestMyVisits:
 
     def test_patients_own_reads_are_not_audited(self, patient_client, visit):
         """A patient reading their own visit is not someone else opening their record."""
-        patient_client.get(reverse("visit_detail", args=[visit.pk]))
+        patient_client.get(reverse("scheduling:visit_detail", args=[visit.pk]))
         assert not AuditEvent.objects.exists()
 
     def test_cancel_shows_the_policy_then_cancels_with_one_email(self, patient_client, visit):
         """Cancelling days ahead is free, is recorded as cancelled, and emails the patient."""
-        page = patient_client.get(reverse("visit_cancel", args=[visit.pk])).content.decode()
+        page = patient_client.get(
+            reverse("scheduling:visit_cancel", args=[visit.pk])
+        ).content.decode()
         assert "Cancelling now is free" in page
-        response = patient_client.post(reverse("visit_cancel", args=[visit.pk]))
+        response = patient_client.post(reverse("scheduling:visit_cancel", args=[visit.pk]))
         assert response["Location"] == reverse("dashboard")
         visit.refresh_from_db()
         assert visit.status == Visit.Status.CANCELLED
@@ -446,9 +461,11 @@ class TestMyVisits:
             visit_type=urgent_care,
             start=soon,
         )
-        page = patient_client.get(reverse("visit_cancel", args=[visit.pk])).content.decode()
+        page = patient_client.get(
+            reverse("scheduling:visit_cancel", args=[visit.pk])
+        ).content.decode()
         assert "recorded as a late cancellation" in page
-        patient_client.post(reverse("visit_cancel", args=[visit.pk]))
+        patient_client.post(reverse("scheduling:visit_cancel", args=[visit.pk]))
         visit.refresh_from_db()
         assert visit.status == Visit.Status.LATE_CANCELLED
 
@@ -456,17 +473,21 @@ class TestMyVisits:
         self, patient_client, visit, physician, urgent_care
     ):
         """The patient picks a new time; the visit moves, the provider stays, one email goes out."""
-        page = patient_client.get(reverse("visit_reschedule", args=[visit.pk])).content.decode()
+        page = patient_client.get(
+            reverse("scheduling:visit_reschedule", args=[visit.pk])
+        ).content.decode()
         assert "You keep the same provider." in page
         new_start = visit.start + datetime.timedelta(hours=2)
         confirm = patient_client.get(
-            reverse("visit_reschedule", args=[visit.pk]), {"start": new_start.isoformat()}
+            reverse("scheduling:visit_reschedule", args=[visit.pk]),
+            {"start": new_start.isoformat()},
         )
         assert "Move your visit?" in confirm.content.decode()
         response = patient_client.post(
-            reverse("visit_reschedule", args=[visit.pk]), {"start": new_start.isoformat()}
+            reverse("scheduling:visit_reschedule", args=[visit.pk]),
+            {"start": new_start.isoformat()},
         )
-        assert response["Location"] == reverse("visit_detail", args=[visit.pk])
+        assert response["Location"] == reverse("scheduling:visit_detail", args=[visit.pk])
         visit.refresh_from_db()
         assert (visit.start, visit.provider) == (new_start, physician)
         assert len(mail.outbox) == 1
@@ -488,7 +509,8 @@ class TestMyVisits:
         )
         before = visit.start
         response = patient_client.post(
-            reverse("visit_reschedule", args=[visit.pk]), {"start": other_start.isoformat()}
+            reverse("scheduling:visit_reschedule", args=[visit.pk]),
+            {"start": other_start.isoformat()},
         )
         assert response.status_code == 200
         assert "Nearest free times" in response.content.decode()

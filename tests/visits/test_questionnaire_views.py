@@ -174,7 +174,7 @@ class TestCrisis:
 class TestSymptomGate:
     def test_urgent_care_starts_with_a_symptom_check(self, patient_client):
         """Booking urgent care without a recent symptom check goes to the questions first."""
-        response = patient_client.get(reverse("booking_providers", args=["urgent-care"]))
+        response = patient_client.get(reverse("scheduling:booking_providers", args=["urgent-care"]))
         assert response["Location"] == reverse("symptom_start")
 
     def test_a_red_flag_stops_the_booking(self, patient_client, patient):
@@ -191,7 +191,7 @@ class TestSymptomGate:
             },
         )
         content = patient_client.get(
-            reverse("booking_providers", args=["urgent-care"])
+            reverse("scheduling:booking_providers", args=["urgent-care"])
         ).content.decode()
         assert "This may be an emergency. Call 911 now." in content
         assert "A video visit is not safe for these symptoms" in content
@@ -243,7 +243,7 @@ class TestBeforeVisits:
         dashboard = client.get(reverse("patient_dashboard")).content.decode()
         assert reverse("visit_questionnaire", args=[visit.pk, "gad-7"]) not in dashboard
         client.force_login(therapist.user)
-        detail = client.get(reverse("visit_detail", args=[visit.pk])).content.decode()
+        detail = client.get(reverse("scheduling:visit_detail", args=[visit.pk])).content.decode()
         assert "GAD-7 anxiety questionnaire" in detail
         assert ": 2 (Minimal)" in detail
 
@@ -262,7 +262,9 @@ class TestBeforeVisits:
         """Clinic staff see the visit but not the questionnaire answers (minimum necessary)."""
         visit = visit_for(patient, therapist)
         response = submit(patient, "gad-7", QUIET_GAD7, visit=visit)
-        detail = scheduler_client.get(reverse("visit_detail", args=[visit.pk])).content.decode()
+        detail = scheduler_client.get(
+            reverse("scheduling:visit_detail", args=[visit.pk])
+        ).content.decode()
         assert "GAD-7" not in detail
         assert (
             scheduler_client.get(reverse("questionnaire_result", args=[response.pk])).status_code

@@ -21,15 +21,13 @@ from tests.visits.factories import (
     visit_type,
 )
 from visits.audit import AuditEvent
-from visits.scheduling.availability import free_times, with_schedules
+from visits.scheduling.availability import free_times, series_plan, with_schedules
 from visits.scheduling.models import Visit, VisitSeries
+from visits.scheduling.recurrence import MAX_SERIES_SESSIONS, series_starts
 from visits.scheduling.services import (
-    MAX_SERIES_SESSIONS,
     NotBookable,
     Scope,
     SlotTaken,
-    series_plan,
-    series_starts,
     visit_book,
     visit_cancel,
     visit_reschedule,

@@ -194,5 +194,5 @@ def check_in_toggle(request: HtmxHttpRequest, visit_id) -> HttpResponse:
         patient_id=visit.patient_id, provider=visit.provider, defaults={"enabled": enabled}
     )
     messages.success(request, f"Check-ins are {'on' if enabled else 'off'} for this client.")
-    url = reverse("visit_detail", args=[visit.pk])
+    url = reverse("scheduling:visit_detail", args=[visit.pk])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

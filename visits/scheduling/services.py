@@ -8,11 +8,7 @@ database lock when it begins (transaction_mode IMMEDIATE), so the check below ca
 import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from itertools import islice
-from zoneinfo import ZoneInfo
 
-from dateutil.rrule import WEEKLY, rrule
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
@@ -20,13 +16,11 @@ from accounts.models import ProviderProfile
 from visits.audit import AuditEvent, audit_change
 from visits.questionnaires.models import QuestionnaireResponse
 from visits.scheduling import notifications, tasks
-from visits.scheduling.availability import free_times, with_schedules
+from visits.scheduling.availability import provider_free_times, series_plan
 from visits.scheduling.gate import Refusal, booking_refusal, valid_symptom_check
 from visits.scheduling.models import Visit, VisitSeries, VisitType
+from visits.scheduling.recurrence import shifted_start
 from visits.scheduling.slots import nearest
-
-ONE_DAY = datetime.timedelta(days=1)
-MAX_SERIES_SESSIONS = 52
 
 
 class BookingError(Exception):
@@ -73,51 +67,6 @@ def _link_symptom_check(visits: list[Visit], *, patient, now: datetime.datetime)
         QuestionnaireResponse.objects.filter(pk=answers.pk, visit__isnull=True).update(
             visit=visits[0]
         )
-
-
-def provider_free_times(
-    *,
-    provider: ProviderProfile,
-    visit_type: VisitType,
-    around: datetime.datetime,
-    now: datetime.datetime,
-    patient=None,
-    days: int = 1,
-    ignore_visits: tuple = (),
-) -> list[datetime.datetime]:
-    """One provider's free starts within `days` either side of `around`."""
-    return free_times_between(
-        provider=provider,
-        visit_type=visit_type,
-        start=around - days * ONE_DAY,
-        end=around + days * ONE_DAY,
-        now=now,
-        patient=patient,
-        ignore_visits=ignore_visits,
-    )
-
-
-def free_times_between(
-    *,
-    provider: ProviderProfile,
-    visit_type: VisitType,
-    start: datetime.datetime,
-    end: datetime.datetime,
-    now: datetime.datetime,
-    patient=None,
-    ignore_visits: tuple = (),
-) -> list[datetime.datetime]:
-    """One provider's free starts in [start, end)."""
-    providers = with_schedules(ProviderProfile.objects.filter(pk=provider.pk), start=start, end=end)
-    return free_times(
-        visit_type=visit_type,
-        providers=providers,
-        start=start,
-        end=end,
-        now=now,
-        patient=patient,
-        ignore_visits=ignore_visits,
-    ).get(provider.pk, [])
 
 
 def _lock_schedule(provider: ProviderProfile) -> None:
@@ -232,72 +181,6 @@ def visit_book(
         _audit_visits(actor, AuditEvent.Action.CREATE, [visit], ip_address)
         _queue_booked_emails([visit], by_staff=actor != patient)
     return visit
-
-
-@dataclass
-class PlannedSession:
-    """One date of a proposed series: free, or clashing with the nearest alternatives."""
-
-    start: datetime.datetime
-    free: bool
-    alternatives: list[datetime.datetime] = field(default_factory=list)
-
-
-def series_starts(
-    *,
-    first: datetime.datetime,
-    zone: ZoneInfo,
-    every_weeks: int,
-    count: int | None = None,
-    until: datetime.date | None = None,
-) -> list[datetime.datetime]:
-    """Weekly or fortnightly starts at the same local wall-clock time, in UTC (dateutil rrule)."""
-    local_first = first.astimezone(zone).replace(tzinfo=None)
-    if count is not None:
-        rule = rrule(
-            WEEKLY, interval=every_weeks, dtstart=local_first, count=min(count, MAX_SERIES_SESSIONS)
-        )
-    else:
-        last = datetime.datetime.combine(until, datetime.time(23, 59))
-        # dateutil deprecates count together with until (RFC 5545), so cap the length here.
-        rule = islice(
-            rrule(WEEKLY, interval=every_weeks, dtstart=local_first, until=last),
-            MAX_SERIES_SESSIONS,
-        )
-    return [occurrence.replace(tzinfo=zone).astimezone(datetime.UTC) for occurrence in rule]
-
-
-def series_plan(
-    *,
-    patient,
-    provider: ProviderProfile,
-    visit_type: VisitType,
-    starts: list[datetime.datetime],
-    now: datetime.datetime | None = None,
-    ignore_visits: tuple = (),
-) -> list[PlannedSession]:
-    """Which of these starts are free, and the nearest free times on the same days for those that clash."""
-    now = now or timezone.now()
-    if not starts:
-        return []
-    free = free_times_between(
-        provider=provider,
-        visit_type=visit_type,
-        start=starts[0] - ONE_DAY,
-        end=starts[-1] + ONE_DAY,
-        now=now,
-        patient=patient,
-        ignore_visits=ignore_visits,
-    )
-    free_set = set(free)
-    plan = []
-    for start in starts:
-        if start in free_set:
-            plan.append(PlannedSession(start, True))
-        else:
-            same_days = [t for t in free if abs(t - start) < ONE_DAY]
-            plan.append(PlannedSession(start, False, nearest(same_days, start)))
-    return plan
 
 
 def visit_series_book(
@@ -416,22 +299,6 @@ def visit_cancel(
             _audit_visits(actor, AuditEvent.Action.CANCEL, visits, ip_address)
             notifications.notify_cancelled(visits, late=late, by_staff=not by_patient, note=note)
     return visits
-
-
-def shifted_start(
-    start: datetime.datetime,
-    *,
-    old_anchor: datetime.datetime,
-    new_anchor: datetime.datetime,
-    zone: ZoneInfo,
-) -> datetime.datetime:
-    """Move `start` the way the anchor moved, in local days and wall-clock time, so DST never slips it."""
-    old_local, new_local = old_anchor.astimezone(zone), new_anchor.astimezone(zone)
-    local = start.astimezone(zone)
-    day = local.date() + (new_local.date() - old_local.date())
-    return datetime.datetime.combine(
-        day, new_local.time().replace(tzinfo=None), tzinfo=zone
-    ).astimezone(datetime.UTC)
 
 
 def visit_reschedule(

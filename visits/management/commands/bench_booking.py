@@ -202,7 +202,7 @@ class Command(BaseCommand):
             if visit_type.symptom_check:
                 self.answer_symptom_questions(patient)
             client.force_login(patient)
-            url = reverse("booking_confirm", args=[visit_type.slug, pk])
+            url = reverse("scheduling:booking_confirm", args=[visit_type.slug, pk])
             with CaptureQueriesContext(connection) as captured:
                 began = time.perf_counter()
                 response = client.post(

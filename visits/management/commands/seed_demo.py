@@ -21,8 +21,8 @@ from visits.intake.services import intake_for, intake_save_step, intake_sign_con
 from visits.questionnaires import engine
 from visits.questionnaires.models import QuestionnaireResponse
 from visits.questionnaires.services import latest_version
+from visits.scheduling.availability import provider_free_times
 from visits.scheduling.models import ScheduleException, Visit, VisitSeries, VisitType, WeeklyHours
-from visits.scheduling.services import provider_free_times
 
 DEMO_PASSWORD = "demo-Housecall-2026"  # noqa: S105 - demo data, refused unless DEBUG
 # Base32 secret shared by the demo clinicians and staff, to add to an authenticator app.

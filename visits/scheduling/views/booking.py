@@ -1,4 +1,4 @@
-"""A patient books a visit step by step, and sees, cancels or moves their visits.
+"""A patient books a visit step by step.
 
 Type of visit -> providers licensed where the patient is -> a day -> a time -> confirm.
 Each step is a page that works without JavaScript; htmx swaps the times when a day is chosen.
@@ -8,25 +8,24 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Language, PatientProfile, ProviderProfile, Role
-from accounts.policy import allow, can_change_visit, can_view_clinical, can_view_visit
-from visits.audit import audit_read
+from accounts.policy import allow
 from visits.intake.selectors import intake_missing_steps
-from visits.questionnaires.selectors import check_ins_enabled
 from visits.scheduling.availability import (
     bookable_providers,
     days_with_time,
     free_times,
+    free_times_between,
+    series_plan,
     with_schedules,
 )
-from visits.scheduling.forms import BookingForm, ProviderFilterForm, ScopeForm, parse_start
+from visits.scheduling.forms import BookingForm, ProviderFilterForm, parse_start
 from visits.scheduling.gate import (
     IntakeIncomplete,
     NeedsDetails,
@@ -35,23 +34,15 @@ from visits.scheduling.gate import (
     booking_refusal,
     valid_symptom_check,
 )
-from visits.scheduling.models import Visit, VisitType
-from visits.scheduling.notifications import visit_calendar
+from visits.scheduling.models import VisitType
+from visits.scheduling.recurrence import series_starts
 from visits.scheduling.services import (
-    BookingError,
     NotBookable,
-    Scope,
     SlotTaken,
-    free_times_between,
-    is_late_cancellation,
-    series_plan,
-    series_starts,
     visit_book,
-    visit_cancel,
-    visit_reschedule,
     visit_series_book,
 )
-from visits.web import HtmxHttpRequest, client_ip, go
+from visits.web import HtmxHttpRequest, client_ip, go, render_page
 
 SEARCH_DAYS = 14
 
@@ -71,17 +62,6 @@ def _needs_details(request: HtmxHttpRequest) -> HttpResponse:
 
 def _visit_type(slug: str) -> VisitType:
     return get_object_or_404(VisitType, slug=slug, is_active=True)
-
-
-def _zone(profile: PatientProfile) -> ZoneInfo:
-    return ZoneInfo(profile.time_zone)
-
-
-def _day_bounds(day: datetime.date, zone: ZoneInfo) -> tuple[datetime.datetime, datetime.datetime]:
-    start = datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
-    return start.astimezone(datetime.UTC), (start + datetime.timedelta(days=1)).astimezone(
-        datetime.UTC
-    )
 
 
 def _parse_day(value: str | None) -> datetime.date | None:
@@ -177,30 +157,28 @@ def booking_providers(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         {
             "provider": provider,
             "next_free": free[provider.pk][0] if free[provider.pk] else None,
-            "days": len(days_with_time(free[provider.pk], _zone(profile))),
+            "days": len(days_with_time(free[provider.pk], profile.zone)),
         }
         for provider in providers
     ]
     cards.sort(key=lambda card: (card["next_free"] is None, card["next_free"] or now))
-    template = "visits/scheduling/booking_providers.html"
-    if request.htmx:
-        template += "#provider-list"
-    return render(
+    return render_page(
         request,
-        template,
+        "visits/scheduling/booking_providers.html",
         {
             "visit_type": visit_type,
             "profile": profile,
             "filters": filters,
             "cards": cards,
-            "zone": _zone(profile),
+            "zone": profile.zone,
             "search_days": SEARCH_DAYS,
             "step": 2,
         },
+        partial="provider-list",
     )
 
 
-def _times_context(
+def times_context(
     request: HtmxHttpRequest,
     *,
     visit_type: VisitType,
@@ -248,24 +226,24 @@ def booking_times(request: HtmxHttpRequest, slug: str, provider_id: int) -> Http
     provider = get_object_or_404(
         bookable_providers(visit_type=visit_type, state=profile.current_state), pk=provider_id
     )
-    context = _times_context(
-        request, visit_type=visit_type, provider=provider, zone=_zone(profile), patient=request.user
+    context = times_context(
+        request, visit_type=visit_type, provider=provider, zone=profile.zone, patient=request.user
     )
-    template = "visits/scheduling/booking_times.html"
-    if request.htmx:
-        template += "#time-picker"
-    return render(
+    return render_page(
         request,
-        template,
+        "visits/scheduling/booking_times.html",
         {
             **context,
             "visit_type": visit_type,
             "provider": provider,
             "profile": profile,
             "step": 3,
-            "confirm_url": reverse("booking_confirm", args=[visit_type.slug, provider.pk]),
-            "times_url": reverse("booking_times", args=[visit_type.slug, provider.pk]),
+            "confirm_url": reverse(
+                "scheduling:booking_confirm", args=[visit_type.slug, provider.pk]
+            ),
+            "times_url": reverse("scheduling:booking_times", args=[visit_type.slug, provider.pk]),
         },
+        partial="time-picker",
     )
 
 
@@ -291,7 +269,7 @@ def booking_confirm(request: HtmxHttpRequest, slug: str, provider_id: int) -> Ht
         return stop
     symptom_check = valid_symptom_check(request.user, now=timezone.now())
     start = parse_start(request.POST.get("start") or request.GET.get("start", ""))
-    times_url = reverse("booking_times", args=[visit_type.slug, provider.pk])
+    times_url = reverse("scheduling:booking_times", args=[visit_type.slug, provider.pk])
     if start is None:
         messages.info(request, "Choose a time first.")
         return redirect(times_url)
@@ -305,12 +283,12 @@ def booking_confirm(request: HtmxHttpRequest, slug: str, provider_id: int) -> Ht
         "visit_type": visit_type,
         "provider": provider,
         "profile": profile,
-        "zone": _zone(profile),
+        "zone": profile.zone,
         "start": start,
         "form": form,
         "step": 5,
         "times_url": times_url,
-        "action": reverse("booking_confirm", args=[visit_type.slug, provider.pk]),
+        "action": reverse("scheduling:booking_confirm", args=[visit_type.slug, provider.pk]),
     }
     if request.method == "POST" and form.is_valid():
         try:
@@ -336,15 +314,15 @@ def booking_confirm(request: HtmxHttpRequest, slug: str, provider_id: int) -> Ht
             messages.success(
                 request, "Your visit is booked. We've emailed you the details and a calendar file."
             )
-            url = reverse("visit_detail", args=[visit.pk])
-            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+            url = reverse("scheduling:visit_detail", args=[visit.pk])
+            return go(request, url)
     return render(request, "visits/scheduling/booking_confirm.html", context)
 
 
 def _series_step(request: HtmxHttpRequest, context: dict, form: BookingForm) -> HttpResponse:
     """Show which dates of the series are free and offer alternatives; book what the patient confirms."""
     visit_type, provider = context["visit_type"], context["provider"]
-    provider_zone = ZoneInfo(provider.time_zone)
+    provider_zone = provider.zone
     starts = series_starts(
         first=context["start"],
         zone=provider_zone,
@@ -376,181 +354,10 @@ def _series_step(request: HtmxHttpRequest, context: dict, form: BookingForm) -> 
                 f"Your {len(chosen)} sessions are booked. We've emailed you the dates and one calendar file.",
             )
             first = visit_series.visits.order_by("start").first()
-            url = reverse("visit_detail", args=[first.pk])
-            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+            url = reverse("scheduling:visit_detail", args=[first.pk])
+            return go(request, url)
     plan = series_plan(
         patient=request.user, provider=provider, visit_type=visit_type, starts=starts
     )
     context.update(plan=plan, clashes=sum(not session.free for session in plan))
     return render(request, "visits/scheduling/booking_series.html", context)
-
-
-def _visit_for(request: HtmxHttpRequest, visit_id, *, change: bool = False) -> Visit:
-    """The visit if this user may see (or change) it; 404 for anyone else's."""
-    visit = get_object_or_404(
-        Visit.objects.select_related(
-            "visit_type", "provider__user", "patient__patient_profile", "series"
-        ),
-        pk=visit_id,
-    )
-    allowed = (
-        can_change_visit(request.user, visit) if change else can_view_visit(request.user, visit)
-    )
-    if not allowed:
-        raise Http404("No such visit.")
-    return visit
-
-
-def _viewer_zone(request: HtmxHttpRequest, visit: Visit) -> ZoneInfo:
-    if request.user.role == Role.PATIENT:
-        profile = getattr(visit.patient, "patient_profile", None)
-        if profile:
-            return ZoneInfo(profile.time_zone)
-    return ZoneInfo(visit.provider.time_zone)
-
-
-@allow(Role.PATIENT, Role.CLINICIAN, Role.STAFF)
-@require_GET
-def visit_detail(request: HtmxHttpRequest, visit_id) -> HttpResponse:
-    """One visit: when, with whom, and what can be done about it."""
-    visit = _visit_for(request, visit_id)
-    audit_read(
-        request,
-        what="visit",
-        records=[(visit.patient_id, visit.pk)],
-    )
-    now = timezone.now()
-    series_visits = []
-    if visit.series_id:
-        series_visits = list(
-            Visit.objects.filter(series_id=visit.series_id)
-            .select_related("visit_type")
-            .order_by("start")
-        )
-    responses, check_ins = [], None
-    if can_view_clinical(request.user, visit.patient):
-        responses = list(visit.questionnaire_responses.submitted().select_related("questionnaire"))
-        if request.user.role == Role.CLINICIAN and visit.visit_type.questionnaires:
-            check_ins = check_ins_enabled(patient=visit.patient, provider=visit.provider)
-    return render(
-        request,
-        "visits/scheduling/visit_detail.html",
-        {
-            "visit": visit,
-            "zone": _viewer_zone(request, visit),
-            "upcoming": visit.status == Visit.Status.BOOKED and visit.end > now,
-            "late": is_late_cancellation(visit, now=now),
-            "series_visits": series_visits,
-            "responses": responses,
-            "check_ins": check_ins,
-        },
-    )
-
-
-@allow(Role.PATIENT, Role.CLINICIAN, Role.STAFF)
-@require_GET
-def visit_ics(request: HtmxHttpRequest, visit_id) -> HttpResponse:
-    """The visit as an .ics file for the person's calendar."""
-    visit = _visit_for(request, visit_id)
-    response = HttpResponse(
-        visit_calendar([visit], cancelled=visit.is_cancelled),
-        content_type="text/calendar; charset=utf-8",
-    )
-    response["Content-Disposition"] = 'attachment; filename="housecall-visit.ics"'
-    return response
-
-
-@allow(Role.PATIENT, Role.CLINICIAN, Role.STAFF)
-@require_http_methods(["GET", "POST"])
-def visit_cancel_view(request: HtmxHttpRequest, visit_id) -> HttpResponse:
-    """Show the cancellation policy, then cancel this visit or part of its series."""
-    visit = _visit_for(request, visit_id, change=True)
-    now = timezone.now()
-    if visit.status != Visit.Status.BOOKED or visit.end <= now:
-        messages.info(request, "This visit can no longer be cancelled.")
-        return redirect("visit_detail", visit.pk)
-    form = ScopeForm(request.POST or None)
-    if request.method == "POST" and (visit.series_id is None or form.is_valid()):
-        scope = form.cleaned_data["scope"] if visit.series_id else Scope.THIS
-        cancelled = visit_cancel(
-            visit=visit,
-            actor=request.user,
-            scope=scope,
-            note=request.POST.get("note", "")[:500],
-            ip_address=client_ip(request),
-        )
-        count = len(cancelled)
-        messages.success(
-            request,
-            "Your visit is cancelled." if count == 1 else f"{count} visits are cancelled.",
-        )
-        url = reverse("dashboard")
-        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    by_patient = request.user == visit.patient
-    return render(
-        request,
-        "visits/scheduling/visit_cancel.html",
-        {
-            "visit": visit,
-            "form": form,
-            "zone": _viewer_zone(request, visit),
-            "late": by_patient and is_late_cancellation(visit, now=now),
-            "by_patient": by_patient,
-        },
-    )
-
-
-@allow(Role.PATIENT, Role.CLINICIAN, Role.STAFF)
-@require_http_methods(["GET", "POST"])
-def visit_reschedule_view(request: HtmxHttpRequest, visit_id) -> HttpResponse:
-    """Choose a new time with the same provider, then move this visit or the rest of its series."""
-    visit = _visit_for(request, visit_id, change=True)
-    now = timezone.now()
-    if visit.status != Visit.Status.BOOKED or visit.end <= now:
-        messages.info(request, "This visit can no longer be moved.")
-        return redirect("visit_detail", visit.pk)
-    zone = _viewer_zone(request, visit)
-    new_start = parse_start(request.POST.get("start") or request.GET.get("start", ""))
-    form = ScopeForm(request.POST or None)
-    context = {"visit": visit, "zone": zone, "form": form, "new_start": new_start}
-    if new_start is None:
-        context.update(
-            _times_context(
-                request,
-                visit_type=visit.visit_type,
-                provider=visit.provider,
-                zone=zone,
-                patient=visit.patient,
-                ignore_visits=(visit.pk,),
-            )
-        )
-        template = "visits/scheduling/visit_reschedule.html"
-        if request.htmx:
-            template += "#time-picker"
-        context.update(
-            times_url=reverse("visit_reschedule", args=[visit.pk]),
-            confirm_url=reverse("visit_reschedule", args=[visit.pk]),
-        )
-        return render(request, template, context)
-    if request.method == "POST" and (visit.series_id is None or form.is_valid()):
-        scope = form.cleaned_data["scope"] if visit.series_id else Scope.THIS
-        try:
-            moved = visit_reschedule(
-                visit=visit,
-                new_start=new_start,
-                actor=request.user,
-                scope=scope,
-                ip_address=client_ip(request),
-            )
-        except BookingError as error:
-            context.update(taken=error, alternatives=getattr(error, "alternatives", []))
-        else:
-            messages.success(
-                request,
-                "Your visit has a new time."
-                if len(moved) == 1
-                else f"{len(moved)} visits have new times.",
-            )
-            url = reverse("visit_detail", args=[visit.pk])
-            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    return render(request, "visits/scheduling/visit_reschedule_confirm.html", context)
