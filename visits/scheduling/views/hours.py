@@ -5,28 +5,20 @@ keep, move or cancel each; schedule_change_save (visits.scheduling.hours) then s
 and those choices in one transaction.
 """
 
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget
 
 from accounts.models import ProviderProfile, Role
 from accounts.policy import allow
-from visits.audit import audit_read
 from visits.scheduling.forms import focus
 from visits.scheduling.hours import (
-    CANCEL,
-    KEEP,
-    MOVE,
-    MoveFailed,
     Schedule,
     ScheduleChange,
     block_added,
@@ -35,14 +27,10 @@ from visits.scheduling.hours import (
     days_copied,
     exception_added,
     exception_removal,
-    offers,
-    schedule_change_save,
-    stranded_visits,
 )
 from visits.scheduling.hours_forms import (
     CopyDayForm,
     ScheduleExceptionForm,
-    StrandedVisitsForm,
     WeeklyBlockForm,
 )
 from visits.scheduling.models import ScheduleException, Weekday, WeeklyHours
@@ -51,11 +39,10 @@ from visits.scheduling.views import (
     schedule_for,
     zone_context,
 )
-from visits.web import HtmxHttpRequest, client_ip, go
+from visits.scheduling.views.hours_change import change_made
+from visits.web import HtmxHttpRequest
 
 EDIT_TEMPLATE = "visits/scheduling/staff/schedule_edit.html"
-CONFIRM_TEMPLATE = "visits/scheduling/staff/schedule_confirm.html"
-STRANDED_PREFIX = "stranded"
 WEEKDAY_DIGITS = [str(weekday) for weekday in range(7)]
 
 
@@ -257,7 +244,7 @@ def schedule_day(request: HtmxHttpRequest, provider_id: int, weekday: int) -> Ht
                 request.POST, schedule=schedule, weekday=weekday, prefix=f"add{weekday}"
             )
             if form.is_valid():
-                return _make_change(
+                return change_made(
                     request,
                     provider,
                     schedule,
@@ -287,7 +274,7 @@ def schedule_block(request: HtmxHttpRequest, provider_id: int, block_id: int) ->
             prefix=f"block{block.pk}",
         )
         if request.method == "POST" and form.is_valid():
-            return _make_change(
+            return change_made(
                 request,
                 provider,
                 schedule,
@@ -309,7 +296,7 @@ def schedule_block_remove(
     with _editing(request, provider):
         block = get_object_or_404(WeeklyHours, pk=block_id, provider=provider)
         schedule = _load(provider)
-        return _make_change(
+        return change_made(
             request,
             provider,
             schedule,
@@ -329,7 +316,7 @@ def schedule_copy(request: HtmxHttpRequest, provider_id: int) -> HttpResponse:
         form = CopyDayForm(request.POST, schedule=schedule, prefix="copy")
         if form.is_valid():
             data = form.cleaned_data
-            return _make_change(
+            return change_made(
                 request,
                 provider,
                 schedule,
@@ -357,7 +344,7 @@ def schedule_exceptions(request: HtmxHttpRequest, provider_id: int) -> HttpRespo
             request.POST, schedule=schedule, today=today, prefix="exception"
         )
         if form.is_valid():
-            return _make_change(
+            return change_made(
                 request,
                 provider,
                 schedule,
@@ -378,7 +365,7 @@ def schedule_exception_remove(
     with _editing(request, provider):
         exception = get_object_or_404(ScheduleException, pk=exception_id, provider=provider)
         schedule = _load(provider)
-        return _make_change(
+        return change_made(
             request,
             provider,
             schedule,
@@ -386,101 +373,3 @@ def schedule_exception_remove(
             inline=_exceptions_saved(request, provider),
             back_to=editor_url(provider) + "#schedule-exceptions",
         )
-
-
-def _outcome(done: Counter) -> str:
-    parts = []
-    for key, verb in ((MOVE, "moved"), (CANCEL, "cancelled"), (KEEP, "kept")):
-        if done[key]:
-            parts.append(f"{done[key]} visit{'s' if done[key] != 1 else ''} {verb}")
-    moved_or_cancelled = done[MOVE] + done[CANCEL]
-    told = " The patients are emailed." if moved_or_cancelled > 1 else ""
-    if moved_or_cancelled == 1:
-        told = " The patient is emailed."
-    return ", ".join(parts) + "." + told
-
-
-def _confirm_step(
-    request: HtmxHttpRequest,
-    provider: ProviderProfile,
-    change: ScheduleChange,
-    decisions: StrandedVisitsForm,
-) -> HttpResponse:
-    """Ask what happens to each stranded visit, carrying the pending edit in hidden fields."""
-    audit_read(
-        request,
-        what="visit",
-        records=[(visit.patient_id, visit.pk) for visit in decisions.visits],
-    )
-    pending = [
-        (name, value)
-        for name, values in request.POST.lists()
-        if name not in ("csrfmiddlewaretoken", "confirm")
-        and not name.startswith(STRANDED_PREFIX + "-")
-        for value in values
-    ]
-    context = {
-        "provider": provider,
-        **zone_context(provider, timezone.now()),
-        "change": change,
-        "decisions": decisions,
-        "pending": pending,
-        "action": request.path,
-    }
-    if request.htmx:
-        response = render(request, CONFIRM_TEMPLATE + "#confirm-step", context)
-        return reswap(retarget(response, "#schedule-area"), "outerHTML")
-    return render(request, CONFIRM_TEMPLATE, context)
-
-
-def _make_change(
-    request: HtmxHttpRequest,
-    provider: ProviderProfile,
-    schedule: Schedule,
-    change: ScheduleChange,
-    *,
-    inline: Callable[[ScheduleChange], HttpResponse] | None,
-    back_to: str,
-) -> HttpResponse:
-    """Save an edit of the hours, unless it strands booked visits: then ask about each first.
-
-    Runs inside _editing(), so the visits are found in the transaction that saves: one booked
-    since the question was asked is asked about too, never silently left outside the hours.
-    """
-    now = timezone.now()
-    confirming = request.POST.get("confirm") == "1"
-    stranded = stranded_visits(provider, schedule, change, now=now)
-    decisions = None
-    if stranded:
-        decisions = StrandedVisitsForm(
-            request.POST if confirming else None,
-            visits=stranded,
-            offers=offers(provider, change, stranded, now=now),
-            zone=provider.zone,
-            prefix=STRANDED_PREFIX,
-        )
-        if not decisions.is_valid():
-            return _confirm_step(request, provider, change, decisions)
-    try:
-        done = schedule_change_save(
-            provider=provider,
-            change=change,
-            decisions=decisions.decisions() if decisions is not None else [],
-            actor=request.user,
-            note=decisions.cleaned_data["note"] if decisions is not None else "",
-            ip_address=client_ip(request),
-            now=now,
-        )
-    except MoveFailed as failed:
-        decisions.add_error(
-            decisions.field_name(failed.visit),
-            "That time is no longer free. Choose another, or keep or cancel the visit.",
-        )
-        return _confirm_step(request, provider, change, decisions)
-    if decisions is not None:
-        messages.success(request, f"Saved: {change.summary}. {_outcome(done)}")
-        return go(request, back_to)
-    if inline is not None and request.htmx:
-        return inline(change)
-    messages.success(request, f"Saved: {change.summary}.")
-    return go(request, back_to)
