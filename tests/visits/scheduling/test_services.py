@@ -21,9 +21,9 @@ from tests.visits.factories import (
     visit_type,
 )
 from visits.audit import AuditEvent
-from visits.scheduling.availability import free_times, series_plan, with_schedules
+from visits.scheduling.availability import free_times, with_schedules
 from visits.scheduling.models import Visit, VisitSeries
-from visits.scheduling.recurrence import MAX_SERIES_SESSIONS, series_starts
+from visits.scheduling.recurrence import series_starts
 from visits.scheduling.services import (
     NotBookable,
     Scope,
@@ -215,57 +215,8 @@ class TestVisitBook:
         assert book(provider=provider, patient=patient, start=at(TUESDAY, 10)).start == first.start
 
 
-class TestSeriesStarts:
-    def test_weekly_series_keeps_local_time_across_daylight_saving(self):
-        """Weekly 10:00 Chicago sessions stay at 10:00 local when the clocks change on 8 March."""
-        first = at(datetime.date(2026, 2, 24), 10)
-        starts = series_starts(first=first, zone=CHICAGO, every_weeks=1, count=4)
-        assert [start.astimezone(CHICAGO).time() for start in starts] == [datetime.time(10)] * 4
-        assert [start.astimezone(CHICAGO).weekday() for start in starts] == [1] * 4
-        assert [start.hour for start in starts] == [16, 16, 15, 15]
-        assert all(start.tzinfo == UTC for start in starts)
-
-    def test_fortnightly_until_a_date(self):
-        """Every two weeks up to and including the last date."""
-        first = at(datetime.date(2027, 3, 2), 9)
-        starts = series_starts(
-            first=first, zone=CHICAGO, every_weeks=2, until=datetime.date(2027, 4, 13)
-        )
-        assert [start.astimezone(CHICAGO).date().day for start in starts] == [2, 16, 30, 13]
-
-    def test_series_length_is_capped(self):
-        """No series runs longer than a year of weekly sessions."""
-        by_count = series_starts(first=NOW, zone=CHICAGO, every_weeks=1, count=500)
-        by_date = series_starts(
-            first=NOW, zone=CHICAGO, every_weeks=1, until=datetime.date(2037, 1, 1)
-        )
-        assert len(by_count) == len(by_date) == MAX_SERIES_SESSIONS
-
-
 def weekly(first: datetime.datetime, count: int) -> list[datetime.datetime]:
     return series_starts(first=first, zone=CHICAGO, every_weeks=1, count=count)
-
-
-class TestSeriesPlan:
-    def test_marks_clashes_and_offers_times_on_the_same_day(self, therapist, patient):
-        """A week already taken is marked, with the nearest free times that same day."""
-        starts = weekly(at(TUESDAY + WEEK, 10), 4)
-        taken = book(provider=therapist, start=starts[2], slug="therapy")
-        plan = series_plan(
-            patient=patient,
-            provider=therapist,
-            visit_type=visit_type("therapy"),
-            starts=starts,
-            now=NOW,
-        )
-        assert [session.free for session in plan] == [True, True, False, True]
-        alternatives = plan[2].alternatives
-        assert alternatives
-        assert {t.astimezone(CHICAGO).date() for t in alternatives} == {
-            taken.start.astimezone(CHICAGO).date()
-        }
-        assert all(t >= taken.blocked_until or t + HOUR <= taken.start for t in alternatives)
-        assert all(session.alternatives == [] for session in plan if session.free)
 
 
 class TestVisitSeriesBook:

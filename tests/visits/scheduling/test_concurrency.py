@@ -33,7 +33,7 @@ from visits.scheduling.models import Visit, VisitType
 
 ATTEMPTS = 24
 TUESDAY = MONDAY + datetime.timedelta(days=1)
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[3]
 
 on_postgresql = [
     pytest.mark.postgres,
@@ -287,7 +287,7 @@ CHILD = """
 import json, sys, datetime
 import django
 django.setup()
-from tests.visits.test_concurrency import race
+from tests.visits.scheduling.test_concurrency import race
 arguments = json.loads(sys.argv[1])
 for key in ("start", "now"):
     arguments[key] = datetime.datetime.fromisoformat(arguments[key])

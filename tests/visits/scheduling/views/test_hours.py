@@ -1,101 +1,36 @@
-"""Schedules for clinic staff and clinicians: hours, exceptions, stranded visits, calendar, booking."""
+"""The hours editor's pages: who may open them, weekly hours, exceptions, stranded visits."""
 
 import datetime
-import re
-from html import unescape
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
-from tests.visits.factories import RED_FLAG_COUGH, symptoms_checked
+from tests.visits.scheduling.views.staff import (
+    CHICAGO,
+    DASH,
+    HTMX,
+    ONE_DAY,
+    at,
+    hours,
+    next_monday,
+    text,
+    url,
+    visit_at,
+)
 from visits.audit import AuditEvent
 from visits.scheduling.models import (
     ScheduleException,
     Visit,
-    VisitSeries,
-    VisitType,
     WeeklyHours,
 )
 
 pytestmark = pytest.mark.django_db
 
-CHICAGO = ZoneInfo("America/Chicago")
-HTMX = {"HX-Request": "true"}
-ONE_DAY = datetime.timedelta(days=1)
-DASH = "\N{EN DASH}"  # between the times of a block, as the pages show them
-
-
-# Small helpers of this module (tests/visits/factories.py is someone else's work in progress).
-
-
-def next_monday() -> datetime.date:
-    """The coming Monday in Chicago: 1 to 7 days ahead, inside every visit type's horizon."""
-    today = timezone.now().astimezone(CHICAGO).date()
-    return today + datetime.timedelta(days=7 - today.weekday())
-
-
-def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
-    """A Chicago wall-clock time on a day, as an aware UTC datetime."""
-    local = datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=CHICAGO)
-    return local.astimezone(datetime.UTC)
-
-
-def hours(provider, weekday: int, start: int, end: int) -> WeeklyHours:
-    return WeeklyHours.objects.create(
-        provider=provider,
-        weekday=weekday,
-        start_time=datetime.time(start),
-        end_time=datetime.time(end),
-    )
-
-
-def visit_at(provider, patient, visit_type, start, **fields) -> Visit:
-    """A booked visit written straight to the database, as the services would leave it."""
-    return Visit.objects.create(
-        patient=patient,
-        provider=provider,
-        visit_type=visit_type,
-        start=start,
-        end=start + visit_type.duration,
-        blocked_until=start + visit_type.duration + visit_type.buffer_after,
-        **fields,
-    )
-
-
-def text(response) -> str:
-    return unescape(response.content.decode())
-
-
-@pytest.fixture
-def follow_up(db) -> VisitType:
-    """Follow-up: physicians, 20 minutes, 5 after, two hours' notice, 30 days ahead."""
-    return VisitType.objects.get(slug="follow-up")
-
-
-@pytest.fixture
-def provider(clinician, follow_up):
-    """The clinician's own profile in Chicago, offering follow-ups, working Mondays 9 to 12."""
-    profile = clinician.provider_profile
-    profile.visit_types.add(follow_up)
-    hours(profile, 0, 9, 12)
-    return profile
-
-
-@pytest.fixture
-def monday_visit(provider, patient, follow_up) -> Visit:
-    """Jordan Rivera's follow-up at 10:00 next Monday."""
-    return visit_at(provider, patient, follow_up, at(next_monday(), 10))
-
-
-def url(name: str, provider, *args) -> str:
-    return reverse(name, args=[provider.pk, *args])
+WEEK = datetime.timedelta(weeks=1)
 
 
 class TestAccess:
@@ -783,426 +718,37 @@ class TestStrandedVisits:
         assert block.start_time == datetime.time(9)
 
     def test_adding_hours_never_asks(self, scheduler_client, provider, monday_visit):
-        """More hours cannot strand a visit, so they save at once."""
+        """More hours cannot strand a visit, so they save at once, without a question."""
         response = scheduler_client.post(
             url("scheduling:schedule_day", provider, 0),
             {"add0-start_time": "13:00", "add0-end_time": "14:00"},
         )
         assert response.status_code == 302
+        assert response["Location"] == url("scheduling:schedule_edit", provider) + "#weekday-0"
+        assert provider.weekly_hours.filter(
+            weekday=0, start_time=datetime.time(13), end_time=datetime.time(14)
+        ).exists()
+        page = text(scheduler_client.get(response["Location"]))
+        assert "Before saving" not in page
+        assert "Saved: Add Monday" in page
+        monday_visit.refresh_from_db()
+        assert monday_visit.status == Visit.Status.BOOKED
 
     def test_cancelled_and_past_visits_are_not_asked_about(
         self, scheduler_client, provider, patient, follow_up
     ):
-        """Only upcoming booked visits count."""
-        visit_at(provider, patient, follow_up, at(next_monday(), 10), status=Visit.Status.CANCELLED)
-        response = self.remove_monday(scheduler_client, provider)
-        assert response.status_code == 302
-
-
-class TestCalendar:
-    def test_week_shows_hours_visits_and_free_times(self, scheduler_client, provider, monday_visit):
-        """Working blocks, the booked visit with patient, type and status, and free starts."""
-        response = scheduler_client.get(
-            url("scheduling:schedule_calendar", provider) + f"?week={next_monday()}"
-        )
-        content = text(response)
-        assert f"week of {next_monday():%B} {next_monday().day}" in content
-        assert "America/Chicago" in content
-        assert f"9:00 AM{DASH}12:00 PM" in content
-        assert f"10:00 AM{DASH}10:20 AM" in content
-        assert "Jordan Rivera" in content
-        assert "Booked" in content
-        assert "<caption" in content
-        assert '<th scope="row">' in content
-        free_nine = at(next_monday(), 9).astimezone(CHICAGO).isoformat()
-        assert f"start={free_nine}" in unescape(re.sub(r"%3A", ":", re.sub(r"%2B", "+", content)))
-        assert url("scheduling:schedule_visit_move", provider, monday_visit.pk) in content
-        assert url("scheduling:schedule_visit_cancel", provider, monday_visit.pk) in content
-
-    def test_week_starts_on_monday_with_previous_and_next_links(self, scheduler_client, provider):
-        """Any date shows its Monday-to-Sunday week, with links a week either side."""
-        monday = next_monday()
-        content = text(
-            scheduler_client.get(
-                url("scheduling:schedule_calendar", provider) + f"?week={monday + 2 * ONE_DAY}"
-            )
-        )
-        assert f"?week={monday - 7 * ONE_DAY}&type=follow-up" in content
-        assert f"?week={monday + 7 * ONE_DAY}&type=follow-up" in content
-        assert content.count('class="calendar-day"') == 7
-
-    def test_day_view(self, scheduler_client, provider, monday_visit):
-        """One day, with links to the days either side and to its week."""
-        monday = next_monday()
-        content = text(
-            scheduler_client.get(url("scheduling:schedule_calendar", provider) + f"?day={monday}")
-        )
-        assert content.count('class="calendar-day"') == 1
-        assert f"?day={monday - ONE_DAY}&type=follow-up" in content
-        assert f"?day={monday + ONE_DAY}&type=follow-up" in content
-        assert f"?week={monday}&type=follow-up" in content
-        assert "Jordan Rivera" in content
-
-    def test_cancelled_visits_show_their_status_without_actions(
-        self, scheduler_client, provider, patient, follow_up
-    ):
-        """A cancelled visit is listed as such and cannot be moved."""
-        visit = visit_at(
+        """Only upcoming booked visits count: cancelled and past ones inside the hours are left be."""
+        cancelled = visit_at(
             provider, patient, follow_up, at(next_monday(), 10), status=Visit.Status.CANCELLED
         )
-        content = text(
-            scheduler_client.get(
-                url("scheduling:schedule_calendar", provider) + f"?day={next_monday()}"
-            )
-        )
-        assert "Cancelled" in content
-        assert url("scheduling:schedule_visit_move", provider, visit.pk) not in content
-
-    def test_reading_the_calendar_is_audited(
-        self, scheduler_client, scheduler, provider, patient, follow_up
-    ):
-        """One view event per visit shown, naming the patient and the staff member."""
-        visits = [
-            visit_at(provider, patient, follow_up, at(next_monday(), 9 + n)) for n in range(2)
-        ]
-        scheduler_client.get(
-            url("scheduling:schedule_calendar", provider) + f"?week={next_monday()}"
-        )
-        events = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW, what="visit")
-        assert {event.object_id for event in events} == {str(visit.pk) for visit in visits}
-        assert {event.actor_id for event in events} == {scheduler.pk}
-        assert {event.patient_id for event in events} == {patient.pk}
-
-    def test_free_times_for_the_chosen_visit_type(self, scheduler_client, provider):
-        """Free starts follow the type chosen: 50-minute therapy is not offered by a physician."""
-        therapy = VisitType.objects.get(slug="therapy")
-        provider.visit_types.add(therapy)
-        content = text(
-            scheduler_client.get(
-                url("scheduling:schedule_calendar", provider) + f"?day={next_monday()}&type=therapy"
-            )
-        )
-        assert "Free start times for therapy" in content
-        assert '<option value="therapy" selected>' in content
-
-    def test_query_count_does_not_grow_with_visits(
-        self, scheduler_client, provider, follow_up, django_assert_max_num_queries
-    ):
-        """A week with one visit and a week with twelve cost the same, small number of queries."""
-        monday = next_monday()
-        page = url("scheduling:schedule_calendar", provider) + f"?week={monday}"
-        visit_at(provider, PatientProfileFactory().user, follow_up, at(monday, 9))
-        scheduler_client.get(page)
-        with CaptureQueriesContext(connection) as one:
-            scheduler_client.get(page)
-        for day in range(1, 7):
-            for hour in (9, 11):
-                visit_at(
-                    provider,
-                    PatientProfileFactory().user,
-                    follow_up,
-                    at(monday + day * ONE_DAY, hour),
-                )
-        with django_assert_max_num_queries(12):
-            response = scheduler_client.get(page)
-        assert response.content.decode().count('<th scope="row">') == 13
-        with CaptureQueriesContext(connection) as many:
-            scheduler_client.get(page)
-        assert len(many.captured_queries) == len(one.captured_queries)
-
-
-class TestStaffBooking:
-    def book(self, client, provider, headers=None, **fields):
-        return client.post(url("scheduling:schedule_book", provider), fields, headers=headers or {})
-
-    def choices(self, patient, follow_up, start, **extra):
-        return {
-            "action": "book",
-            "patient": patient.pk,
-            "visit_type": follow_up.pk,
-            "day": start.astimezone(CHICAGO).date().isoformat(),
-            "start": start.isoformat(),
-            "reason": "Blood pressure check",
-            **extra,
-        }
-
-    def test_search_finds_patients_by_name_and_audits_it(self, scheduler_client, provider, patient):
-        """Typing part of a name lists matching patients with details, and the read is logged."""
-        PatientProfileFactory(legal_first_name="Ana", legal_last_name="Smith")
-        content = text(self.book(scheduler_client, provider, action="search", query="rivera"))
-        assert f"Jordan Rivera, born May 17, 1990, {patient.email}" in content
-        assert "Ana Smith" not in content
-        assert AuditEvent.objects.filter(what="patient", patient=patient).exists()
-
-    def test_search_finding_nobody_says_so(self, scheduler_client, provider, patient):
-        """An empty search result is explained."""
-        content = text(self.book(scheduler_client, provider, action="search", query="zzzz"))
-        assert "No patient with details matches that search." in content
-
-    def test_show_free_times_lists_the_days_times(
-        self, scheduler_client, provider, patient, follow_up
-    ):
-        """Choosing a type and day lists its free starts, with nothing booked yet."""
-        content = text(
-            self.book(
-                scheduler_client,
-                provider,
-                headers=HTMX,
-                action="times",
-                visit_type=follow_up.pk,
-                day=next_monday().isoformat(),
-            )
-        )
-        assert content.lstrip().startswith('<form id="booking-form"')
-        assert f'value="{at(next_monday(), 9).isoformat()}"' in content
-        assert re.search(
-            rf'value="{re.escape(at(next_monday(), 9).isoformat())}"[^>]*autofocus', content
-        )
-        assert content.count("autofocus") == 1
-        assert "The visit is not booked yet" not in content
-        assert not Visit.objects.exists()
-
-    def test_booking_for_a_patient_emails_them(
-        self, scheduler_client, scheduler, provider, patient, follow_up
-    ):
-        """The visit is booked by the staff member and the patient hears the clinic booked it."""
-        start = at(next_monday(), 10)
-        response = self.book(scheduler_client, provider, **self.choices(patient, follow_up, start))
-        assert (
-            response["Location"]
-            == url("scheduling:schedule_calendar", provider) + f"?day={next_monday()}"
-        )
-        visit = Visit.objects.get()
-        assert (visit.patient, visit.start, visit.booked_by) == (patient, start, scheduler)
-        assert visit.reason == "Blood pressure check"
-        [email] = mail.outbox
-        assert email.to == [patient.email]
-        assert "The clinic has booked this video visit" in email.body
-        assert AuditEvent.objects.filter(
-            action=AuditEvent.Action.CREATE, object_id=str(visit.pk)
-        ).exists()
-
-    def test_htmx_booking_redirects_the_page(self, scheduler_client, provider, patient, follow_up):
-        """With htmx, success tells the browser to open the calendar day."""
-        response = self.book(
-            scheduler_client,
-            provider,
-            headers=HTMX,
-            **self.choices(patient, follow_up, at(next_monday(), 10)),
-        )
-        assert (
-            response["HX-Redirect"]
-            == url("scheduling:schedule_calendar", provider) + f"?day={next_monday()}"
-        )
-
-    def test_a_taken_time_offers_the_nearest_and_keeps_everything(
-        self, scheduler_client, provider, patient, follow_up
-    ):
-        """The message sits by the times, the nearest free ones are offered, the reason stays."""
-        visit_at(provider, UserFactory(), follow_up, at(next_monday(), 10))
-        response = self.book(
-            scheduler_client,
-            provider,
-            **self.choices(patient, follow_up, at(next_monday(), 10), reason="Dizzy spells"),
-        )
-        content = text(response)
-        assert "Sorry, that time was just taken." in content
-        assert "Here are the nearest free times" in content
-        assert f'value="{at(next_monday(), 10, 30).isoformat()}"' in content
-        assert "Dizzy spells" in content
-        assert f'value="{patient.pk}"' in content
-        assert Visit.objects.count() == 1
-
-    def test_not_bookable_is_explained(self, scheduler_client, provider, follow_up):
-        """A patient in a state the provider is not licensed in is refused with the reason."""
-        travelling = PatientProfileFactory(current_state="NY").user
-        content = text(
-            self.book(
-                scheduler_client,
-                provider,
-                **self.choices(travelling, follow_up, at(next_monday(), 10)),
-            )
-        )
-        assert "is not licensed in New York" in content
-        assert "The visit is not booked yet." in content
-        assert not Visit.objects.exists()
-
-    @pytest.mark.parametrize(
-        ("answers", "message"),
-        [
-            (None, "needs Jordan Rivera to answer the symptom questions first"),
-            (RED_FLAG_COUGH, "Jordan Rivera's symptom answers need emergency care"),
-        ],
-        ids=["no symptom check", "red flag"],
-    )
-    def test_urgent_care_passes_the_symptom_gate(
-        self, scheduler_client, provider, patient, answers, message
-    ):
-        """Staff cannot book urgent care without a recent, clear symptom check; they are told why."""
-        urgent_care = VisitType.objects.get(slug="urgent-care")
-        provider.visit_types.add(urgent_care)
-        if answers is not None:
-            symptoms_checked(patient, answers=answers)
-        content = text(
-            self.book(
-                scheduler_client,
-                provider,
-                **self.choices(patient, urgent_care, at(next_monday(), 10)),
-            )
-        )
-        assert message in content
-        assert "The visit is not booked yet." in content
-        assert not Visit.objects.exists()
-
-    def test_missing_choices_are_named(self, scheduler_client, provider):
-        """Booking with nothing chosen says what is needed."""
-        content = text(self.book(scheduler_client, provider, action="book"))
-        assert "Search for the patient and choose them." in content
-        assert "Choose the kind of visit." in content
-
-    def test_calendar_link_prefills_the_time(self, scheduler_client, provider, follow_up):
-        """A free time chosen on the calendar arrives selected."""
-        start = at(next_monday(), 9, 30)
-        response = scheduler_client.get(
-            url("scheduling:schedule_book", provider),
-            {"type": "follow-up", "start": start.astimezone(CHICAGO).isoformat()},
-        )
-        content = text(response)
-        assert re.search(rf'value="{re.escape(start.isoformat())}"[^>]*checked', content)
-
-    def test_clinicians_find_only_their_own_patients(
-        self, clinician_client, provider, patient, follow_up
-    ):
-        """A clinician's search never becomes a directory of the clinic's patients."""
-        content = text(self.book(clinician_client, provider, action="search", query="rivera"))
-        assert "No patient with details matches" in content
-        visit_at(provider, patient, follow_up, at(next_monday(), 11), status=Visit.Status.COMPLETED)
-        content = text(self.book(clinician_client, provider, action="search", query="rivera"))
-        assert "Jordan Rivera, born" in content
-
-
-class TestMoveAndCancel:
-    def test_move_page_shows_the_visit_and_free_times(
-        self, scheduler_client, provider, monday_visit
-    ):
-        """The visit's patient, type and time, and that day's other free starts."""
-        response = scheduler_client.get(
-            url("scheduling:schedule_visit_move", provider, monday_visit.pk)
-        )
-        content = text(response)
-        assert "Jordan Rivera" in content
-        assert "Follow-up with" in content
-        assert f'value="{at(next_monday(), 10, 30).isoformat()}"' in content
-        assert f'value="{at(next_monday(), 10).isoformat()}"' not in content
-        assert AuditEvent.objects.filter(object_id=str(monday_visit.pk)).exists()
-
-    def test_moving_emails_the_patient(self, scheduler_client, provider, monday_visit, patient):
-        """A move to a free time with the same provider is saved and emailed."""
-        new_start = at(next_monday(), 11)
-        response = scheduler_client.post(
-            url("scheduling:schedule_visit_move", provider, monday_visit.pk),
-            {
-                "action": "move",
-                "day": next_monday().isoformat(),
-                "start": new_start.isoformat(),
-                "note": "Sorry for the change.",
-            },
-            headers=HTMX,
-        )
-        assert (
-            response["HX-Redirect"]
-            == url("scheduling:schedule_calendar", provider) + f"?day={next_monday()}"
-        )
-        monday_visit.refresh_from_db()
-        assert monday_visit.start == new_start
-        [email] = mail.outbox
-        assert email.to == [patient.email]
-        assert "The clinic has moved your visit" in email.body
-        assert "Sorry for the change." in email.body
-
-    def test_moving_to_a_time_outside_the_hours_is_refused(
-        self, scheduler_client, provider, monday_visit
-    ):
-        """A time that is not free is explained next to the times, with the note kept."""
-        content = text(
-            scheduler_client.post(
-                url("scheduling:schedule_visit_move", provider, monday_visit.pk),
-                {
-                    "action": "move",
-                    "day": next_monday().isoformat(),
-                    "start": at(next_monday(), 15).isoformat(),
-                    "note": "See you then",
-                },
-            )
-        )
-        assert "That time is not free." in content
-        assert "See you then" in content
-        monday_visit.refresh_from_db()
-        assert monday_visit.start == at(next_monday(), 10)
-
-    def test_cancelling_with_a_note(self, scheduler_client, provider, monday_visit, patient):
-        """The visit is cancelled without JavaScript and the patient gets the note."""
-        response = scheduler_client.post(
-            url("scheduling:schedule_visit_cancel", provider, monday_visit.pk),
-            {"note": "The doctor is unwell."},
-        )
-        assert (
-            response["Location"]
-            == url("scheduling:schedule_calendar", provider) + f"?day={next_monday()}"
-        )
-        monday_visit.refresh_from_db()
-        assert monday_visit.status == Visit.Status.CANCELLED
-        [email] = mail.outbox
-        assert email.to == [patient.email]
-        assert "The clinic has cancelled this visit" in email.body
-        assert "The doctor is unwell." in email.body
-
-    def test_cancelling_a_whole_series(self, clinician_client, provider, patient, follow_up):
-        """For a series, the chosen scope decides how many visits go; a clinician may do it."""
-        series = VisitSeries.objects.create(
-            patient=patient, provider=provider, visit_type=follow_up, frequency=1
-        )
-        visits = [
-            visit_at(
-                provider,
-                patient,
-                follow_up,
-                at(next_monday() + week * 7 * ONE_DAY, 10),
-                series=series,
-            )
-            for week in range(3)
-        ]
-        page = text(
-            clinician_client.get(url("scheduling:schedule_visit_cancel", provider, visits[0].pk))
-        )
-        assert "Every upcoming visit in the series" in page
-        clinician_client.post(
-            url("scheduling:schedule_visit_cancel", provider, visits[0].pk),
-            {"scope": "series", "note": ""},
-        )
-        assert set(Visit.objects.values_list("status", flat=True)) == {Visit.Status.CANCELLED}
-        [email] = mail.outbox
-        assert "3 visits are cancelled" in email.subject
-
-    def test_a_cancelled_visit_cannot_be_changed(self, scheduler_client, provider, monday_visit):
-        """Opening move for a cancelled visit goes back to the calendar with a message."""
-        monday_visit.status = Visit.Status.CANCELLED
-        monday_visit.save()
-        response = scheduler_client.get(
-            url("scheduling:schedule_visit_move", provider, monday_visit.pk)
-        )
-        assert (
-            response["Location"]
-            == url("scheduling:schedule_calendar", provider) + f"?day={next_monday()}"
-        )
-        page = text(scheduler_client.get(response["Location"]))
-        assert "That visit can no longer be changed" in page
-
-    def test_patients_cannot_use_the_staff_cancel(self, patient_client, provider, monday_visit):
-        """Patients cancel from their own pages, not the clinic's."""
-        response = patient_client.post(
-            url("scheduling:schedule_visit_cancel", provider, monday_visit.pk)
-        )
-        assert response.status_code == 403
-        monday_visit.refresh_from_db()
-        assert monday_visit.status == Visit.Status.BOOKED
+        past = visit_at(provider, patient, follow_up, at(next_monday() - 2 * WEEK, 10))
+        assert past.start < timezone.now()
+        response = self.remove_monday(scheduler_client, provider)
+        assert response.status_code == 302
+        assert response["Location"] == url("scheduling:schedule_edit", provider) + "#weekday-0"
+        assert not provider.weekly_hours.filter(weekday=0).exists()
+        for visit, status in ((cancelled, Visit.Status.CANCELLED), (past, Visit.Status.BOOKED)):
+            start = visit.start
+            visit.refresh_from_db()
+            assert (visit.status, visit.start) == (status, start)
+        assert not AuditEvent.objects.filter(action__in=["cancel", "update"]).exists()
