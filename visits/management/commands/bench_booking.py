@@ -15,7 +15,6 @@ import statistics
 import time
 from collections.abc import Callable
 from itertools import cycle
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -357,7 +356,7 @@ class Command(BaseCommand):
                         extra=False, first_day=days_off[provider.pk], last_day=days_off[provider.pk]
                     )
                 ],
-                zone=ZoneInfo(provider.time_zone),
+                zone=provider.zone,
                 first_day=today,
                 last_day=today + datetime.timedelta(days=SEEDED_DAYS),
             )

@@ -2,7 +2,6 @@
 patients, and a few booked visits including a weekly therapy series."""
 
 import datetime
-import zoneinfo
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -356,7 +355,7 @@ class Command(BaseCommand):
             visit_type = VisitType.objects.get(slug=slug)
             if Visit.objects.filter(patient=patient, visit_type=visit_type).exists():
                 continue
-            zone = zoneinfo.ZoneInfo(provider.time_zone)
+            zone = provider.zone
             free = provider_free_times(
                 provider=provider,
                 visit_type=visit_type,
