@@ -12,7 +12,7 @@ from accounts.models import Role
 NAVIGATION = {
     Role.PATIENT: [
         ("Home", "patient_dashboard"),
-        ("Book a visit", "booking_start"),
+        ("Book a visit", "scheduling:booking_start"),
         ("Health history", "intake_start"),
         ("My details", "profile_edit"),
     ],

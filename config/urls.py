@@ -25,7 +25,6 @@ urlpatterns = [
     path("staff/", visit_views.staff_dashboard, name="staff_dashboard"),
     path("me/access-log/", visit_views.access_log, name="access_log"),
     path("", include("visits.scheduling.urls")),
-    path("", include("visits.scheduling.staff_urls")),
     path("", include("visits.questionnaires.urls")),
     path("", include("visits.intake.urls")),
     path("accounts/", include("allauth.urls")),

@@ -117,7 +117,7 @@ class HoursAdmin(ReadOnlyAdmin):
     def schedule_editor(self, obj) -> str:
         return format_html(
             '<a href="{}">{}\'s schedule editor</a>',
-            reverse("schedule_edit", args=[obj.provider_id]),
+            reverse("scheduling:schedule_edit", args=[obj.provider_id]),
             obj.provider,
         )
 

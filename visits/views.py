@@ -1,7 +1,6 @@
 """Each role's home page in the clinic."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch
 from django.http import HttpResponse
@@ -39,7 +38,7 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "visits/patient_dashboard.html",
         {
             "profile": profile,
-            "zone": ZoneInfo(profile.time_zone) if profile else datetime.UTC,
+            "zone": profile.zone if profile else datetime.UTC,
             "upcoming": upcoming,
             "past": past,
             "due": due,
@@ -60,7 +59,7 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     today: list[Visit] = []
     zone = datetime.UTC
     if provider is not None:
-        zone = ZoneInfo(provider.time_zone)
+        zone = provider.zone
         day_start = datetime.datetime.combine(
             timezone.now().astimezone(zone).date(), datetime.time(), tzinfo=zone
         )
@@ -111,5 +110,5 @@ def access_log(request: HtmxHttpRequest) -> HttpResponse:
     return render(
         request,
         "visits/access_log.html",
-        {"events": events, "zone": ZoneInfo(profile.time_zone) if profile else datetime.UTC},
+        {"events": events, "zone": profile.zone if profile else datetime.UTC},
     )

@@ -17,7 +17,10 @@
     });
   }
 
-  // After htmx swaps in a fragment, move focus to what needs attention (errors first).
+  // What needs attention after a page loads or a fragment is swapped in carries `autofocus`
+  // (with tabindex="-1" when it is not a control): the browser focuses it on a full page
+  // load, with or without JavaScript, and htmx focuses it in swapped content. Templates not
+  // yet moved to `autofocus` mark it `data-focus-on-swap`, focused here after swaps only.
   function focusAfterSwap() {
     var focusable = document.querySelector("[data-focus-on-swap]");
     if (focusable) {

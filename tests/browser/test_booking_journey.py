@@ -187,6 +187,31 @@ def test_patient_books_urgent_care_with_javascript_off(new_page):
     expect_booking_email(visit)
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no javascript"])
+def test_focus_reaches_the_time_taken_message(new_page, javascript: bool):
+    """After Book on a time taken meanwhile, the message saying so has focus, scripts or not."""
+    physician = provider(name=PHYSICIAN)
+    user = patient(time_zone="America/Chicago")
+    page = new_page(javascript=javascript, time_zone="America/Chicago")
+    sign_in_patient(page, user)
+    page.goto(f"/book/follow-up/{physician.pk}/")
+    choose_day_and_time(page, day=local_day(CHICAGO, days_from_today=2), time_label="10:00 AM")
+    someone_else = PatientProfileFactory().user
+    visit_book(
+        patient=someone_else,
+        actor=someone_else,
+        provider=physician,
+        visit_type=VisitType.objects.get(slug="follow-up"),
+        start=start_in_url(page),
+    )
+    page.get_by_role("button", name="Book this visit").click()
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Sorry, that time was just taken.")
+    expect(alert).to_be_focused()
+    assert "Sorry, that time was just taken." in page.evaluate("document.activeElement.textContent")
+
+
 def test_time_taken_meanwhile_offers_the_nearest_free_times(page: Page):
     """When someone else takes the time before Book is pressed, nearby times are offered instead."""
     physician = provider(name=PHYSICIAN)
@@ -199,8 +224,10 @@ def test_time_taken_meanwhile_offers_the_nearest_free_times(page: Page):
     page.get_by_label("What would you like help with? (optional)").fill("My blood pressure")
 
     # Meanwhile another patient books the same time.
+    someone_else = PatientProfileFactory().user
     visit_book(
-        patient=PatientProfileFactory().user,
+        patient=someone_else,
+        actor=someone_else,
         provider=physician,
         visit_type=VisitType.objects.get(slug="follow-up"),
         start=start,
@@ -269,6 +296,7 @@ def test_patient_moves_then_cancels_a_visit_from_its_page(page: Page, axe_check:
     first_day = local_day(CHICAGO, days_from_today=2)
     visit = visit_book(
         patient=user,
+        actor=user,
         provider=physician,
         visit_type=VisitType.objects.get(slug="follow-up"),
         start=at(first_day, 10, CHICAGO),

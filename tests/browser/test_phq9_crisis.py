@@ -57,6 +57,7 @@ def test_phq9_self_harm_answer_shows_crisis_help_and_alerts_the_therapist(
     client = patient(time_zone="America/Chicago", legal_first_name="Sam", legal_last_name="Lee")
     visit_book(
         patient=client,
+        actor=client,
         provider=therapist,
         visit_type=VisitType.objects.get(slug="therapy"),
         start=at(local_day(CHICAGO, days_from_today=3), 10, CHICAGO),

@@ -70,6 +70,7 @@ def test_the_therapist_calls_the_client_and_the_physician_never_sees_it(
         provider=therapist,
         visit_type=VisitType.objects.get(slug="therapy"),
         start=at(local_day(CHICAGO, days_from_today=3), 10, CHICAGO),
+        actor=client,
     )
 
     # The client answers the PHQ-9 their therapy visit asks for, item 9 above "Not at all".

@@ -104,8 +104,10 @@ def test_client_picks_another_time_for_a_date_that_is_taken(new_page, therapist)
     user = patient(time_zone="America/Chicago")
     first_day = local_day(CHICAGO, days_from_today=3)
     taken = at(first_day + 2 * WEEK, 10, CHICAGO)
+    someone_else = PatientProfileFactory().user
     visit_book(
-        patient=PatientProfileFactory().user,
+        patient=someone_else,
+        actor=someone_else,
         provider=therapist,
         visit_type=VisitType.objects.get(slug="therapy"),
         start=taken,

@@ -7,6 +7,8 @@ import factory
 
 from accounts.models import ProviderProfile
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
+from visits.questionnaires.models import QuestionnaireResponse
+from visits.questionnaires.services import response_start, response_submit
 from visits.scheduling import services
 from visits.scheduling.models import ScheduleException, Visit, VisitType, WeeklyHours
 
@@ -130,12 +132,40 @@ def book(
     now: datetime.datetime = NOW,
     **kwargs,
 ) -> Visit:
-    """Book through the service, as a patient (a new one in TX unless given) would."""
+    """Book through the service, as a patient (a new one in TX unless given) would, or `actor`."""
+    patient = patient or PatientProfileFactory().user
+    kwargs.setdefault("actor", patient)
+    kind = visit_type(slug)
+    if kind.symptom_check:
+        symptoms_checked(patient, at=now)
     return services.visit_book(
-        patient=patient or PatientProfileFactory().user,
+        patient=patient,
         provider=provider,
-        visit_type=visit_type(slug),
+        visit_type=kind,
         start=start,
         now=now,
         **kwargs,
     )
+
+
+CLEAR_COUGH = {
+    "symptoms": ["cough"],
+    "days": "2",
+    "chest_pain": "no",
+    "short_of_breath": "no",
+    "blue_lips": "no",
+}
+RED_FLAG_COUGH = {**CLEAR_COUGH, "chest_pain": "yes", "short_of_breath": "yes"}
+
+
+def symptoms_checked(
+    patient, *, answers: dict = CLEAR_COUGH, at: datetime.datetime | None = None
+) -> QuestionnaireResponse:
+    """The patient answered the cough/cold/flu questions (at `at`, else now), as urgent care asks."""
+    response = response_start(patient=patient, slug="symptoms-respiratory")
+    submission = response_submit(response=response, data=answers)
+    assert submission.ok, submission.errors
+    if at is not None:
+        QuestionnaireResponse.objects.filter(pk=response.pk).update(submitted_at=at)
+        response.refresh_from_db()
+    return response

@@ -160,7 +160,7 @@ class TestNothingClinicalIsDestroyed:
             provider=provider, weekday=0, start_time=datetime.time(9), end_time=datetime.time(12)
         )
         listing = admin_client.get(reverse("admin:visits_weeklyhours_changelist")).content.decode()
-        assert reverse("schedule_edit", args=[provider.pk]) in listing
+        assert reverse("scheduling:schedule_edit", args=[provider.pk]) in listing
         change = admin_client.post(
             reverse("admin:visits_weeklyhours_change", args=[hours.pk]),
             {"provider": provider.pk, "weekday": 0, "start_time": "08:00", "end_time": "13:00"},

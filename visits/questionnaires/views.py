@@ -234,4 +234,4 @@ def check_in_toggle(request: HtmxHttpRequest, visit_id) -> HttpResponse:
     enabled = request.POST.get("enabled") == "1"
     check_ins_set(visit=visit, enabled=enabled, actor=request.user, ip_address=client_ip(request))
     messages.success(request, f"Check-ins are {'on' if enabled else 'off'} for this client.")
-    return go(request, reverse("visit_detail", args=[visit.pk]))
+    return go(request, reverse("scheduling:visit_detail", args=[visit.pk]))

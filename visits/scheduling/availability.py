@@ -1,4 +1,4 @@
-"""Reads for booking: which providers can see a patient, and their free start times.
+"""Reads for booking: which providers can see a patient, their free start times, series plans.
 
 A search runs a fixed number of queries however many providers, days or visits there are:
 the providers with their hours, exceptions and languages (four queries), every booked visit
@@ -7,6 +7,7 @@ of those providers in the window (one), and the patient's own visits (one).
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -14,9 +15,25 @@ from django.utils import timezone
 
 from accounts.models import ProviderProfile
 from visits.scheduling.models import ScheduleException, Visit, VisitType, WeeklyHours
-from visits.scheduling.slots import DatedChange, WeeklyBlock, free_starts, working_hours
+from visits.scheduling.slots import DatedChange, WeeklyBlock, free_starts, nearest, working_hours
 
 ONE_DAY = datetime.timedelta(days=1)
+
+
+def weekly_block(block: WeeklyHours) -> WeeklyBlock:
+    """A stored block of weekly hours as the slot engine reads it."""
+    return WeeklyBlock(block.weekday, block.start_time, block.end_time)
+
+
+def dated_change(exception: ScheduleException) -> DatedChange:
+    """A stored exception (time off, extra hours) as the slot engine reads it."""
+    return DatedChange(
+        extra=exception.kind == ScheduleException.Kind.EXTRA_HOURS,
+        first_day=exception.start_date,
+        last_day=exception.end_date,
+        start=exception.start_time,
+        end=exception.end_time,
+    )
 
 
 def bookable_providers(
@@ -111,22 +128,10 @@ def free_times(
             .values_list("start", "end")
         )
     for provider in providers:
-        zone = ZoneInfo(provider.time_zone)
+        zone = provider.zone
         working = working_hours(
-            weekly=[
-                WeeklyBlock(block.weekday, block.start_time, block.end_time)
-                for block in provider.weekly_hours.all()
-            ],
-            changes=[
-                DatedChange(
-                    extra=change.kind == ScheduleException.Kind.EXTRA_HOURS,
-                    first_day=change.start_date,
-                    last_day=change.end_date,
-                    start=change.start_time,
-                    end=change.end_time,
-                )
-                for change in provider.schedule_exceptions.all()
-            ],
+            weekly=[weekly_block(block) for block in provider.weekly_hours.all()],
+            changes=[dated_change(change) for change in provider.schedule_exceptions.all()],
             zone=zone,
             first_day=earliest.astimezone(zone).date(),
             last_day=latest.astimezone(zone).date(),
@@ -150,3 +155,90 @@ def days_with_time(starts: list[datetime.datetime], zone: ZoneInfo) -> dict[date
     for start in starts:
         counts[start.astimezone(zone).date()] += 1
     return dict(counts)
+
+
+def provider_free_times(
+    *,
+    provider: ProviderProfile,
+    visit_type: VisitType,
+    around: datetime.datetime,
+    now: datetime.datetime,
+    patient=None,
+    days: int = 1,
+    ignore_visits: tuple = (),
+) -> list[datetime.datetime]:
+    """One provider's free starts within `days` either side of `around`."""
+    return free_times_between(
+        provider=provider,
+        visit_type=visit_type,
+        start=around - days * ONE_DAY,
+        end=around + days * ONE_DAY,
+        now=now,
+        patient=patient,
+        ignore_visits=ignore_visits,
+    )
+
+
+def free_times_between(
+    *,
+    provider: ProviderProfile,
+    visit_type: VisitType,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime,
+    patient=None,
+    ignore_visits: tuple = (),
+) -> list[datetime.datetime]:
+    """One provider's free starts in [start, end)."""
+    providers = with_schedules(ProviderProfile.objects.filter(pk=provider.pk), start=start, end=end)
+    return free_times(
+        visit_type=visit_type,
+        providers=providers,
+        start=start,
+        end=end,
+        now=now,
+        patient=patient,
+        ignore_visits=ignore_visits,
+    ).get(provider.pk, [])
+
+
+@dataclass
+class PlannedSession:
+    """One date of a proposed series: free, or clashing with the nearest alternatives."""
+
+    start: datetime.datetime
+    free: bool
+    alternatives: list[datetime.datetime] = field(default_factory=list)
+
+
+def series_plan(
+    *,
+    patient,
+    provider: ProviderProfile,
+    visit_type: VisitType,
+    starts: list[datetime.datetime],
+    now: datetime.datetime | None = None,
+    ignore_visits: tuple = (),
+) -> list[PlannedSession]:
+    """Which of these starts are free, and the nearest free times on the same days for those that clash."""
+    now = now or timezone.now()
+    if not starts:
+        return []
+    free = free_times_between(
+        provider=provider,
+        visit_type=visit_type,
+        start=starts[0] - ONE_DAY,
+        end=starts[-1] + ONE_DAY,
+        now=now,
+        patient=patient,
+        ignore_visits=ignore_visits,
+    )
+    free_set = set(free)
+    plan = []
+    for start in starts:
+        if start in free_set:
+            plan.append(PlannedSession(start, True))
+        else:
+            same_days = [t for t in free if abs(t - start) < ONE_DAY]
+            plan.append(PlannedSession(start, False, nearest(same_days, start)))
+    return plan

@@ -1,4 +1,5 @@
-"""Patients' booking forms: what the visit is for, how often, and which times."""
+"""Patients' booking forms (what the visit is for, how often, which visits of a series), and
+the widgets and parsing every scheduling form shares."""
 
 import datetime
 
@@ -6,7 +7,36 @@ from django import forms
 from django.utils import timezone
 
 from visits.scheduling.models import VisitSeries
-from visits.scheduling.services import MAX_SERIES_SESSIONS, Scope
+from visits.scheduling.recurrence import MAX_SERIES_SESSIONS
+from visits.scheduling.services import Scope
+
+TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME_ERRORS = {"invalid": "Enter a time like 09:00 or 17:30."}
+DATE_ERRORS = {"invalid": "Enter a date like 2027-03-31."}
+
+
+class FocusableRadioSelect(forms.RadioSelect):
+    """Radio buttons whose first option alone takes focus after an htmx swap, when asked to."""
+
+    focus_first = False
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if self.focus_first and index == 0:
+            option["attrs"]["autofocus"] = True
+        return option
+
+
+def focus(form: forms.Form, name: str) -> None:
+    """Ask for this field (the first option of a list) to take focus after an htmx swap."""
+    if name not in form.fields:
+        return
+    widget = form.fields[name].widget
+    if isinstance(widget, FocusableRadioSelect):
+        widget.focus_first = True
+    else:
+        widget.attrs["autofocus"] = True
 
 
 def parse_start(value: str) -> datetime.datetime | None:

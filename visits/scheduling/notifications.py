@@ -17,7 +17,7 @@ PRODUCT_ID = "-//Housecall//Visits//EN"
 def patient_zone(visit: Visit) -> ZoneInfo:
     """The zone a patient reads times in: their own, else their provider's."""
     profile = getattr(visit.patient, "patient_profile", None)
-    return ZoneInfo(profile.time_zone if profile else visit.provider.time_zone)
+    return profile.zone if profile else visit.provider.zone
 
 
 def visit_calendar(visits: Sequence[Visit], *, cancelled: bool = False) -> str:

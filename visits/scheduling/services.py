@@ -8,24 +8,19 @@ database lock when it begins (transaction_mode IMMEDIATE), so the check below ca
 import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from itertools import islice
-from zoneinfo import ZoneInfo
 
-from dateutil.rrule import WEEKLY, rrule
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import PatientProfile, ProviderProfile, Role
-from visits.intake.selectors import intake_missing_steps
+from accounts.models import ProviderProfile
+from visits.audit import AuditEvent, audit_change
+from visits.questionnaires.models import QuestionnaireResponse
 from visits.scheduling import notifications, tasks
-from visits.scheduling.availability import free_times, with_schedules
+from visits.scheduling.availability import provider_free_times, series_plan
+from visits.scheduling.gate import Refusal, booking_refusal, valid_symptom_check
 from visits.scheduling.models import Visit, VisitSeries, VisitType
+from visits.scheduling.recurrence import shifted_start
 from visits.scheduling.slots import nearest
-
-ONE_DAY = datetime.timedelta(days=1)
-MAX_SERIES_SESSIONS = 52
 
 
 class BookingError(Exception):
@@ -33,7 +28,13 @@ class BookingError(Exception):
 
 
 class NotBookable(BookingError):
-    """The patient, provider and visit type do not go together (licensure, offer, details)."""
+    """The booking gate refused: `refusal` says why, the message is for the person booking."""
+
+    def __init__(self, refusal: Refusal | str, *, by_patient: bool = True) -> None:
+        if isinstance(refusal, str):
+            refusal = Refusal(refusal, refusal)
+        super().__init__(refusal.message_for(by_patient=by_patient))
+        self.refusal = refusal
 
 
 class SlotTaken(BookingError):
@@ -50,81 +51,22 @@ TAKEN_MESSAGE = (
 )
 
 
-def check_bookable(*, patient, provider: ProviderProfile, visit_type: VisitType) -> PatientProfile:
-    """Refuse bookings that break licensure or the provider's offer; returns the patient's profile."""
-    profile = PatientProfile.objects.filter(user=patient).first()
-    if patient.role != Role.PATIENT or profile is None:
-        raise NotBookable(
-            "Add your details (name, date of birth and the state you are in) before booking."
-        )
-    missing = intake_missing_steps(patient)
-    if missing:
-        raise NotBookable(
-            "Complete your health history before booking. Still to do: "
-            + ", ".join(step.lower() for step in missing)
-            + "."
-        )
-    if not visit_type.is_active or not provider.visit_types.filter(pk=visit_type.pk).exists():
-        raise NotBookable(f"{provider} does not offer {visit_type.name.lower()} visits.")
-    if provider.kind not in visit_type.provider_kinds:
-        raise NotBookable(
-            f"{visit_type.name} visits are not with a {provider.get_kind_display().lower()}."
-        )
-    current_license = provider.licenses.filter(
-        Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()),
-        state=profile.current_state,
-    )
-    if not current_license.exists():
-        raise NotBookable(
-            f"{provider} is not licensed in {profile.get_current_state_display()}, where you are now. "
-            "Choose a provider licensed there, or update your state if you have moved."
-        )
-    return profile
+def _refuse_unless_bookable(*, patient, provider, visit_type, actor, now) -> None:
+    """Ask the booking gate, and raise its refusal in the words of the person booking."""
+    refusal = booking_refusal(patient=patient, visit_type=visit_type, provider=provider, now=now)
+    if refusal is not None:
+        raise NotBookable(refusal, by_patient=actor == patient)
 
 
-def provider_free_times(
-    *,
-    provider: ProviderProfile,
-    visit_type: VisitType,
-    around: datetime.datetime,
-    now: datetime.datetime,
-    patient=None,
-    days: int = 1,
-    ignore_visits: tuple = (),
-) -> list[datetime.datetime]:
-    """One provider's free starts within `days` either side of `around`."""
-    return free_times_between(
-        provider=provider,
-        visit_type=visit_type,
-        start=around - days * ONE_DAY,
-        end=around + days * ONE_DAY,
-        now=now,
-        patient=patient,
-        ignore_visits=ignore_visits,
-    )
-
-
-def free_times_between(
-    *,
-    provider: ProviderProfile,
-    visit_type: VisitType,
-    start: datetime.datetime,
-    end: datetime.datetime,
-    now: datetime.datetime,
-    patient=None,
-    ignore_visits: tuple = (),
-) -> list[datetime.datetime]:
-    """One provider's free starts in [start, end)."""
-    providers = with_schedules(ProviderProfile.objects.filter(pk=provider.pk), start=start, end=end)
-    return free_times(
-        visit_type=visit_type,
-        providers=providers,
-        start=start,
-        end=end,
-        now=now,
-        patient=patient,
-        ignore_visits=ignore_visits,
-    ).get(provider.pk, [])
+def _link_symptom_check(visits: list[Visit], *, patient, now: datetime.datetime) -> None:
+    """The symptom answers the booking passed the gate with go with the visit, for the clinician."""
+    if not visits[0].visit_type.symptom_check:
+        return
+    answers = valid_symptom_check(patient, now=now)
+    if answers is not None:
+        QuestionnaireResponse.objects.filter(pk=answers.pk, visit__isnull=True).update(
+            visit=visits[0]
+        )
 
 
 def _lock_schedule(provider: ProviderProfile) -> None:
@@ -178,6 +120,17 @@ def _insert(visit: Visit) -> None:
         visit.save(force_insert=True)
 
 
+def _audit_visits(actor, action: str, visits: list[Visit], ip_address: str | None) -> None:
+    """One audit event per visit touched, written in the caller's transaction."""
+    audit_change(
+        actor=actor,
+        action=action,
+        what="visit",
+        records=[(visit.patient_id, visit.pk) for visit in visits],
+        ip_address=ip_address,
+    )
+
+
 def _queue_booked_emails(visits: list[Visit], *, by_staff: bool) -> None:
     """Queue the confirmation and reminders inside the booking's transaction.
 
@@ -195,13 +148,16 @@ def visit_book(
     visit_type: VisitType,
     start: datetime.datetime,
     reason: str = "",
-    booked_by=None,
+    actor,
+    ip_address: str | None = None,
     now: datetime.datetime | None = None,
 ) -> Visit:
     """Book one visit if the time is free, then email the patient a confirmation with an .ics file."""
     now = now or timezone.now()
-    check_bookable(patient=patient, provider=provider, visit_type=visit_type)
     with transaction.atomic():
+        _refuse_unless_bookable(
+            patient=patient, provider=provider, visit_type=visit_type, actor=actor, now=now
+        )
         _lock_schedule(provider)
         free = provider_free_times(
             provider=provider, visit_type=visit_type, around=start, now=now, patient=patient
@@ -214,81 +170,17 @@ def visit_book(
             visit_type=visit_type,
             start=start,
             reason=reason,
-            booked_by=booked_by,
+            booked_by=actor,
         )
         try:
             _insert(visit)
         except SlotTaken as taken:
             taken.alternatives = nearest([t for t in free if t != start], start)
             raise
-        _queue_booked_emails([visit], by_staff=booked_by not in (None, patient))
+        _link_symptom_check([visit], patient=patient, now=now)
+        _audit_visits(actor, AuditEvent.Action.CREATE, [visit], ip_address)
+        _queue_booked_emails([visit], by_staff=actor != patient)
     return visit
-
-
-@dataclass
-class PlannedSession:
-    """One date of a proposed series: free, or clashing with the nearest alternatives."""
-
-    start: datetime.datetime
-    free: bool
-    alternatives: list[datetime.datetime] = field(default_factory=list)
-
-
-def series_starts(
-    *,
-    first: datetime.datetime,
-    zone: ZoneInfo,
-    every_weeks: int,
-    count: int | None = None,
-    until: datetime.date | None = None,
-) -> list[datetime.datetime]:
-    """Weekly or fortnightly starts at the same local wall-clock time, in UTC (dateutil rrule)."""
-    local_first = first.astimezone(zone).replace(tzinfo=None)
-    if count is not None:
-        rule = rrule(
-            WEEKLY, interval=every_weeks, dtstart=local_first, count=min(count, MAX_SERIES_SESSIONS)
-        )
-    else:
-        last = datetime.datetime.combine(until, datetime.time(23, 59))
-        # dateutil deprecates count together with until (RFC 5545), so cap the length here.
-        rule = islice(
-            rrule(WEEKLY, interval=every_weeks, dtstart=local_first, until=last),
-            MAX_SERIES_SESSIONS,
-        )
-    return [occurrence.replace(tzinfo=zone).astimezone(datetime.UTC) for occurrence in rule]
-
-
-def series_plan(
-    *,
-    patient,
-    provider: ProviderProfile,
-    visit_type: VisitType,
-    starts: list[datetime.datetime],
-    now: datetime.datetime | None = None,
-    ignore_visits: tuple = (),
-) -> list[PlannedSession]:
-    """Which of these starts are free, and the nearest free times on the same days for those that clash."""
-    now = now or timezone.now()
-    if not starts:
-        return []
-    free = free_times_between(
-        provider=provider,
-        visit_type=visit_type,
-        start=starts[0] - ONE_DAY,
-        end=starts[-1] + ONE_DAY,
-        now=now,
-        patient=patient,
-        ignore_visits=ignore_visits,
-    )
-    free_set = set(free)
-    plan = []
-    for start in starts:
-        if start in free_set:
-            plan.append(PlannedSession(start, True))
-        else:
-            same_days = [t for t in free if abs(t - start) < ONE_DAY]
-            plan.append(PlannedSession(start, False, nearest(same_days, start)))
-    return plan
 
 
 def visit_series_book(
@@ -299,16 +191,19 @@ def visit_series_book(
     starts: list[datetime.datetime],
     every_weeks: int,
     reason: str = "",
-    booked_by=None,
+    actor,
+    ip_address: str | None = None,
     now: datetime.datetime | None = None,
 ) -> VisitSeries:
     """Book every start in one transaction, or none: a clash anywhere stops the whole series."""
     now = now or timezone.now()
     if not visit_type.can_recur:
         raise NotBookable(f"{visit_type.name} visits cannot be booked as a series.")
-    check_bookable(patient=patient, provider=provider, visit_type=visit_type)
     starts = sorted(set(starts))
     with transaction.atomic():
+        _refuse_unless_bookable(
+            patient=patient, provider=provider, visit_type=visit_type, actor=actor, now=now
+        )
         _lock_schedule(provider)
         plan = series_plan(
             patient=patient, provider=provider, visit_type=visit_type, starts=starts, now=now
@@ -330,12 +225,14 @@ def visit_series_book(
                 visit_type=visit_type,
                 start=start,
                 reason=reason,
-                booked_by=booked_by,
+                booked_by=actor,
                 series=series,
             )
             _insert(visit)
             visits.append(visit)
-        _queue_booked_emails(visits, by_staff=booked_by not in (None, patient))
+        _link_symptom_check(visits, patient=patient, now=now)
+        _audit_visits(actor, AuditEvent.Action.CREATE, visits, ip_address)
+        _queue_booked_emails(visits, by_staff=actor != patient)
     return series
 
 
@@ -374,14 +271,15 @@ def is_late_cancellation(visit: Visit, *, now: datetime.datetime) -> bool:
 def visit_cancel(
     *,
     visit: Visit,
-    cancelled_by,
+    actor,
     scope: str = Scope.THIS,
     note: str = "",
+    ip_address: str | None = None,
     now: datetime.datetime | None = None,
 ) -> list[Visit]:
     """Cancel a visit (or part of its series) and send one email. The patient's late cancellations are recorded."""
     now = now or timezone.now()
-    by_patient = cancelled_by == visit.patient
+    by_patient = actor == visit.patient
     with transaction.atomic():
         visits = [
             v for v in visits_in_scope(visit, scope, now=now) if v.status == Visit.Status.BOOKED
@@ -392,44 +290,30 @@ def visit_cancel(
             late = late or each_late
             each.status = Visit.Status.LATE_CANCELLED if each_late else Visit.Status.CANCELLED
             each.cancelled_at = now
-            each.cancelled_by = cancelled_by
+            each.cancelled_by = actor
             each.sequence += 1
             each.save(
                 update_fields=["status", "cancelled_at", "cancelled_by", "sequence", "updated_at"]
             )
         if visits:
+            _audit_visits(actor, AuditEvent.Action.CANCEL, visits, ip_address)
             notifications.notify_cancelled(visits, late=late, by_staff=not by_patient, note=note)
     return visits
-
-
-def shifted_start(
-    start: datetime.datetime,
-    *,
-    old_anchor: datetime.datetime,
-    new_anchor: datetime.datetime,
-    zone: ZoneInfo,
-) -> datetime.datetime:
-    """Move `start` the way the anchor moved, in local days and wall-clock time, so DST never slips it."""
-    old_local, new_local = old_anchor.astimezone(zone), new_anchor.astimezone(zone)
-    local = start.astimezone(zone)
-    day = local.date() + (new_local.date() - old_local.date())
-    return datetime.datetime.combine(
-        day, new_local.time().replace(tzinfo=None), tzinfo=zone
-    ).astimezone(datetime.UTC)
 
 
 def visit_reschedule(
     *,
     visit: Visit,
     new_start: datetime.datetime,
-    moved_by,
+    actor,
     scope: str = Scope.THIS,
     note: str = "",
+    ip_address: str | None = None,
     now: datetime.datetime | None = None,
 ) -> list[Visit]:
     """Move a visit, or the rest of its series, with the same provider; all or nothing, one email."""
     now = now or timezone.now()
-    zone = ZoneInfo(visit.provider.time_zone)
+    zone = visit.provider.zone
     with transaction.atomic():
         _lock_schedule(visit.provider)
         visits = visits_in_scope(visit, scope, now=now)
@@ -474,7 +358,8 @@ def visit_reschedule(
                     cursor.execute(
                         "SET CONSTRAINTS visit_provider_no_overlap, visit_patient_no_overlap IMMEDIATE"
                     )
-        notifications.notify_moved(visits, by_staff=moved_by != visit.patient, note=note)
+        _audit_visits(actor, AuditEvent.Action.UPDATE, visits, ip_address)
+        notifications.notify_moved(visits, by_staff=actor != visit.patient, note=note)
         for each in visits:
             tasks.schedule_reminder(each)
     return visits

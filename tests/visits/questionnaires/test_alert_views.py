@@ -67,7 +67,7 @@ class TestResponsePage:
         assert 'href="tel:+15125550199"' in content
         assert "(512) 555-0199" in content
         assert reverse("questionnaire_result", args=[alert.response_id]) in content
-        assert reverse("visit_detail", args=[alert.response.visit_id]) in content
+        assert reverse("scheduling:visit_detail", args=[alert.response.visit_id]) in content
         assert reverse("patient_alerts", args=[patient.pk]) in content
         assert 'action="{}"'.format(reverse("safety_alert_acknowledge", args=[alert.pk])) in content
 

@@ -136,7 +136,7 @@ class TestCrisis:
 class TestSymptomGate:
     def test_urgent_care_starts_with_a_symptom_check(self, patient_client):
         """Booking urgent care without a recent symptom check goes to the questions first."""
-        response = patient_client.get(reverse("booking_providers", args=["urgent-care"]))
+        response = patient_client.get(reverse("scheduling:booking_providers", args=["urgent-care"]))
         assert response["Location"] == reverse("symptom_start")
 
     def test_a_red_flag_stops_the_booking(self, patient_client, patient):
@@ -153,7 +153,7 @@ class TestSymptomGate:
             },
         )
         content = patient_client.get(
-            reverse("booking_providers", args=["urgent-care"])
+            reverse("scheduling:booking_providers", args=["urgent-care"])
         ).content.decode()
         assert "This may be an emergency. Call 911 now." in content
         assert "A video visit is not safe for these symptoms" in content
@@ -205,7 +205,7 @@ class TestBeforeVisits:
         dashboard = client.get(reverse("patient_dashboard")).content.decode()
         assert reverse("visit_questionnaire", args=[visit.pk, "gad-7"]) not in dashboard
         client.force_login(therapist.user)
-        detail = client.get(reverse("visit_detail", args=[visit.pk])).content.decode()
+        detail = client.get(reverse("scheduling:visit_detail", args=[visit.pk])).content.decode()
         assert "GAD-7 anxiety questionnaire" in detail
         assert ": 2 (Minimal)" in detail
 
@@ -224,7 +224,9 @@ class TestBeforeVisits:
         """Clinic staff see the visit but not the questionnaire answers (minimum necessary)."""
         visit = therapy_visit(patient, therapist)
         response = submit(patient, "gad-7", QUIET_GAD7, visit=visit)
-        detail = scheduler_client.get(reverse("visit_detail", args=[visit.pk])).content.decode()
+        detail = scheduler_client.get(
+            reverse("scheduling:visit_detail", args=[visit.pk])
+        ).content.decode()
         assert "GAD-7" not in detail
         assert (
             scheduler_client.get(reverse("questionnaire_result", args=[response.pk])).status_code
@@ -307,7 +309,7 @@ class TestCheckInSwitch:
         visit = therapy_visit(patient, therapist)
         client.force_login(therapist.user)
         response = client.post(reverse("check_in_toggle", args=[visit.pk]), {"enabled": "0"})
-        assert response["Location"] == reverse("visit_detail", args=[visit.pk])
+        assert response["Location"] == reverse("scheduling:visit_detail", args=[visit.pk])
         preference = CheckInPreference.objects.get(patient=patient, provider=therapist)
         assert not preference.enabled
         event = AuditEvent.objects.get(what="check-in preference")

@@ -15,7 +15,6 @@ import statistics
 import time
 from collections.abc import Callable
 from itertools import cycle
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -175,10 +174,16 @@ class Command(BaseCommand):
         samples, queries = [], 0
         for index, (pk, start) in enumerate(slots):
             patient = patients.pop()
+            if visit_type.symptom_check:
+                self.answer_symptom_questions(patient)
             with CaptureQueriesContext(connection) as captured:
                 began = time.perf_counter()
                 visit_book(
-                    patient=patient, provider=providers[pk], visit_type=visit_type, start=start
+                    patient=patient,
+                    actor=patient,
+                    provider=providers[pk],
+                    visit_type=visit_type,
+                    start=start,
                 )
                 elapsed = (time.perf_counter() - began) * 1000
             if index == 0:
@@ -196,7 +201,7 @@ class Command(BaseCommand):
             if visit_type.symptom_check:
                 self.answer_symptom_questions(patient)
             client.force_login(patient)
-            url = reverse("booking_confirm", args=[visit_type.slug, pk])
+            url = reverse("scheduling:booking_confirm", args=[visit_type.slug, pk])
             with CaptureQueriesContext(connection) as captured:
                 began = time.perf_counter()
                 response = client.post(
@@ -351,7 +356,7 @@ class Command(BaseCommand):
                         extra=False, first_day=days_off[provider.pk], last_day=days_off[provider.pk]
                     )
                 ],
-                zone=ZoneInfo(provider.time_zone),
+                zone=provider.zone,
                 first_day=today,
                 last_day=today + datetime.timedelta(days=SEEDED_DAYS),
             )

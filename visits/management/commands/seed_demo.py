@@ -2,7 +2,6 @@
 patients, and a few booked visits including a weekly therapy series."""
 
 import datetime
-import zoneinfo
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -21,8 +20,8 @@ from visits.intake.services import intake_for, intake_save_step, intake_sign_con
 from visits.questionnaires import engine
 from visits.questionnaires.models import QuestionnaireResponse
 from visits.questionnaires.services import latest_version
+from visits.scheduling.availability import provider_free_times
 from visits.scheduling.models import ScheduleException, Visit, VisitSeries, VisitType, WeeklyHours
-from visits.scheduling.services import provider_free_times
 
 DEMO_PASSWORD = "demo-Housecall-2026"  # noqa: S105 - demo data, refused unless DEBUG
 # Base32 secret shared by the demo clinicians and staff, to add to an authenticator app.
@@ -357,7 +356,7 @@ class Command(BaseCommand):
             visit_type = VisitType.objects.get(slug=slug)
             if Visit.objects.filter(patient=patient, visit_type=visit_type).exists():
                 continue
-            zone = zoneinfo.ZoneInfo(provider.time_zone)
+            zone = provider.zone
             free = provider_free_times(
                 provider=provider,
                 visit_type=visit_type,

@@ -16,18 +16,18 @@ from tests.visits.factories import (
     at,
     book,
     provider_with_hours,
+    symptoms_checked,
     therapist_with_hours,
     visit_type,
 )
+from visits.audit import AuditEvent
 from visits.scheduling.availability import free_times, with_schedules
 from visits.scheduling.models import Visit, VisitSeries
+from visits.scheduling.recurrence import series_starts
 from visits.scheduling.services import (
-    MAX_SERIES_SESSIONS,
     NotBookable,
     Scope,
     SlotTaken,
-    series_plan,
-    series_starts,
     visit_book,
     visit_cancel,
     visit_reschedule,
@@ -81,8 +81,10 @@ class TestVisitBook:
     def test_books_a_free_slot_holding_the_buffer(self, provider, patient):
         """A free start becomes a booked visit ending after its duration and blocking its buffer."""
         start = at(TUESDAY, 10)
+        symptoms_checked(patient, at=NOW)
         visit = visit_book(
             patient=patient,
+            actor=patient,
             provider=provider,
             visit_type=visit_type("urgent-care"),
             start=start,
@@ -115,7 +117,7 @@ class TestVisitBook:
 
     def test_staff_booking_records_who_booked(self, provider, patient, scheduler):
         """When the clinic books for a patient, the visit and the email say so."""
-        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 11), booked_by=scheduler)
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 11), actor=scheduler)
         assert visit.booked_by == scheduler
         assert "The clinic has booked" in mail.outbox[0].body
 
@@ -209,61 +211,12 @@ class TestVisitBook:
     def test_a_cancelled_visit_frees_its_time(self, provider, patient):
         """Once cancelled, the same slot can be booked by someone else."""
         first = book(provider=provider, start=at(TUESDAY, 10))
-        visit_cancel(visit=first, cancelled_by=first.patient, now=NOW)
+        visit_cancel(visit=first, actor=first.patient, now=NOW)
         assert book(provider=provider, patient=patient, start=at(TUESDAY, 10)).start == first.start
-
-
-class TestSeriesStarts:
-    def test_weekly_series_keeps_local_time_across_daylight_saving(self):
-        """Weekly 10:00 Chicago sessions stay at 10:00 local when the clocks change on 8 March."""
-        first = at(datetime.date(2026, 2, 24), 10)
-        starts = series_starts(first=first, zone=CHICAGO, every_weeks=1, count=4)
-        assert [start.astimezone(CHICAGO).time() for start in starts] == [datetime.time(10)] * 4
-        assert [start.astimezone(CHICAGO).weekday() for start in starts] == [1] * 4
-        assert [start.hour for start in starts] == [16, 16, 15, 15]
-        assert all(start.tzinfo == UTC for start in starts)
-
-    def test_fortnightly_until_a_date(self):
-        """Every two weeks up to and including the last date."""
-        first = at(datetime.date(2027, 3, 2), 9)
-        starts = series_starts(
-            first=first, zone=CHICAGO, every_weeks=2, until=datetime.date(2027, 4, 13)
-        )
-        assert [start.astimezone(CHICAGO).date().day for start in starts] == [2, 16, 30, 13]
-
-    def test_series_length_is_capped(self):
-        """No series runs longer than a year of weekly sessions."""
-        by_count = series_starts(first=NOW, zone=CHICAGO, every_weeks=1, count=500)
-        by_date = series_starts(
-            first=NOW, zone=CHICAGO, every_weeks=1, until=datetime.date(2037, 1, 1)
-        )
-        assert len(by_count) == len(by_date) == MAX_SERIES_SESSIONS
 
 
 def weekly(first: datetime.datetime, count: int) -> list[datetime.datetime]:
     return series_starts(first=first, zone=CHICAGO, every_weeks=1, count=count)
-
-
-class TestSeriesPlan:
-    def test_marks_clashes_and_offers_times_on_the_same_day(self, therapist, patient):
-        """A week already taken is marked, with the nearest free times that same day."""
-        starts = weekly(at(TUESDAY + WEEK, 10), 4)
-        taken = book(provider=therapist, start=starts[2], slug="therapy")
-        plan = series_plan(
-            patient=patient,
-            provider=therapist,
-            visit_type=visit_type("therapy"),
-            starts=starts,
-            now=NOW,
-        )
-        assert [session.free for session in plan] == [True, True, False, True]
-        alternatives = plan[2].alternatives
-        assert alternatives
-        assert {t.astimezone(CHICAGO).date() for t in alternatives} == {
-            taken.start.astimezone(CHICAGO).date()
-        }
-        assert all(t >= taken.blocked_until or t + HOUR <= taken.start for t in alternatives)
-        assert all(session.alternatives == [] for session in plan if session.free)
 
 
 class TestVisitSeriesBook:
@@ -272,6 +225,7 @@ class TestVisitSeriesBook:
         starts = weekly(at(TUESDAY + WEEK, 10), 6)
         series = visit_series_book(
             patient=patient,
+            actor=patient,
             provider=therapist,
             visit_type=visit_type("therapy"),
             starts=starts,
@@ -292,6 +246,7 @@ class TestVisitSeriesBook:
         with pytest.raises(SlotTaken) as refused:
             visit_series_book(
                 patient=patient,
+                actor=patient,
                 provider=therapist,
                 visit_type=visit_type("therapy"),
                 starts=starts,
@@ -308,6 +263,7 @@ class TestVisitSeriesBook:
         with pytest.raises(NotBookable):
             visit_series_book(
                 patient=patient,
+                actor=patient,
                 provider=provider,
                 visit_type=visit_type("urgent-care"),
                 starts=[at(TUESDAY, 10)],
@@ -319,6 +275,7 @@ class TestVisitSeriesBook:
 def book_series(therapist, patient, first: datetime.datetime, count: int = 4) -> list[Visit]:
     series = visit_series_book(
         patient=patient,
+        actor=patient,
         provider=therapist,
         visit_type=visit_type("therapy"),
         starts=weekly(first, count),
@@ -345,7 +302,7 @@ class TestVisitCancel:
         """Only this visit, this and the later ones, or every upcoming one; one email each time."""
         visits = book_series(therapist, patient, at(TUESDAY + WEEK, 10))
         mail.outbox.clear()
-        cancelled = visit_cancel(visit=visits[1], cancelled_by=patient, scope=scope, now=NOW)
+        cancelled = visit_cancel(visit=visits[1], actor=patient, scope=scope, now=NOW)
         assert statuses(visits) == expected
         assert len(cancelled) == expected.count("cancelled")
         assert len(mail.outbox) == 1
@@ -357,7 +314,7 @@ class TestVisitCancel:
         """Cancelling the series after the first session leaves that session as it was."""
         visits = book_series(therapist, patient, at(TUESDAY + WEEK, 10))
         later = visits[0].end + datetime.timedelta(hours=1)
-        visit_cancel(visit=visits[2], cancelled_by=patient, scope=Scope.SERIES, now=later)
+        visit_cancel(visit=visits[2], actor=patient, scope=Scope.SERIES, now=later)
         assert statuses(visits) == ["booked", "cancelled", "cancelled", "cancelled"]
 
     @pytest.mark.parametrize(
@@ -376,7 +333,7 @@ class TestVisitCancel:
         mail.outbox.clear()
         by = patient if who == "patient" else scheduler
         now = visit.start - datetime.timedelta(hours=hours_before)
-        visit_cancel(visit=visit, cancelled_by=by, now=now)
+        visit_cancel(visit=visit, actor=by, now=now)
         visit.refresh_from_db()
         assert visit.status == expected
         assert (visit.cancelled_at, visit.cancelled_by) == (now, by)
@@ -394,7 +351,7 @@ class TestVisitCancel:
         mail.outbox.clear()
         visit_cancel(
             visit=visit,
-            cancelled_by=scheduler,
+            actor=scheduler,
             note="Dr. is unwell today",
             now=NOW,
         )
@@ -407,10 +364,10 @@ class TestVisitCancel:
     def test_cancelling_twice_sends_nothing_more(self, provider, patient):
         """A visit already cancelled is not cancelled again and no second email goes out."""
         visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
-        visit_cancel(visit=visit, cancelled_by=patient, now=NOW)
+        visit_cancel(visit=visit, actor=patient, now=NOW)
         mail.outbox.clear()
         visit.refresh_from_db()
-        assert visit_cancel(visit=visit, cancelled_by=patient, now=NOW) == []
+        assert visit_cancel(visit=visit, actor=patient, now=NOW) == []
         assert mail.outbox == []
 
 
@@ -425,7 +382,7 @@ class TestVisitReschedule:
         [moved] = visit_reschedule(
             visit=visit,
             new_start=new_start,
-            moved_by=patient,
+            actor=patient,
             now=NOW,
         )
         assert moved.pk == visit.pk
@@ -441,7 +398,7 @@ class TestVisitReschedule:
     def test_may_move_over_its_own_old_time(self, provider, patient):
         """Moving by fifteen minutes works although the new time overlaps the visit's old one."""
         visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
-        visit_reschedule(visit=visit, new_start=at(TUESDAY, 10, 15), moved_by=patient, now=NOW)
+        visit_reschedule(visit=visit, new_start=at(TUESDAY, 10, 15), actor=patient, now=NOW)
         visit.refresh_from_db()
         assert visit.start == at(TUESDAY, 10, 15)
 
@@ -451,7 +408,7 @@ class TestVisitReschedule:
         other = book(provider=provider, start=at(TUESDAY, 14))
         mail.outbox.clear()
         with pytest.raises(SlotTaken) as refused:
-            visit_reschedule(visit=visit, new_start=other.start, moved_by=patient, now=NOW)
+            visit_reschedule(visit=visit, new_start=other.start, actor=patient, now=NOW)
         assert refused.value.alternatives
         assert other.start not in refused.value.alternatives
         visit.refresh_from_db()
@@ -468,7 +425,7 @@ class TestVisitReschedule:
         moved = visit_reschedule(
             visit=visits[1],
             new_start=new_start,
-            moved_by=patient,
+            actor=patient,
             scope=Scope.FOLLOWING,
             now=NOW,
         )
@@ -491,7 +448,7 @@ class TestVisitReschedule:
             visit_reschedule(
                 visit=visits[1],
                 new_start=visits[1].start + DAY + 2 * HOUR,
-                moved_by=patient,
+                actor=patient,
                 scope=Scope.FOLLOWING,
                 now=NOW,
             )
@@ -504,7 +461,7 @@ class TestVisitReschedule:
         visit_reschedule(
             visit=visit,
             new_start=at(TUESDAY, 11),
-            moved_by=scheduler,
+            actor=scheduler,
             note="Provider running late",
             now=NOW,
         )
@@ -524,3 +481,68 @@ def test_a_provider_offering_nothing_is_not_bookable(patient):
     """A provider who offers nothing and has no hours cannot be booked."""
     with pytest.raises(NotBookable):
         book(provider=ProviderProfileFactory(), patient=patient, start=at(TUESDAY, 10))
+
+
+class TestAudit:
+    """Every change to a patient's visits is recorded by the service that makes it."""
+
+    @staticmethod
+    def book_one(provider, patient, therapist, actor) -> list[Visit]:
+        return [book(provider=provider, patient=patient, start=at(TUESDAY, 10), actor=actor)]
+
+    @staticmethod
+    def book_a_series(provider, patient, therapist, actor) -> list[Visit]:
+        series = visit_series_book(
+            patient=patient,
+            provider=therapist,
+            visit_type=visit_type("therapy"),
+            starts=weekly(at(TUESDAY + WEEK, 10), 3),
+            every_weeks=1,
+            actor=actor,
+            ip_address="203.0.113.9",
+            now=NOW,
+        )
+        return list(series.visits.all())
+
+    @staticmethod
+    def cancel(provider, patient, therapist, actor) -> list[Visit]:
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        return visit_cancel(visit=visit, actor=actor, ip_address="203.0.113.9", now=NOW)
+
+    @staticmethod
+    def reschedule(provider, patient, therapist, actor) -> list[Visit]:
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        return visit_reschedule(
+            visit=visit,
+            new_start=at(TUESDAY, 14),
+            actor=actor,
+            ip_address="203.0.113.9",
+            now=NOW,
+        )
+
+    @pytest.mark.parametrize(
+        ("change", "action"),
+        [
+            (book_one, "create"),
+            (book_a_series, "create"),
+            (cancel, "cancel"),
+            (reschedule, "update"),
+        ],
+        ids=["book", "series book", "cancel", "reschedule"],
+    )
+    def test_staff_changes_write_one_event_per_visit(
+        self, provider, therapist, patient, scheduler, change, action
+    ):
+        """Booking, series booking, cancelling and moving by staff each record who did it."""
+        touched = change(provider, patient, therapist, scheduler)
+        events = AuditEvent.objects.filter(action=action, actor=scheduler)
+        assert sorted(events.values_list("object_id", flat=True)) == sorted(
+            str(visit.pk) for visit in touched
+        )
+        assert {(event.patient_id, event.what) for event in events} == {(patient.pk, "visit")}
+
+    def test_the_patients_own_changes_are_not_events(self, provider, patient):
+        """A patient booking and cancelling their own visit is in the visit, not the access log."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        visit_cancel(visit=visit, actor=patient, now=NOW)
+        assert not AuditEvent.objects.exists()

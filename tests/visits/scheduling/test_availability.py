@@ -17,6 +17,7 @@ from tests.visits.factories import (
     VisitFactory,
     WeeklyHoursFactory,
     at,
+    book,
     provider_with_hours,
     therapist_with_hours,
     visit_type,
@@ -26,9 +27,11 @@ from visits.scheduling.availability import (
     days_with_time,
     free_times,
     search_window,
+    series_plan,
     with_schedules,
 )
 from visits.scheduling.models import ScheduleException, Visit, VisitType
+from visits.scheduling.recurrence import series_starts
 
 pytestmark = pytest.mark.django_db
 
@@ -268,3 +271,37 @@ class TestBenchCommand:
         settings.DEBUG = False
         with pytest.raises(CommandError, match="DEBUG"):
             call_command("bench_booking", providers=1, visits=1, repeat=1, bookings=1)
+
+
+def weekly(first: datetime.datetime, count: int) -> list[datetime.datetime]:
+    return series_starts(first=first, zone=CHICAGO, every_weeks=1, count=count)
+
+
+@pytest.fixture
+def therapist(db):
+    return therapist_with_hours()
+
+
+class TestSeriesPlan:
+    def test_marks_clashes_and_offers_times_on_the_same_day(self, therapist, patient):
+        """A week already taken is marked, with the nearest free times that same day."""
+        starts = weekly(at(MONDAY + datetime.timedelta(days=8), 10), 4)
+        taken = book(provider=therapist, start=starts[2], slug="therapy")
+        plan = series_plan(
+            patient=patient,
+            provider=therapist,
+            visit_type=visit_type("therapy"),
+            starts=starts,
+            now=NOW,
+        )
+        assert [session.free for session in plan] == [True, True, False, True]
+        alternatives = plan[2].alternatives
+        assert alternatives
+        assert {t.astimezone(CHICAGO).date() for t in alternatives} == {
+            taken.start.astimezone(CHICAGO).date()
+        }
+        assert all(
+            t >= taken.blocked_until or t + datetime.timedelta(hours=1) <= taken.start
+            for t in alternatives
+        )
+        assert all(session.alternatives == [] for session in plan if session.free)

@@ -12,7 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from accounts.crypto import unseal
 from accounts.models import ProviderProfile
 from tests.accounts.factories import PatientProfileFactory
-from tests.visits.factories import VisitFactory, provider_with_hours, visit_type
+from tests.visits.factories import VisitFactory, provider_with_hours, symptoms_checked, visit_type
 from visits.scheduling.availability import free_times, with_schedules
 from visits.scheduling.models import Visit
 from visits.scheduling.services import visit_book
@@ -128,8 +128,11 @@ class TestReminderIsQueued:
             end=window[1],
             now=now,
         )[provider.pk][0]
+        someone_else = PatientProfileFactory().user
+        symptoms_checked(someone_else)
         return visit_book(
-            patient=PatientProfileFactory().user,
+            patient=someone_else,
+            actor=someone_else,
             provider=provider,
             visit_type=urgent_care,
             start=start,

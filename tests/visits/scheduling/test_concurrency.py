@@ -33,7 +33,7 @@ from visits.scheduling.models import Visit, VisitType
 
 ATTEMPTS = 24
 TUESDAY = MONDAY + datetime.timedelta(days=1)
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[3]
 
 on_postgresql = [
     pytest.mark.postgres,
@@ -83,7 +83,12 @@ def race(
             patient = User.objects.get(pk=patient_id)
             barrier.wait(timeout=30)
             services.visit_book(
-                patient=patient, provider=provider, visit_type=visit_type, start=start, now=now
+                patient=patient,
+                actor=patient,
+                provider=provider,
+                visit_type=visit_type,
+                start=start,
+                now=now,
             )
             outcomes[index] = "booked"
         except services.SlotTaken:
@@ -282,7 +287,7 @@ CHILD = """
 import json, sys, datetime
 import django
 django.setup()
-from tests.visits.test_concurrency import race
+from tests.visits.scheduling.test_concurrency import race
 arguments = json.loads(sys.argv[1])
 for key in ("start", "now"):
     arguments[key] = datetime.datetime.fromisoformat(arguments[key])
@@ -344,6 +349,7 @@ class TestRaceOnSQLite:
         first, second = User.objects.get(pk=first_id), User.objects.get(pk=second_id)
         services.visit_book(
             patient=first,
+            actor=first,
             provider=provider,
             visit_type=visit_type,
             start=race_for["start"],
@@ -352,6 +358,7 @@ class TestRaceOnSQLite:
         with pytest.raises(services.SlotTaken):
             services.visit_book(
                 patient=second,
+                actor=second,
                 provider=provider,
                 visit_type=visit_type,
                 start=race_for["start"],

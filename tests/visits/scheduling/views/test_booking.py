@@ -1,4 +1,4 @@
-"""A patient books step by step, sees their visits, cancels and moves them."""
+"""A patient books step by step: type, provider, day and time, confirm, or a series."""
 
 import datetime
 
@@ -7,94 +7,25 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role
-from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
-from tests.accounts.fixtures import enrol_totp
-from visits.audit import AuditEvent
-from visits.questionnaires.services import response_start, response_submit
-from visits.scheduling.models import Visit, VisitType, WeeklyHours
-from visits.scheduling.services import NotBookable, provider_free_times, visit_book
+from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
+from tests.visits.factories import symptoms_checked
+from tests.visits.scheduling.views.patient import confirm_url, free_start, open_all_week
+from visits.scheduling.models import Visit
+from visits.scheduling.services import NotBookable, visit_book
 
 pytestmark = pytest.mark.django_db
-
-
-def open_all_week(provider, start=datetime.time(8), end=datetime.time(20)):
-    """Give the provider the same hours every day, so tests pass whatever day they run."""
-    WeeklyHours.objects.bulk_create(
-        WeeklyHours(provider=provider, weekday=day, start_time=start, end_time=end)
-        for day in range(7)
-    )
-
-
-CLEAR_COUGH = {
-    "symptoms": ["cough"],
-    "days": "2",
-    "chest_pain": "no",
-    "short_of_breath": "no",
-    "blue_lips": "no",
-}
-
-
-def check_symptoms(patient, answers=CLEAR_COUGH):
-    """Answer the cough/cold/flu questions, as urgent care asks first."""
-    response = response_start(patient=patient, slug="symptoms-respiratory")
-    submission = response_submit(response=response, data=answers)
-    assert submission.ok, submission.errors
-    return response
 
 
 @pytest.fixture(autouse=True)
 def _symptoms_checked(patient):
     """The patient has just answered the symptom questions without red flags."""
-    check_symptoms(patient)
-
-
-@pytest.fixture
-def urgent_care():
-    return VisitType.objects.get(slug="urgent-care")
-
-
-@pytest.fixture
-def therapy():
-    return VisitType.objects.get(slug="therapy")
-
-
-@pytest.fixture
-def physician(urgent_care):
-    provider = ProviderProfileFactory(
-        user__display_name="Dr. Grace Hopper", states=["TX"], language_codes=["en", "es"]
-    )
-    urgent_care.providers.add(provider)
-    open_all_week(provider)
-    return provider
-
-
-@pytest.fixture
-def therapist(therapy):
-    provider = ProviderProfileFactory(
-        user__display_name="Sam Rivera", kind="therapist", credentials="LCSW", states=["TX"]
-    )
-    therapy.providers.add(provider)
-    open_all_week(provider)
-    return provider
-
-
-def free_start(provider, visit_type, patient=None, days_ahead=2):
-    """A free start a couple of days ahead, as the booking pages would offer it."""
-    around = timezone.now() + datetime.timedelta(days=days_ahead)
-    return provider_free_times(
-        provider=provider, visit_type=visit_type, around=around, now=timezone.now(), patient=patient
-    )[0]
-
-
-def confirm_url(visit_type, provider):
-    return reverse("booking_confirm", args=[visit_type.slug, provider.pk])
+    symptoms_checked(patient)
 
 
 class TestChoosing:
     def test_visit_types_are_listed_with_the_patients_state(self, patient_client):
         """Step 1 lists every visit type and reminds the patient where they are."""
-        content = patient_client.get(reverse("booking_start")).content.decode()
+        content = patient_client.get(reverse("scheduling:booking_start")).content.decode()
         for name in ["Urgent care", "Therapy", "Psychiatry intake", "Psychiatry follow-up"]:
             assert name in content
         assert "Texas" in content
@@ -103,14 +34,14 @@ class TestChoosing:
     def test_an_unfinished_health_history_is_explained_with_a_link(self, client):
         """Step 1 tells a patient with an incomplete intake what is left, linking to it."""
         client.force_login(PatientProfileFactory(intake=False).user)
-        content = client.get(reverse("booking_start")).content.decode()
+        content = client.get(reverse("scheduling:booking_start")).content.decode()
         assert "Before your first visit, complete your health history." in content
         assert reverse("intake_start") in content
 
     def test_patients_without_details_are_sent_to_give_them(self, new_patient, client):
         """Booking needs the patient's state first; the details form explains why."""
         client.force_login(new_patient)
-        response = client.get(reverse("booking_start"), follow=True)
+        response = client.get(reverse("scheduling:booking_start"), follow=True)
         assert response.redirect_chain[-1][0] == reverse("profile_edit")
         assert "clinicians can only see you where they are licensed" in response.content.decode()
 
@@ -122,7 +53,7 @@ class TestChoosing:
         urgent_care.providers.add(elsewhere)
         open_all_week(elsewhere)
         content = patient_client.get(
-            reverse("booking_providers", args=["urgent-care"])
+            reverse("scheduling:booking_providers", args=["urgent-care"])
         ).content.decode()
         assert "Dr. Grace Hopper" in content
         assert "Dr. Out Of State" not in content
@@ -135,12 +66,13 @@ class TestChoosing:
         urgent_care.providers.add(lapsed)
         open_all_week(lapsed)
         content = patient_client.get(
-            reverse("booking_providers", args=["urgent-care"])
+            reverse("scheduling:booking_providers", args=["urgent-care"])
         ).content.decode()
         assert "Dr. Lapsed License" not in content
         with pytest.raises(NotBookable, match="not licensed in Texas"):
             visit_book(
                 patient=patient,
+                actor=patient,
                 provider=lapsed,
                 visit_type=urgent_care,
                 start=timezone.now() + datetime.timedelta(days=2),
@@ -150,7 +82,7 @@ class TestChoosing:
         """Choosing Spanish keeps only providers who speak it."""
         english_only = ProviderProfileFactory(user__display_name="Dr. English Only", states=["TX"])
         urgent_care.providers.add(english_only)
-        url = reverse("booking_providers", args=["urgent-care"])
+        url = reverse("scheduling:booking_providers", args=["urgent-care"])
         content = patient_client.get(url, {"language": "es"}).content.decode()
         assert "Dr. Grace Hopper" in content
         assert "Dr. English Only" not in content
@@ -163,7 +95,7 @@ class TestChoosing:
         self, patient_client, physician, urgent_care, django_assert_max_num_queries
     ):
         """Ten more providers with bookings do not add queries to the provider step."""
-        url = reverse("booking_providers", args=["urgent-care"])
+        url = reverse("scheduling:booking_providers", args=["urgent-care"])
         with django_assert_max_num_queries(14) as few:
             patient_client.get(url)
         for number in range(10):
@@ -187,7 +119,7 @@ class TestChoosing:
         self, patient_client, physician, urgent_care
     ):
         """Days with free time, then times on the chosen day, in America/Chicago."""
-        url = reverse("booking_times", args=["urgent-care", physician.pk])
+        url = reverse("scheduling:booking_times", args=["urgent-care", physician.pk])
         content = patient_client.get(url).content.decode()
         assert "Choose a day" in content
         assert "In America/Chicago." in content
@@ -195,7 +127,7 @@ class TestChoosing:
 
     def test_choosing_a_day_with_htmx_swaps_only_the_times(self, patient_client, physician):
         """With JavaScript, picking a day replaces the time picker, nothing else."""
-        url = reverse("booking_times", args=["urgent-care", physician.pk])
+        url = reverse("scheduling:booking_times", args=["urgent-care", physician.pk])
         day = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
         response = patient_client.get(url, {"day": day}, headers={"HX-Request": "true"})
         content = response.content.decode()
@@ -208,7 +140,9 @@ class TestChoosing:
         """Typing another state's provider into the address bar gives 404."""
         elsewhere = ProviderProfileFactory(states=["NY"])
         urgent_care.providers.add(elsewhere)
-        response = patient_client.get(reverse("booking_times", args=["urgent-care", elsewhere.pk]))
+        response = patient_client.get(
+            reverse("scheduling:booking_times", args=["urgent-care", elsewhere.pk])
+        )
         assert response.status_code == 404
 
 
@@ -234,7 +168,7 @@ class TestConfirming:
             {"start": start.isoformat(), "reason": "Sore throat"},
         )
         visit = Visit.objects.get(patient=patient)
-        assert response["Location"] == reverse("visit_detail", args=[visit.pk])
+        assert response["Location"] == reverse("scheduling:visit_detail", args=[visit.pk])
         assert (visit.start, visit.provider, visit.reason) == (start, physician, "Sore throat")
         assert len(mail.outbox) == 1
         assert mail.outbox[0].attachments[0][2].startswith("text/calendar")
@@ -256,8 +190,11 @@ class TestConfirming:
     ):
         """If someone else booked the time first, the patient is told at once, with other times."""
         start = free_start(physician, urgent_care)
+        someone_else = PatientProfileFactory().user
+        symptoms_checked(someone_else)
         visit_book(
-            patient=PatientProfileFactory().user,
+            patient=someone_else,
+            actor=someone_else,
             provider=physician,
             visit_type=urgent_care,
             start=start,
@@ -280,7 +217,9 @@ class TestConfirming:
         response = patient_client.get(
             confirm_url(urgent_care, physician), {"start": "tomorrow-ish"}
         )
-        assert response["Location"] == reverse("booking_times", args=["urgent-care", physician.pk])
+        assert response["Location"] == reverse(
+            "scheduling:booking_times", args=["urgent-care", physician.pk]
+        )
 
 
 class TestSeries:
@@ -309,8 +248,11 @@ class TestSeries:
     ):
         """A date that is already taken is marked, with other times that day to pick instead."""
         start = free_start(therapist, therapy, days_ahead=3)
+        someone_else = PatientProfileFactory().user
+        symptoms_checked(someone_else)
         visit_book(
-            patient=PatientProfileFactory().user,
+            patient=someone_else,
+            actor=someone_else,
             provider=therapist,
             visit_type=therapy,
             start=start + datetime.timedelta(weeks=2),
@@ -332,133 +274,3 @@ class TestSeries:
         ).content.decode()
         assert "Say how many sessions, or the last date." in content
         assert "kept" in content
-
-
-class TestMyVisits:
-    @pytest.fixture
-    def visit(self, patient, physician, urgent_care):
-        start = free_start(physician, urgent_care, days_ahead=3)
-        visit = visit_book(patient=patient, provider=physician, visit_type=urgent_care, start=start)
-        mail.outbox.clear()
-        return visit
-
-    def test_dashboard_lists_upcoming_visits(self, patient_client, visit):
-        """Home shows the next visit with links to change or cancel it."""
-        content = patient_client.get(reverse("patient_dashboard")).content.decode()
-        assert "Urgent care with Dr. Grace Hopper" in content
-        assert reverse("visit_cancel", args=[visit.pk]) in content
-
-    def test_another_patients_visit_is_not_found(self, client, visit):
-        """Someone else's visit is a 404 for every page of it."""
-        client.force_login(PatientProfileFactory().user)
-        for name in ["visit_detail", "visit_ics", "visit_cancel", "visit_reschedule"]:
-            assert client.get(reverse(name, args=[visit.pk])).status_code == 404
-
-    def test_calendar_file_is_downloadable(self, patient_client, visit):
-        """The visit's .ics file has its UTC start."""
-        response = patient_client.get(reverse("visit_ics", args=[visit.pk]))
-        assert response["Content-Type"].startswith("text/calendar")
-        assert visit.start.strftime("%Y%m%dT%H%M%SZ") in response.content.decode()
-
-    def test_staff_reading_a_visit_is_audited(self, client, visit):
-        """When clinic staff open a patient's visit, an audit event records it."""
-        staff = UserFactory(role=Role.STAFF)
-        enrol_totp(staff)
-        client.force_login(staff)
-        assert client.get(reverse("visit_detail", args=[visit.pk])).status_code == 200
-        event = AuditEvent.objects.get()
-        assert (event.actor, event.patient, event.action, event.object_id) == (
-            staff,
-            visit.patient,
-            "view",
-            str(visit.pk),
-        )
-
-    def test_clinician_view_links_to_the_intake_in_effect_at_the_visit(self, client, visit):
-        """The treating clinician goes from the visit to the health history as it was then."""
-        enrol_totp(visit.provider.user)
-        client.force_login(visit.provider.user)
-        content = client.get(reverse("visit_detail", args=[visit.pk])).content.decode()
-        link = reverse("patient_intake", args=[visit.patient_id]) + f"?visit={visit.pk}"
-        assert link in content
-        assert client.get(link).status_code == 200
-
-    def test_patients_own_reads_are_not_audited(self, patient_client, visit):
-        """A patient reading their own visit is not someone else opening their record."""
-        patient_client.get(reverse("visit_detail", args=[visit.pk]))
-        assert not AuditEvent.objects.exists()
-
-    def test_cancel_shows_the_policy_then_cancels_with_one_email(self, patient_client, visit):
-        """Cancelling days ahead is free, is recorded as cancelled, and emails the patient."""
-        page = patient_client.get(reverse("visit_cancel", args=[visit.pk])).content.decode()
-        assert "Cancelling now is free" in page
-        response = patient_client.post(reverse("visit_cancel", args=[visit.pk]))
-        assert response["Location"] == reverse("dashboard")
-        visit.refresh_from_db()
-        assert visit.status == Visit.Status.CANCELLED
-        assert len(mail.outbox) == 1
-        assert "cancelled" in mail.outbox[0].subject
-
-    def test_late_cancellation_is_announced_and_recorded(
-        self, patient_client, patient, urgent_care
-    ):
-        """Inside the cancellation window the page warns, and the visit is recorded as late."""
-        around_the_clock = ProviderProfileFactory(states=["TX"])
-        urgent_care.providers.add(around_the_clock)
-        open_all_week(around_the_clock, start=datetime.time(0), end=datetime.time(23, 59))
-        soon = provider_free_times(
-            provider=around_the_clock,
-            visit_type=urgent_care,
-            around=timezone.now(),
-            now=timezone.now(),
-            patient=patient,
-        )[0]
-        assert soon - timezone.now() < urgent_care.cancellation_window
-        visit = visit_book(
-            patient=patient, provider=around_the_clock, visit_type=urgent_care, start=soon
-        )
-        page = patient_client.get(reverse("visit_cancel", args=[visit.pk])).content.decode()
-        assert "recorded as a late cancellation" in page
-        patient_client.post(reverse("visit_cancel", args=[visit.pk]))
-        visit.refresh_from_db()
-        assert visit.status == Visit.Status.LATE_CANCELLED
-
-    def test_reschedule_moves_to_a_new_time_with_the_same_provider(
-        self, patient_client, visit, physician, urgent_care
-    ):
-        """The patient picks a new time; the visit moves, the provider stays, one email goes out."""
-        page = patient_client.get(reverse("visit_reschedule", args=[visit.pk])).content.decode()
-        assert "You keep the same provider." in page
-        new_start = visit.start + datetime.timedelta(hours=2)
-        confirm = patient_client.get(
-            reverse("visit_reschedule", args=[visit.pk]), {"start": new_start.isoformat()}
-        )
-        assert "Move your visit?" in confirm.content.decode()
-        response = patient_client.post(
-            reverse("visit_reschedule", args=[visit.pk]), {"start": new_start.isoformat()}
-        )
-        assert response["Location"] == reverse("visit_detail", args=[visit.pk])
-        visit.refresh_from_db()
-        assert (visit.start, visit.provider) == (new_start, physician)
-        assert len(mail.outbox) == 1
-        assert "new time" in mail.outbox[0].subject
-
-    def test_reschedule_to_a_taken_time_changes_nothing(
-        self, patient_client, visit, physician, urgent_care
-    ):
-        """Moving onto someone else's visit is refused with other times, and the visit stays put."""
-        other_start = visit.start + datetime.timedelta(hours=3)
-        visit_book(
-            patient=PatientProfileFactory().user,
-            provider=physician,
-            visit_type=urgent_care,
-            start=other_start,
-        )
-        before = visit.start
-        response = patient_client.post(
-            reverse("visit_reschedule", args=[visit.pk]), {"start": other_start.isoformat()}
-        )
-        assert response.status_code == 200
-        assert "Nearest free times" in response.content.decode()
-        visit.refresh_from_db()
-        assert visit.start == before

@@ -1,117 +1,68 @@
-"""Schedules for clinic staff and clinicians: hours, exceptions, stranded visits, calendar, booking."""
+"""The hours editor's pages: who may open them, weekly hours, exceptions, stranded visits."""
 
 import datetime
-import re
-from html import unescape
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
+from tests.visits.scheduling.views.staff import (
+    CHICAGO,
+    DASH,
+    HTMX,
+    ONE_DAY,
+    at,
+    hours,
+    next_monday,
+    text,
+    url,
+    visit_at,
+)
 from visits.audit import AuditEvent
 from visits.scheduling.models import (
     ScheduleException,
     Visit,
-    VisitSeries,
-    VisitType,
     WeeklyHours,
 )
 
 pytestmark = pytest.mark.django_db
 
-CHICAGO = ZoneInfo("America/Chicago")
-HTMX = {"HX-Request": "true"}
-ONE_DAY = datetime.timedelta(days=1)
-DASH = "\N{EN DASH}"  # between the times of a block, as the pages show them
-
-
-# Small helpers of this module (tests/visits/factories.py is someone else's work in progress).
-
-
-def next_monday() -> datetime.date:
-    """The coming Monday in Chicago: 1 to 7 days ahead, inside every visit type's horizon."""
-    today = timezone.now().astimezone(CHICAGO).date()
-    return today + datetime.timedelta(days=7 - today.weekday())
-
-
-def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
-    """A Chicago wall-clock time on a day, as an aware UTC datetime."""
-    local = datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=CHICAGO)
-    return local.astimezone(datetime.UTC)
-
-
-def hours(provider, weekday: int, start: int, end: int) -> WeeklyHours:
-    return WeeklyHours.objects.create(
-        provider=provider,
-        weekday=weekday,
-        start_time=datetime.time(start),
-        end_time=datetime.time(end),
-    )
-
-
-def visit_at(provider, patient, visit_type, start, **fields) -> Visit:
-    """A booked visit written straight to the database, as the services would leave it."""
-    return Visit.objects.create(
-        patient=patient,
-        provider=provider,
-        visit_type=visit_type,
-        start=start,
-        end=start + visit_type.duration,
-        blocked_until=start + visit_type.duration + visit_type.buffer_after,
-        **fields,
-    )
-
-
-def text(response) -> str:
-    return unescape(response.content.decode())
-
-
-@pytest.fixture
-def follow_up(db) -> VisitType:
-    """Follow-up: physicians, 20 minutes, 5 after, two hours' notice, 30 days ahead."""
-    return VisitType.objects.get(slug="follow-up")
-
-
-@pytest.fixture
-def provider(clinician, follow_up):
-    """The clinician's own profile in Chicago, offering follow-ups, working Mondays 9 to 12."""
-    profile = clinician.provider_profile
-    profile.visit_types.add(follow_up)
-    hours(profile, 0, 9, 12)
-    return profile
-
-
-@pytest.fixture
-def monday_visit(provider, patient, follow_up) -> Visit:
-    """Jordan Rivera's follow-up at 10:00 next Monday."""
-    return visit_at(provider, patient, follow_up, at(next_monday(), 10))
-
-
-def url(name: str, provider, *args) -> str:
-    return reverse(name, args=[provider.pk, *args])
+WEEK = datetime.timedelta(weeks=1)
 
 
 class TestAccess:
     @pytest.mark.parametrize(
-        "name", ["schedule_edit", "schedule_calendar", "schedule_book", "schedule_exceptions"]
+        "name",
+        [
+            "scheduling:schedule_edit",
+            "scheduling:schedule_calendar",
+            "scheduling:schedule_book",
+            "scheduling:schedule_exceptions",
+        ],
     )
     def test_staff_open_any_providers_pages(self, scheduler_client, provider, name):
         """Clinic staff manage every provider's schedule."""
         assert scheduler_client.get(url(name, provider)).status_code == 200
 
-    @pytest.mark.parametrize("name", ["schedule_edit", "schedule_calendar", "schedule_book"])
+    @pytest.mark.parametrize(
+        "name",
+        ["scheduling:schedule_edit", "scheduling:schedule_calendar", "scheduling:schedule_book"],
+    )
     def test_clinician_opens_their_own(self, clinician_client, provider, name):
         """A clinician uses the same pages for their own schedule."""
         assert clinician_client.get(url(name, provider)).status_code == 200
 
     @pytest.mark.parametrize(
-        "name", ["schedule_edit", "schedule_calendar", "schedule_book", "schedule_exceptions"]
+        "name",
+        [
+            "scheduling:schedule_edit",
+            "scheduling:schedule_calendar",
+            "scheduling:schedule_book",
+            "scheduling:schedule_exceptions",
+        ],
     )
     def test_clinician_gets_404_for_another_providers_pages(self, clinician_client, name):
         """Nobody learns another clinician's schedule exists."""
@@ -122,9 +73,9 @@ class TestAccess:
         """Posting to another clinician's block or day is refused and changes nothing."""
         other = ProviderProfileFactory()
         block = hours(other, 0, 9, 12)
-        remove = reverse("schedule_block_remove", args=[other.pk, block.pk])
+        remove = reverse("scheduling:schedule_block_remove", args=[other.pk, block.pk])
         assert clinician_client.post(remove).status_code == 404
-        add = reverse("schedule_day", args=[other.pk, 1])
+        add = reverse("scheduling:schedule_day", args=[other.pk, 1])
         response = clinician_client.post(
             add, {"add1-start_time": "09:00", "add1-end_time": "10:00"}
         )
@@ -137,7 +88,7 @@ class TestAccess:
         """Moving or cancelling a visit of another clinician is a 404."""
         other = ProviderProfileFactory()
         visit = visit_at(other, patient, follow_up, at(next_monday(), 10))
-        for name in ("schedule_visit_move", "schedule_visit_cancel"):
+        for name in ("scheduling:schedule_visit_move", "scheduling:schedule_visit_cancel"):
             assert clinician_client.post(url(name, other, visit.pk)).status_code == 404
         visit.refresh_from_db()
         assert visit.status == Visit.Status.BOOKED
@@ -145,38 +96,44 @@ class TestAccess:
     def test_a_block_must_belong_to_the_provider_in_the_url(self, scheduler_client, provider):
         """A block id from another provider under this provider's URL is a 404."""
         other_block = hours(ProviderProfileFactory(), 0, 9, 12)
-        response = scheduler_client.get(url("schedule_block", provider, other_block.pk))
+        response = scheduler_client.get(url("scheduling:schedule_block", provider, other_block.pk))
         assert response.status_code == 404
 
     def test_clinician_is_refused_staff_pages(self, clinician_client):
         """The list of every provider is for clinic staff only."""
         assert clinician_client.get(reverse("staff_dashboard")).status_code == 403
 
-    @pytest.mark.parametrize("name", ["schedule_edit", "schedule_calendar", "schedule_book"])
+    @pytest.mark.parametrize(
+        "name",
+        ["scheduling:schedule_edit", "scheduling:schedule_calendar", "scheduling:schedule_book"],
+    )
     def test_patients_are_refused(self, patient_client, provider, name):
         """Patients never open schedules."""
         assert patient_client.get(url(name, provider)).status_code == 403
 
     def test_unknown_provider_is_404(self, scheduler_client):
         """A provider id that does not exist is not found."""
-        assert scheduler_client.get(reverse("schedule_edit", args=[999999])).status_code == 404
+        assert (
+            scheduler_client.get(reverse("scheduling:schedule_edit", args=[999999])).status_code
+            == 404
+        )
 
     def test_dashboards_link_to_schedules(self, client, scheduler, clinician, provider):
         """Staff reach each provider's hours and calendar; clinicians their own."""
         client.force_login(scheduler)
         content = text(client.get(reverse("staff_dashboard")))
-        assert url("schedule_edit", provider) in content
-        assert url("schedule_calendar", provider) in content
+        assert url("scheduling:schedule_edit", provider) in content
+        assert url("scheduling:schedule_calendar", provider) in content
         client.force_login(clinician)
         content = text(client.get(reverse("clinician_dashboard")))
-        assert f'href="{url("schedule_edit", provider)}">My schedule' in content
-        assert f'href="{url("schedule_calendar", provider)}">My calendar' in content
+        assert f'href="{url("scheduling:schedule_edit", provider)}">My schedule' in content
+        assert f'href="{url("scheduling:schedule_calendar", provider)}">My calendar' in content
 
 
 class TestWeeklyHours:
     def test_editor_shows_blocks_by_weekday_in_the_providers_zone(self, scheduler_client, provider):
         """Each weekday lists its blocks, or says the provider does not work then."""
-        content = text(scheduler_client.get(url("schedule_edit", provider)))
+        content = text(scheduler_client.get(url("scheduling:schedule_edit", provider)))
         assert "America/Chicago" in content
         assert f"9:00 AM{DASH}12:00 PM" in content
         assert "Not working." in content
@@ -186,10 +143,10 @@ class TestWeeklyHours:
     def test_adding_a_block_without_javascript_redirects_back(self, scheduler_client, provider):
         """A plain post saves the block and returns to that weekday."""
         response = scheduler_client.post(
-            url("schedule_day", provider, 0),
+            url("scheduling:schedule_day", provider, 0),
             {"add0-start_time": "13:00", "add0-end_time": "17:00"},
         )
-        assert response["Location"] == url("schedule_edit", provider) + "#weekday-0"
+        assert response["Location"] == url("scheduling:schedule_edit", provider) + "#weekday-0"
         assert WeeklyHours.objects.filter(
             provider=provider, weekday=0, start_time=datetime.time(13), end_time=datetime.time(17)
         ).exists()
@@ -199,7 +156,7 @@ class TestWeeklyHours:
     def test_adding_a_block_with_htmx_swaps_only_that_day(self, scheduler_client, provider):
         """With htmx the weekday's own fragment comes back, saying what was saved."""
         response = scheduler_client.post(
-            url("schedule_day", provider, 0),
+            url("scheduling:schedule_day", provider, 0),
             {"add0-start_time": "13:00", "add0-end_time": "17:00"},
             headers=HTMX,
         )
@@ -213,7 +170,7 @@ class TestWeeklyHours:
     def test_end_before_start_is_explained_and_values_kept(self, scheduler_client, provider):
         """The message sits by the field, tied to it, and both times stay as typed."""
         response = scheduler_client.post(
-            url("schedule_day", provider, 2),
+            url("scheduling:schedule_day", provider, 2),
             {"add2-start_time": "17:00", "add2-end_time": "09:00"},
         )
         assert response.status_code == 200
@@ -228,7 +185,7 @@ class TestWeeklyHours:
     def test_overlap_with_an_existing_block_is_refused(self, scheduler_client, provider):
         """Blocks on one weekday may not overlap, including the ones already saved."""
         response = scheduler_client.post(
-            url("schedule_day", provider, 0),
+            url("scheduling:schedule_day", provider, 0),
             {"add0-start_time": "11:00", "add0-end_time": "13:00"},
             headers=HTMX,
         )
@@ -241,25 +198,28 @@ class TestWeeklyHours:
     def test_blocks_that_only_touch_are_allowed(self, scheduler_client, provider):
         """12:00 to 13:00 after 9:00 to 12:00 does not overlap."""
         scheduler_client.post(
-            url("schedule_day", provider, 0), {"add0-start_time": "12:00", "add0-end_time": "13:00"}
+            url("scheduling:schedule_day", provider, 0),
+            {"add0-start_time": "12:00", "add0-end_time": "13:00"},
         )
         assert WeeklyHours.objects.filter(provider=provider, weekday=0).count() == 2
 
     def test_missing_times_are_asked_for(self, scheduler_client, provider):
         """Empty times get a message each."""
-        content = text(scheduler_client.post(url("schedule_day", provider, 1), {}))
+        content = text(scheduler_client.post(url("scheduling:schedule_day", provider, 1), {}))
         assert "Enter the time the block starts." in content
         assert "Enter the time the block ends." in content
 
     def test_changing_a_block_inline(self, scheduler_client, provider):
         """The change link swaps in a form with the block's times; saving changes the block."""
         block = provider.weekly_hours.get()
-        form = text(scheduler_client.get(url("schedule_block", provider, block.pk), headers=HTMX))
+        form = text(
+            scheduler_client.get(url("scheduling:schedule_block", provider, block.pk), headers=HTMX)
+        )
         assert form.lstrip().startswith('<section id="weekday-0"')
         assert 'value="09:00"' in form
         assert f"<legend>Change Monday 9:00 AM{DASH}12:00 PM</legend>" in form
         response = scheduler_client.post(
-            url("schedule_block", provider, block.pk),
+            url("scheduling:schedule_block", provider, block.pk),
             {f"block{block.pk}-start_time": "08:00", f"block{block.pk}-end_time": "11:00"},
             headers=HTMX,
         )
@@ -270,7 +230,7 @@ class TestWeeklyHours:
     def test_change_link_works_without_javascript(self, scheduler_client, provider):
         """Without htmx the block's URL shows the whole editor with that block's form open."""
         block = provider.weekly_hours.get()
-        content = text(scheduler_client.get(url("schedule_block", provider, block.pk)))
+        content = text(scheduler_client.get(url("scheduling:schedule_block", provider, block.pk)))
         assert "<html" in content
         assert f'name="block{block.pk}-start_time"' in content
 
@@ -279,12 +239,12 @@ class TestWeeklyHours:
         block = provider.weekly_hours.get()
         hours(provider, 0, 13, 17)
         response = scheduler_client.post(
-            url("schedule_block", provider, block.pk),
+            url("scheduling:schedule_block", provider, block.pk),
             {f"block{block.pk}-start_time": "09:00", f"block{block.pk}-end_time": "14:00"},
         )
         assert "overlaps Monday's 1:00 PM to 5:00 PM block" in text(response)
         response = scheduler_client.post(
-            url("schedule_block", provider, block.pk),
+            url("scheduling:schedule_block", provider, block.pk),
             {f"block{block.pk}-start_time": "09:00", f"block{block.pk}-end_time": "12:30"},
         )
         assert response.status_code == 302
@@ -292,8 +252,10 @@ class TestWeeklyHours:
     def test_removing_a_block_without_visits(self, scheduler_client, provider):
         """With nothing booked in it, a block goes at once."""
         block = provider.weekly_hours.get()
-        response = scheduler_client.post(url("schedule_block_remove", provider, block.pk))
-        assert response["Location"] == url("schedule_edit", provider) + "#weekday-0"
+        response = scheduler_client.post(
+            url("scheduling:schedule_block_remove", provider, block.pk)
+        )
+        assert response["Location"] == url("scheduling:schedule_edit", provider) + "#weekday-0"
         assert not WeeklyHours.objects.filter(pk=block.pk).exists()
 
     def test_copy_day_replaces_the_chosen_days(self, scheduler_client, provider):
@@ -301,11 +263,11 @@ class TestWeeklyHours:
         hours(provider, 0, 13, 17)
         hours(provider, 1, 7, 8)
         response = scheduler_client.post(
-            url("schedule_copy", provider),
+            url("scheduling:schedule_copy", provider),
             {"copy-source": "0", "copy-targets": ["1", "2"]},
             headers=HTMX,
         )
-        assert response["HX-Redirect"] == url("schedule_edit", provider)
+        assert response["HX-Redirect"] == url("scheduling:schedule_edit", provider)
         for weekday in (1, 2):
             assert list(
                 WeeklyHours.objects.filter(provider=provider, weekday=weekday).values_list(
@@ -317,7 +279,8 @@ class TestWeeklyHours:
         """Copying a day onto itself, or nowhere, is explained; the checkboxes sit in a fieldset."""
         content = text(
             scheduler_client.post(
-                url("schedule_copy", provider), {"copy-source": "0", "copy-targets": ["0"]}
+                url("scheduling:schedule_copy", provider),
+                {"copy-source": "0", "copy-targets": ["0"]},
             )
         )
         assert "Choose at least one day other than the one you copy." in content
@@ -325,7 +288,7 @@ class TestWeeklyHours:
         assert "To these days (their hours are replaced)" in content
         content = text(
             scheduler_client.post(
-                url("schedule_copy", provider), {"copy-source": "0"}, headers=HTMX
+                url("scheduling:schedule_copy", provider), {"copy-source": "0"}, headers=HTMX
             )
         )
         assert content.lstrip().startswith('<section id="copy-day"')
@@ -344,19 +307,21 @@ class TestWeeklyHours:
                 provider=provider, kind="time_off", start_date=day, end_date=day
             )
         with django_assert_max_num_queries(10):
-            response = scheduler_client.get(url("schedule_edit", provider))
+            response = scheduler_client.get(url("scheduling:schedule_edit", provider))
         assert text(response).count(f"1:00 PM{DASH}5:00 PM") == 6
 
     def test_copy_link_preselects_the_day(self, scheduler_client, provider):
         """Each weekday's copy link opens the copy form with that day chosen."""
-        content = text(scheduler_client.get(url("schedule_edit", provider) + "?copy=3"))
+        content = text(scheduler_client.get(url("scheduling:schedule_edit", provider) + "?copy=3"))
         assert '<option value="3" selected>Thursday</option>' in content
 
 
 class TestExceptions:
     def post(self, client, provider, headers=None, **fields):
         data = {f"exception-{name}": value for name, value in fields.items()}
-        return client.post(url("schedule_exceptions", provider), data, headers=headers or {})
+        return client.post(
+            url("scheduling:schedule_exceptions", provider), data, headers=headers or {}
+        )
 
     def test_time_off_for_a_range_of_whole_days(self, scheduler_client, provider):
         """A week off is one exception from Monday to Friday, listed as upcoming."""
@@ -369,11 +334,14 @@ class TestExceptions:
             end_date=(monday + 4 * ONE_DAY).isoformat(),
             note="Conference",
         )
-        assert response["Location"] == url("schedule_edit", provider) + "#schedule-exceptions"
+        assert (
+            response["Location"]
+            == url("scheduling:schedule_edit", provider) + "#schedule-exceptions"
+        )
         exception = provider.schedule_exceptions.get()
         assert (exception.start_date, exception.end_date) == (monday, monday + 4 * ONE_DAY)
         assert exception.is_whole_day
-        page = text(scheduler_client.get(url("schedule_edit", provider)))
+        page = text(scheduler_client.get(url("scheduling:schedule_edit", provider)))
         assert "Conference" in page
         assert "Whole day" in page
 
@@ -410,7 +378,7 @@ class TestExceptions:
         )
         assert provider.schedule_exceptions.get().kind == ScheduleException.Kind.EXTRA_HOURS
         calendar = text(
-            scheduler_client.get(url("schedule_calendar", provider) + f"?day={saturday}")
+            scheduler_client.get(url("scheduling:schedule_calendar", provider) + f"?day={saturday}")
         )
         assert f"10:00 AM{DASH}12:00 PM" in calendar
         assert 'class="free-times"' in calendar
@@ -485,7 +453,7 @@ class TestExceptions:
             end_date=next_monday(),
         )
         response = scheduler_client.post(
-            url("schedule_exception_remove", provider, exception.pk), headers=HTMX
+            url("scheduling:schedule_exception_remove", provider, exception.pk), headers=HTMX
         )
         assert "Saved: Remove time off" in text(response)
         assert "No time off or extra hours coming up." in text(response)
@@ -496,7 +464,9 @@ class TestStrandedVisits:
     def remove_monday(self, client, provider, headers=None, **choices):
         block = provider.weekly_hours.get(weekday=0)
         return client.post(
-            url("schedule_block_remove", provider, block.pk), choices, headers=headers or {}
+            url("scheduling:schedule_block_remove", provider, block.pk),
+            choices,
+            headers=headers or {},
         )
 
     def test_removing_hours_with_a_booked_visit_asks_first(
@@ -538,7 +508,7 @@ class TestStrandedVisits:
                 "stranded-note": "Dr. is at a conference.",
             },
         )
-        assert response["Location"] == url("schedule_edit", provider) + "#weekday-0"
+        assert response["Location"] == url("scheduling:schedule_edit", provider) + "#weekday-0"
         assert not provider.weekly_hours.filter(weekday=0).exists()
         monday_visit.refresh_from_db()
         assert monday_visit.status == Visit.Status.CANCELLED
@@ -558,13 +528,15 @@ class TestStrandedVisits:
             confirm="1",
             **{f"stranded-visit-{monday_visit.pk}": "keep"},
         )
-        assert response["HX-Redirect"] == url("schedule_edit", provider) + "#weekday-0"
+        assert response["HX-Redirect"] == url("scheduling:schedule_edit", provider) + "#weekday-0"
         assert not provider.weekly_hours.filter(weekday=0).exists()
         monday_visit.refresh_from_db()
         assert monday_visit.status == Visit.Status.BOOKED
         assert mail.outbox == []
         calendar = text(
-            scheduler_client.get(url("schedule_calendar", provider) + f"?day={next_monday()}")
+            scheduler_client.get(
+                url("scheduling:schedule_calendar", provider) + f"?day={next_monday()}"
+            )
         )
         assert "outside the hours" in calendar
 
@@ -699,7 +671,7 @@ class TestStrandedVisits:
     def test_time_off_over_a_visit_asks_first(self, scheduler_client, provider, monday_visit):
         """Adding a day off with a visit in it lists the visit before saving."""
         response = scheduler_client.post(
-            url("schedule_exceptions", provider),
+            url("scheduling:schedule_exceptions", provider),
             {"exception-kind": "time_off", "exception-start_date": next_monday().isoformat()},
         )
         content = text(response)
@@ -708,7 +680,7 @@ class TestStrandedVisits:
         assert 'type="hidden"' in content
         assert not ScheduleException.objects.exists()
         response = scheduler_client.post(
-            url("schedule_exceptions", provider),
+            url("scheduling:schedule_exceptions", provider),
             {
                 "exception-kind": "time_off",
                 "exception-start_date": next_monday().isoformat(),
@@ -726,7 +698,7 @@ class TestStrandedVisits:
     ):
         """Copying Sunday (no hours) onto Monday would strand the visit, so it is listed."""
         response = scheduler_client.post(
-            url("schedule_copy", provider), {"copy-source": "6", "copy-targets": ["0"]}
+            url("scheduling:schedule_copy", provider), {"copy-source": "6", "copy-targets": ["0"]}
         )
         assert "Copy Sunday&#x27;s hours to Monday" in response.content.decode()
         assert "Jordan Rivera" in text(response)
@@ -738,7 +710,7 @@ class TestStrandedVisits:
         """Changing 9 to 12 into 11 to 12 would leave the 10:00 visit outside."""
         block = provider.weekly_hours.get()
         response = scheduler_client.post(
-            url("schedule_block", provider, block.pk),
+            url("scheduling:schedule_block", provider, block.pk),
             {f"block{block.pk}-start_time": "11:00", f"block{block.pk}-end_time": "12:00"},
         )
         assert "Before saving" in text(response)
@@ -746,372 +718,37 @@ class TestStrandedVisits:
         assert block.start_time == datetime.time(9)
 
     def test_adding_hours_never_asks(self, scheduler_client, provider, monday_visit):
-        """More hours cannot strand a visit, so they save at once."""
+        """More hours cannot strand a visit, so they save at once, without a question."""
         response = scheduler_client.post(
-            url("schedule_day", provider, 0), {"add0-start_time": "13:00", "add0-end_time": "14:00"}
+            url("scheduling:schedule_day", provider, 0),
+            {"add0-start_time": "13:00", "add0-end_time": "14:00"},
         )
         assert response.status_code == 302
+        assert response["Location"] == url("scheduling:schedule_edit", provider) + "#weekday-0"
+        assert provider.weekly_hours.filter(
+            weekday=0, start_time=datetime.time(13), end_time=datetime.time(14)
+        ).exists()
+        page = text(scheduler_client.get(response["Location"]))
+        assert "Before saving" not in page
+        assert "Saved: Add Monday" in page
+        monday_visit.refresh_from_db()
+        assert monday_visit.status == Visit.Status.BOOKED
 
     def test_cancelled_and_past_visits_are_not_asked_about(
         self, scheduler_client, provider, patient, follow_up
     ):
-        """Only upcoming booked visits count."""
-        visit_at(provider, patient, follow_up, at(next_monday(), 10), status=Visit.Status.CANCELLED)
-        response = self.remove_monday(scheduler_client, provider)
-        assert response.status_code == 302
-
-
-class TestCalendar:
-    def test_week_shows_hours_visits_and_free_times(self, scheduler_client, provider, monday_visit):
-        """Working blocks, the booked visit with patient, type and status, and free starts."""
-        response = scheduler_client.get(
-            url("schedule_calendar", provider) + f"?week={next_monday()}"
-        )
-        content = text(response)
-        assert f"week of {next_monday():%B} {next_monday().day}" in content
-        assert "America/Chicago" in content
-        assert f"9:00 AM{DASH}12:00 PM" in content
-        assert f"10:00 AM{DASH}10:20 AM" in content
-        assert "Jordan Rivera" in content
-        assert "Booked" in content
-        assert "<caption" in content
-        assert '<th scope="row">' in content
-        free_nine = at(next_monday(), 9).astimezone(CHICAGO).isoformat()
-        assert f"start={free_nine}" in unescape(re.sub(r"%3A", ":", re.sub(r"%2B", "+", content)))
-        assert url("schedule_visit_move", provider, monday_visit.pk) in content
-        assert url("schedule_visit_cancel", provider, monday_visit.pk) in content
-
-    def test_week_starts_on_monday_with_previous_and_next_links(self, scheduler_client, provider):
-        """Any date shows its Monday-to-Sunday week, with links a week either side."""
-        monday = next_monday()
-        content = text(
-            scheduler_client.get(
-                url("schedule_calendar", provider) + f"?week={monday + 2 * ONE_DAY}"
-            )
-        )
-        assert f"?week={monday - 7 * ONE_DAY}&type=follow-up" in content
-        assert f"?week={monday + 7 * ONE_DAY}&type=follow-up" in content
-        assert content.count('class="calendar-day"') == 7
-
-    def test_day_view(self, scheduler_client, provider, monday_visit):
-        """One day, with links to the days either side and to its week."""
-        monday = next_monday()
-        content = text(scheduler_client.get(url("schedule_calendar", provider) + f"?day={monday}"))
-        assert content.count('class="calendar-day"') == 1
-        assert f"?day={monday - ONE_DAY}&type=follow-up" in content
-        assert f"?day={monday + ONE_DAY}&type=follow-up" in content
-        assert f"?week={monday}&type=follow-up" in content
-        assert "Jordan Rivera" in content
-
-    def test_cancelled_visits_show_their_status_without_actions(
-        self, scheduler_client, provider, patient, follow_up
-    ):
-        """A cancelled visit is listed as such and cannot be moved."""
-        visit = visit_at(
+        """Only upcoming booked visits count: cancelled and past ones inside the hours are left be."""
+        cancelled = visit_at(
             provider, patient, follow_up, at(next_monday(), 10), status=Visit.Status.CANCELLED
         )
-        content = text(
-            scheduler_client.get(url("schedule_calendar", provider) + f"?day={next_monday()}")
-        )
-        assert "Cancelled" in content
-        assert url("schedule_visit_move", provider, visit.pk) not in content
-
-    def test_reading_the_calendar_is_audited(
-        self, scheduler_client, scheduler, provider, patient, follow_up
-    ):
-        """One view event per visit shown, naming the patient and the staff member."""
-        visits = [
-            visit_at(provider, patient, follow_up, at(next_monday(), 9 + n)) for n in range(2)
-        ]
-        scheduler_client.get(url("schedule_calendar", provider) + f"?week={next_monday()}")
-        events = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW, what="visit")
-        assert {event.object_id for event in events} == {str(visit.pk) for visit in visits}
-        assert {event.actor_id for event in events} == {scheduler.pk}
-        assert {event.patient_id for event in events} == {patient.pk}
-
-    def test_free_times_for_the_chosen_visit_type(self, scheduler_client, provider):
-        """Free starts follow the type chosen: 50-minute therapy is not offered by a physician."""
-        therapy = VisitType.objects.get(slug="therapy")
-        provider.visit_types.add(therapy)
-        content = text(
-            scheduler_client.get(
-                url("schedule_calendar", provider) + f"?day={next_monday()}&type=therapy"
-            )
-        )
-        assert "Free start times for therapy" in content
-        assert '<option value="therapy" selected>' in content
-
-    def test_query_count_does_not_grow_with_visits(
-        self, scheduler_client, provider, follow_up, django_assert_max_num_queries
-    ):
-        """A week with one visit and a week with twelve cost the same, small number of queries."""
-        monday = next_monday()
-        page = url("schedule_calendar", provider) + f"?week={monday}"
-        visit_at(provider, PatientProfileFactory().user, follow_up, at(monday, 9))
-        scheduler_client.get(page)
-        with CaptureQueriesContext(connection) as one:
-            scheduler_client.get(page)
-        for day in range(1, 7):
-            for hour in (9, 11):
-                visit_at(
-                    provider,
-                    PatientProfileFactory().user,
-                    follow_up,
-                    at(monday + day * ONE_DAY, hour),
-                )
-        with django_assert_max_num_queries(12):
-            response = scheduler_client.get(page)
-        assert response.content.decode().count('<th scope="row">') == 13
-        with CaptureQueriesContext(connection) as many:
-            scheduler_client.get(page)
-        assert len(many.captured_queries) == len(one.captured_queries)
-
-
-class TestStaffBooking:
-    def book(self, client, provider, headers=None, **fields):
-        return client.post(url("schedule_book", provider), fields, headers=headers or {})
-
-    def choices(self, patient, follow_up, start, **extra):
-        return {
-            "action": "book",
-            "patient": patient.pk,
-            "visit_type": follow_up.pk,
-            "day": start.astimezone(CHICAGO).date().isoformat(),
-            "start": start.isoformat(),
-            "reason": "Blood pressure check",
-            **extra,
-        }
-
-    def test_search_finds_patients_by_name_and_audits_it(self, scheduler_client, provider, patient):
-        """Typing part of a name lists matching patients with details, and the read is logged."""
-        PatientProfileFactory(legal_first_name="Ana", legal_last_name="Smith")
-        content = text(self.book(scheduler_client, provider, action="search", query="rivera"))
-        assert f"Jordan Rivera, born May 17, 1990, {patient.email}" in content
-        assert "Ana Smith" not in content
-        assert AuditEvent.objects.filter(what="patient", patient=patient).exists()
-
-    def test_search_finding_nobody_says_so(self, scheduler_client, provider, patient):
-        """An empty search result is explained."""
-        content = text(self.book(scheduler_client, provider, action="search", query="zzzz"))
-        assert "No patient with details matches that search." in content
-
-    def test_show_free_times_lists_the_days_times(
-        self, scheduler_client, provider, patient, follow_up
-    ):
-        """Choosing a type and day lists its free starts, with nothing booked yet."""
-        content = text(
-            self.book(
-                scheduler_client,
-                provider,
-                headers=HTMX,
-                action="times",
-                visit_type=follow_up.pk,
-                day=next_monday().isoformat(),
-            )
-        )
-        assert content.lstrip().startswith('<form id="booking-form"')
-        assert f'value="{at(next_monday(), 9).isoformat()}"' in content
-        assert re.search(
-            rf'value="{re.escape(at(next_monday(), 9).isoformat())}"[^>]*autofocus', content
-        )
-        assert content.count("autofocus") == 1
-        assert "The visit is not booked yet" not in content
-        assert not Visit.objects.exists()
-
-    def test_booking_for_a_patient_emails_them(
-        self, scheduler_client, scheduler, provider, patient, follow_up
-    ):
-        """The visit is booked by the staff member and the patient hears the clinic booked it."""
-        start = at(next_monday(), 10)
-        response = self.book(scheduler_client, provider, **self.choices(patient, follow_up, start))
-        assert response["Location"] == url("schedule_calendar", provider) + f"?day={next_monday()}"
-        visit = Visit.objects.get()
-        assert (visit.patient, visit.start, visit.booked_by) == (patient, start, scheduler)
-        assert visit.reason == "Blood pressure check"
-        [email] = mail.outbox
-        assert email.to == [patient.email]
-        assert "The clinic has booked this video visit" in email.body
-        assert AuditEvent.objects.filter(
-            action=AuditEvent.Action.CREATE, object_id=str(visit.pk)
-        ).exists()
-
-    def test_htmx_booking_redirects_the_page(self, scheduler_client, provider, patient, follow_up):
-        """With htmx, success tells the browser to open the calendar day."""
-        response = self.book(
-            scheduler_client,
-            provider,
-            headers=HTMX,
-            **self.choices(patient, follow_up, at(next_monday(), 10)),
-        )
-        assert (
-            response["HX-Redirect"] == url("schedule_calendar", provider) + f"?day={next_monday()}"
-        )
-
-    def test_a_taken_time_offers_the_nearest_and_keeps_everything(
-        self, scheduler_client, provider, patient, follow_up
-    ):
-        """The message sits by the times, the nearest free ones are offered, the reason stays."""
-        visit_at(provider, UserFactory(), follow_up, at(next_monday(), 10))
-        response = self.book(
-            scheduler_client,
-            provider,
-            **self.choices(patient, follow_up, at(next_monday(), 10), reason="Dizzy spells"),
-        )
-        content = text(response)
-        assert "Sorry, that time was just taken." in content
-        assert "Here are the nearest free times" in content
-        assert f'value="{at(next_monday(), 10, 30).isoformat()}"' in content
-        assert "Dizzy spells" in content
-        assert f'value="{patient.pk}"' in content
-        assert Visit.objects.count() == 1
-
-    def test_not_bookable_is_explained(self, scheduler_client, provider, follow_up):
-        """A patient in a state the provider is not licensed in is refused with the reason."""
-        travelling = PatientProfileFactory(current_state="NY").user
-        content = text(
-            self.book(
-                scheduler_client,
-                provider,
-                **self.choices(travelling, follow_up, at(next_monday(), 10)),
-            )
-        )
-        assert "is not licensed in New York" in content
-        assert "The visit is not booked yet." in content
-        assert not Visit.objects.exists()
-
-    def test_missing_choices_are_named(self, scheduler_client, provider):
-        """Booking with nothing chosen says what is needed."""
-        content = text(self.book(scheduler_client, provider, action="book"))
-        assert "Search for the patient and choose them." in content
-        assert "Choose the kind of visit." in content
-
-    def test_calendar_link_prefills_the_time(self, scheduler_client, provider, follow_up):
-        """A free time chosen on the calendar arrives selected."""
-        start = at(next_monday(), 9, 30)
-        response = scheduler_client.get(
-            url("schedule_book", provider),
-            {"type": "follow-up", "start": start.astimezone(CHICAGO).isoformat()},
-        )
-        content = text(response)
-        assert re.search(rf'value="{re.escape(start.isoformat())}"[^>]*checked', content)
-
-    def test_clinicians_find_only_their_own_patients(
-        self, clinician_client, provider, patient, follow_up
-    ):
-        """A clinician's search never becomes a directory of the clinic's patients."""
-        content = text(self.book(clinician_client, provider, action="search", query="rivera"))
-        assert "No patient with details matches" in content
-        visit_at(provider, patient, follow_up, at(next_monday(), 11), status=Visit.Status.COMPLETED)
-        content = text(self.book(clinician_client, provider, action="search", query="rivera"))
-        assert "Jordan Rivera, born" in content
-
-
-class TestMoveAndCancel:
-    def test_move_page_shows_the_visit_and_free_times(
-        self, scheduler_client, provider, monday_visit
-    ):
-        """The visit's patient, type and time, and that day's other free starts."""
-        response = scheduler_client.get(url("schedule_visit_move", provider, monday_visit.pk))
-        content = text(response)
-        assert "Jordan Rivera" in content
-        assert "Follow-up with" in content
-        assert f'value="{at(next_monday(), 10, 30).isoformat()}"' in content
-        assert f'value="{at(next_monday(), 10).isoformat()}"' not in content
-        assert AuditEvent.objects.filter(object_id=str(monday_visit.pk)).exists()
-
-    def test_moving_emails_the_patient(self, scheduler_client, provider, monday_visit, patient):
-        """A move to a free time with the same provider is saved and emailed."""
-        new_start = at(next_monday(), 11)
-        response = scheduler_client.post(
-            url("schedule_visit_move", provider, monday_visit.pk),
-            {
-                "action": "move",
-                "day": next_monday().isoformat(),
-                "start": new_start.isoformat(),
-                "note": "Sorry for the change.",
-            },
-            headers=HTMX,
-        )
-        assert (
-            response["HX-Redirect"] == url("schedule_calendar", provider) + f"?day={next_monday()}"
-        )
-        monday_visit.refresh_from_db()
-        assert monday_visit.start == new_start
-        [email] = mail.outbox
-        assert email.to == [patient.email]
-        assert "The clinic has moved your visit" in email.body
-        assert "Sorry for the change." in email.body
-
-    def test_moving_to_a_time_outside_the_hours_is_refused(
-        self, scheduler_client, provider, monday_visit
-    ):
-        """A time that is not free is explained next to the times, with the note kept."""
-        content = text(
-            scheduler_client.post(
-                url("schedule_visit_move", provider, monday_visit.pk),
-                {
-                    "action": "move",
-                    "day": next_monday().isoformat(),
-                    "start": at(next_monday(), 15).isoformat(),
-                    "note": "See you then",
-                },
-            )
-        )
-        assert "That time is not free." in content
-        assert "See you then" in content
-        monday_visit.refresh_from_db()
-        assert monday_visit.start == at(next_monday(), 10)
-
-    def test_cancelling_with_a_note(self, scheduler_client, provider, monday_visit, patient):
-        """The visit is cancelled without JavaScript and the patient gets the note."""
-        response = scheduler_client.post(
-            url("schedule_visit_cancel", provider, monday_visit.pk),
-            {"note": "The doctor is unwell."},
-        )
-        assert response["Location"] == url("schedule_calendar", provider) + f"?day={next_monday()}"
-        monday_visit.refresh_from_db()
-        assert monday_visit.status == Visit.Status.CANCELLED
-        [email] = mail.outbox
-        assert email.to == [patient.email]
-        assert "The clinic has cancelled this visit" in email.body
-        assert "The doctor is unwell." in email.body
-
-    def test_cancelling_a_whole_series(self, clinician_client, provider, patient, follow_up):
-        """For a series, the chosen scope decides how many visits go; a clinician may do it."""
-        series = VisitSeries.objects.create(
-            patient=patient, provider=provider, visit_type=follow_up, frequency=1
-        )
-        visits = [
-            visit_at(
-                provider,
-                patient,
-                follow_up,
-                at(next_monday() + week * 7 * ONE_DAY, 10),
-                series=series,
-            )
-            for week in range(3)
-        ]
-        page = text(clinician_client.get(url("schedule_visit_cancel", provider, visits[0].pk)))
-        assert "Every upcoming visit in the series" in page
-        clinician_client.post(
-            url("schedule_visit_cancel", provider, visits[0].pk), {"scope": "series", "note": ""}
-        )
-        assert set(Visit.objects.values_list("status", flat=True)) == {Visit.Status.CANCELLED}
-        [email] = mail.outbox
-        assert "3 visits are cancelled" in email.subject
-
-    def test_a_cancelled_visit_cannot_be_changed(self, scheduler_client, provider, monday_visit):
-        """Opening move for a cancelled visit goes back to the calendar with a message."""
-        monday_visit.status = Visit.Status.CANCELLED
-        monday_visit.save()
-        response = scheduler_client.get(url("schedule_visit_move", provider, monday_visit.pk))
-        assert response["Location"] == url("schedule_calendar", provider) + f"?day={next_monday()}"
-        page = text(scheduler_client.get(response["Location"]))
-        assert "That visit can no longer be changed" in page
-
-    def test_patients_cannot_use_the_staff_cancel(self, patient_client, provider, monday_visit):
-        """Patients cancel from their own pages, not the clinic's."""
-        response = patient_client.post(url("schedule_visit_cancel", provider, monday_visit.pk))
-        assert response.status_code == 403
-        monday_visit.refresh_from_db()
-        assert monday_visit.status == Visit.Status.BOOKED
+        past = visit_at(provider, patient, follow_up, at(next_monday() - 2 * WEEK, 10))
+        assert past.start < timezone.now()
+        response = self.remove_monday(scheduler_client, provider)
+        assert response.status_code == 302
+        assert response["Location"] == url("scheduling:schedule_edit", provider) + "#weekday-0"
+        assert not provider.weekly_hours.filter(weekday=0).exists()
+        for visit, status in ((cancelled, Visit.Status.CANCELLED), (past, Visit.Status.BOOKED)):
+            start = visit.start
+            visit.refresh_from_db()
+            assert (visit.status, visit.start) == (status, start)
+        assert not AuditEvent.objects.filter(action__in=["cancel", "update"]).exists()

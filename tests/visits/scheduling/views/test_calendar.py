@@ -1,0 +1,139 @@
+"""A provider's calendar: working time, bookings and free times for a week or a day."""
+
+import re
+from html import unescape
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.accounts.factories import PatientProfileFactory
+from tests.visits.scheduling.views.staff import (
+    CHICAGO,
+    DASH,
+    ONE_DAY,
+    at,
+    next_monday,
+    text,
+    url,
+    visit_at,
+)
+from visits.audit import AuditEvent
+from visits.scheduling.models import (
+    Visit,
+    VisitType,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+class TestCalendar:
+    def test_week_shows_hours_visits_and_free_times(self, scheduler_client, provider, monday_visit):
+        """Working blocks, the booked visit with patient, type and status, and free starts."""
+        response = scheduler_client.get(
+            url("scheduling:schedule_calendar", provider) + f"?week={next_monday()}"
+        )
+        content = text(response)
+        assert f"week of {next_monday():%B} {next_monday().day}" in content
+        assert "America/Chicago" in content
+        assert f"9:00 AM{DASH}12:00 PM" in content
+        assert f"10:00 AM{DASH}10:20 AM" in content
+        assert "Jordan Rivera" in content
+        assert "Booked" in content
+        assert "<caption" in content
+        assert '<th scope="row">' in content
+        free_nine = at(next_monday(), 9).astimezone(CHICAGO).isoformat()
+        assert f"start={free_nine}" in unescape(re.sub(r"%3A", ":", re.sub(r"%2B", "+", content)))
+        assert url("scheduling:schedule_visit_move", provider, monday_visit.pk) in content
+        assert url("scheduling:schedule_visit_cancel", provider, monday_visit.pk) in content
+
+    def test_week_starts_on_monday_with_previous_and_next_links(self, scheduler_client, provider):
+        """Any date shows its Monday-to-Sunday week, with links a week either side."""
+        monday = next_monday()
+        content = text(
+            scheduler_client.get(
+                url("scheduling:schedule_calendar", provider) + f"?week={monday + 2 * ONE_DAY}"
+            )
+        )
+        assert f"?week={monday - 7 * ONE_DAY}&type=follow-up" in content
+        assert f"?week={monday + 7 * ONE_DAY}&type=follow-up" in content
+        assert content.count('class="calendar-day"') == 7
+
+    def test_day_view(self, scheduler_client, provider, monday_visit):
+        """One day, with links to the days either side and to its week."""
+        monday = next_monday()
+        content = text(
+            scheduler_client.get(url("scheduling:schedule_calendar", provider) + f"?day={monday}")
+        )
+        assert content.count('class="calendar-day"') == 1
+        assert f"?day={monday - ONE_DAY}&type=follow-up" in content
+        assert f"?day={monday + ONE_DAY}&type=follow-up" in content
+        assert f"?week={monday}&type=follow-up" in content
+        assert "Jordan Rivera" in content
+
+    def test_cancelled_visits_show_their_status_without_actions(
+        self, scheduler_client, provider, patient, follow_up
+    ):
+        """A cancelled visit is listed as such and cannot be moved."""
+        visit = visit_at(
+            provider, patient, follow_up, at(next_monday(), 10), status=Visit.Status.CANCELLED
+        )
+        content = text(
+            scheduler_client.get(
+                url("scheduling:schedule_calendar", provider) + f"?day={next_monday()}"
+            )
+        )
+        assert "Cancelled" in content
+        assert url("scheduling:schedule_visit_move", provider, visit.pk) not in content
+
+    def test_reading_the_calendar_is_audited(
+        self, scheduler_client, scheduler, provider, patient, follow_up
+    ):
+        """One view event per visit shown, naming the patient and the staff member."""
+        visits = [
+            visit_at(provider, patient, follow_up, at(next_monday(), 9 + n)) for n in range(2)
+        ]
+        scheduler_client.get(
+            url("scheduling:schedule_calendar", provider) + f"?week={next_monday()}"
+        )
+        events = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW, what="visit")
+        assert {event.object_id for event in events} == {str(visit.pk) for visit in visits}
+        assert {event.actor_id for event in events} == {scheduler.pk}
+        assert {event.patient_id for event in events} == {patient.pk}
+
+    def test_free_times_for_the_chosen_visit_type(self, scheduler_client, provider):
+        """Free starts follow the type chosen: 50-minute therapy is not offered by a physician."""
+        therapy = VisitType.objects.get(slug="therapy")
+        provider.visit_types.add(therapy)
+        content = text(
+            scheduler_client.get(
+                url("scheduling:schedule_calendar", provider) + f"?day={next_monday()}&type=therapy"
+            )
+        )
+        assert "Free start times for therapy" in content
+        assert '<option value="therapy" selected>' in content
+
+    def test_query_count_does_not_grow_with_visits(
+        self, scheduler_client, provider, follow_up, django_assert_max_num_queries
+    ):
+        """A week with one visit and a week with twelve cost the same, small number of queries."""
+        monday = next_monday()
+        page = url("scheduling:schedule_calendar", provider) + f"?week={monday}"
+        visit_at(provider, PatientProfileFactory().user, follow_up, at(monday, 9))
+        scheduler_client.get(page)
+        with CaptureQueriesContext(connection) as one:
+            scheduler_client.get(page)
+        for day in range(1, 7):
+            for hour in (9, 11):
+                visit_at(
+                    provider,
+                    PatientProfileFactory().user,
+                    follow_up,
+                    at(monday + day * ONE_DAY, hour),
+                )
+        with django_assert_max_num_queries(12):
+            response = scheduler_client.get(page)
+        assert response.content.decode().count('<th scope="row">') == 13
+        with CaptureQueriesContext(connection) as many:
+            scheduler_client.get(page)
+        assert len(many.captured_queries) == len(one.captured_queries)

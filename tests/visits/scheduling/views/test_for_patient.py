@@ -1,0 +1,324 @@
+"""Staff and clinicians book, move and cancel visits for patients."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from tests.accounts.factories import PatientProfileFactory, UserFactory
+from tests.visits.factories import RED_FLAG_COUGH, symptoms_checked
+from tests.visits.scheduling.views.staff import (
+    CHICAGO,
+    HTMX,
+    ONE_DAY,
+    at,
+    next_monday,
+    text,
+    url,
+    visit_at,
+)
+from visits.audit import AuditEvent
+from visits.scheduling.models import (
+    Visit,
+    VisitSeries,
+    VisitType,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+class TestStaffBooking:
+    def book(self, client, provider, headers=None, **fields):
+        return client.post(url("scheduling:schedule_book", provider), fields, headers=headers or {})
+
+    def choices(self, patient, follow_up, start, **extra):
+        return {
+            "action": "book",
+            "patient": patient.pk,
+            "visit_type": follow_up.pk,
+            "day": start.astimezone(CHICAGO).date().isoformat(),
+            "start": start.isoformat(),
+            "reason": "Blood pressure check",
+            **extra,
+        }
+
+    def test_search_finds_patients_by_name_and_audits_it(self, scheduler_client, provider, patient):
+        """Typing part of a name lists matching patients with details, and the read is logged."""
+        PatientProfileFactory(legal_first_name="Ana", legal_last_name="Smith")
+        content = text(self.book(scheduler_client, provider, action="search", query="rivera"))
+        assert f"Jordan Rivera, born May 17, 1990, {patient.email}" in content
+        assert "Ana Smith" not in content
+        assert AuditEvent.objects.filter(what="patient", patient=patient).exists()
+
+    def test_search_finding_nobody_says_so(self, scheduler_client, provider, patient):
+        """An empty search result is explained."""
+        content = text(self.book(scheduler_client, provider, action="search", query="zzzz"))
+        assert "No patient with details matches that search." in content
+
+    def test_show_free_times_lists_the_days_times(
+        self, scheduler_client, provider, patient, follow_up
+    ):
+        """Choosing a type and day lists its free starts, with nothing booked yet."""
+        content = text(
+            self.book(
+                scheduler_client,
+                provider,
+                headers=HTMX,
+                action="times",
+                visit_type=follow_up.pk,
+                day=next_monday().isoformat(),
+            )
+        )
+        assert content.lstrip().startswith('<form id="booking-form"')
+        assert f'value="{at(next_monday(), 9).isoformat()}"' in content
+        assert re.search(
+            rf'value="{re.escape(at(next_monday(), 9).isoformat())}"[^>]*autofocus', content
+        )
+        assert content.count("autofocus") == 1
+        assert "The visit is not booked yet" not in content
+        assert not Visit.objects.exists()
+
+    def test_booking_for_a_patient_emails_them(
+        self, scheduler_client, scheduler, provider, patient, follow_up
+    ):
+        """The visit is booked by the staff member and the patient hears the clinic booked it."""
+        start = at(next_monday(), 10)
+        response = self.book(scheduler_client, provider, **self.choices(patient, follow_up, start))
+        assert (
+            response["Location"]
+            == url("scheduling:schedule_calendar", provider) + f"?day={next_monday()}"
+        )
+        visit = Visit.objects.get()
+        assert (visit.patient, visit.start, visit.booked_by) == (patient, start, scheduler)
+        assert visit.reason == "Blood pressure check"
+        [email] = mail.outbox
+        assert email.to == [patient.email]
+        assert "The clinic has booked this video visit" in email.body
+        assert AuditEvent.objects.filter(
+            action=AuditEvent.Action.CREATE, object_id=str(visit.pk)
+        ).exists()
+
+    def test_htmx_booking_redirects_the_page(self, scheduler_client, provider, patient, follow_up):
+        """With htmx, success tells the browser to open the calendar day."""
+        response = self.book(
+            scheduler_client,
+            provider,
+            headers=HTMX,
+            **self.choices(patient, follow_up, at(next_monday(), 10)),
+        )
+        assert (
+            response["HX-Redirect"]
+            == url("scheduling:schedule_calendar", provider) + f"?day={next_monday()}"
+        )
+
+    def test_a_taken_time_offers_the_nearest_and_keeps_everything(
+        self, scheduler_client, provider, patient, follow_up
+    ):
+        """The message sits by the times, the nearest free ones are offered, the reason stays."""
+        visit_at(provider, UserFactory(), follow_up, at(next_monday(), 10))
+        response = self.book(
+            scheduler_client,
+            provider,
+            **self.choices(patient, follow_up, at(next_monday(), 10), reason="Dizzy spells"),
+        )
+        content = text(response)
+        assert "Sorry, that time was just taken." in content
+        assert "Here are the nearest free times" in content
+        assert f'value="{at(next_monday(), 10, 30).isoformat()}"' in content
+        assert "Dizzy spells" in content
+        assert f'value="{patient.pk}"' in content
+        assert Visit.objects.count() == 1
+
+    def test_not_bookable_is_explained(self, scheduler_client, provider, follow_up):
+        """A patient in a state the provider is not licensed in is refused with the reason."""
+        travelling = PatientProfileFactory(current_state="NY").user
+        content = text(
+            self.book(
+                scheduler_client,
+                provider,
+                **self.choices(travelling, follow_up, at(next_monday(), 10)),
+            )
+        )
+        assert "is not licensed in New York" in content
+        assert "The visit is not booked yet." in content
+        assert not Visit.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("answers", "message"),
+        [
+            (None, "needs Jordan Rivera to answer the symptom questions first"),
+            (RED_FLAG_COUGH, "Jordan Rivera's symptom answers need emergency care"),
+        ],
+        ids=["no symptom check", "red flag"],
+    )
+    def test_urgent_care_passes_the_symptom_gate(
+        self, scheduler_client, provider, patient, answers, message
+    ):
+        """Staff cannot book urgent care without a recent, clear symptom check; they are told why."""
+        urgent_care = VisitType.objects.get(slug="urgent-care")
+        provider.visit_types.add(urgent_care)
+        if answers is not None:
+            symptoms_checked(patient, answers=answers)
+        content = text(
+            self.book(
+                scheduler_client,
+                provider,
+                **self.choices(patient, urgent_care, at(next_monday(), 10)),
+            )
+        )
+        assert message in content
+        assert "The visit is not booked yet." in content
+        assert not Visit.objects.exists()
+
+    def test_missing_choices_are_named(self, scheduler_client, provider):
+        """Booking with nothing chosen says what is needed."""
+        content = text(self.book(scheduler_client, provider, action="book"))
+        assert "Search for the patient and choose them." in content
+        assert "Choose the kind of visit." in content
+
+    def test_calendar_link_prefills_the_time(self, scheduler_client, provider, follow_up):
+        """A free time chosen on the calendar arrives selected."""
+        start = at(next_monday(), 9, 30)
+        response = scheduler_client.get(
+            url("scheduling:schedule_book", provider),
+            {"type": "follow-up", "start": start.astimezone(CHICAGO).isoformat()},
+        )
+        content = text(response)
+        assert re.search(rf'value="{re.escape(start.isoformat())}"[^>]*checked', content)
+
+    def test_clinicians_find_only_their_own_patients(
+        self, clinician_client, provider, patient, follow_up
+    ):
+        """A clinician's search never becomes a directory of the clinic's patients."""
+        content = text(self.book(clinician_client, provider, action="search", query="rivera"))
+        assert "No patient with details matches" in content
+        visit_at(provider, patient, follow_up, at(next_monday(), 11), status=Visit.Status.COMPLETED)
+        content = text(self.book(clinician_client, provider, action="search", query="rivera"))
+        assert "Jordan Rivera, born" in content
+
+
+class TestMoveAndCancel:
+    def test_move_page_shows_the_visit_and_free_times(
+        self, scheduler_client, provider, monday_visit
+    ):
+        """The visit's patient, type and time, and that day's other free starts."""
+        response = scheduler_client.get(
+            url("scheduling:schedule_visit_move", provider, monday_visit.pk)
+        )
+        content = text(response)
+        assert "Jordan Rivera" in content
+        assert "Follow-up with" in content
+        assert f'value="{at(next_monday(), 10, 30).isoformat()}"' in content
+        assert f'value="{at(next_monday(), 10).isoformat()}"' not in content
+        assert AuditEvent.objects.filter(object_id=str(monday_visit.pk)).exists()
+
+    def test_moving_emails_the_patient(self, scheduler_client, provider, monday_visit, patient):
+        """A move to a free time with the same provider is saved and emailed."""
+        new_start = at(next_monday(), 11)
+        response = scheduler_client.post(
+            url("scheduling:schedule_visit_move", provider, monday_visit.pk),
+            {
+                "action": "move",
+                "day": next_monday().isoformat(),
+                "start": new_start.isoformat(),
+                "note": "Sorry for the change.",
+            },
+            headers=HTMX,
+        )
+        assert (
+            response["HX-Redirect"]
+            == url("scheduling:schedule_calendar", provider) + f"?day={next_monday()}"
+        )
+        monday_visit.refresh_from_db()
+        assert monday_visit.start == new_start
+        [email] = mail.outbox
+        assert email.to == [patient.email]
+        assert "The clinic has moved your visit" in email.body
+        assert "Sorry for the change." in email.body
+
+    def test_moving_to_a_time_outside_the_hours_is_refused(
+        self, scheduler_client, provider, monday_visit
+    ):
+        """A time that is not free is explained next to the times, with the note kept."""
+        content = text(
+            scheduler_client.post(
+                url("scheduling:schedule_visit_move", provider, monday_visit.pk),
+                {
+                    "action": "move",
+                    "day": next_monday().isoformat(),
+                    "start": at(next_monday(), 15).isoformat(),
+                    "note": "See you then",
+                },
+            )
+        )
+        assert "That time is not free." in content
+        assert "See you then" in content
+        monday_visit.refresh_from_db()
+        assert monday_visit.start == at(next_monday(), 10)
+
+    def test_cancelling_with_a_note(self, scheduler_client, provider, monday_visit, patient):
+        """The visit is cancelled without JavaScript and the patient gets the note."""
+        response = scheduler_client.post(
+            url("scheduling:schedule_visit_cancel", provider, monday_visit.pk),
+            {"note": "The doctor is unwell."},
+        )
+        assert (
+            response["Location"]
+            == url("scheduling:schedule_calendar", provider) + f"?day={next_monday()}"
+        )
+        monday_visit.refresh_from_db()
+        assert monday_visit.status == Visit.Status.CANCELLED
+        [email] = mail.outbox
+        assert email.to == [patient.email]
+        assert "The clinic has cancelled this visit" in email.body
+        assert "The doctor is unwell." in email.body
+
+    def test_cancelling_a_whole_series(self, clinician_client, provider, patient, follow_up):
+        """For a series, the chosen scope decides how many visits go; a clinician may do it."""
+        series = VisitSeries.objects.create(
+            patient=patient, provider=provider, visit_type=follow_up, frequency=1
+        )
+        visits = [
+            visit_at(
+                provider,
+                patient,
+                follow_up,
+                at(next_monday() + week * 7 * ONE_DAY, 10),
+                series=series,
+            )
+            for week in range(3)
+        ]
+        page = text(
+            clinician_client.get(url("scheduling:schedule_visit_cancel", provider, visits[0].pk))
+        )
+        assert "Every upcoming visit in the series" in page
+        clinician_client.post(
+            url("scheduling:schedule_visit_cancel", provider, visits[0].pk),
+            {"scope": "series", "note": ""},
+        )
+        assert set(Visit.objects.values_list("status", flat=True)) == {Visit.Status.CANCELLED}
+        [email] = mail.outbox
+        assert "3 visits are cancelled" in email.subject
+
+    def test_a_cancelled_visit_cannot_be_changed(self, scheduler_client, provider, monday_visit):
+        """Opening move for a cancelled visit goes back to the calendar with a message."""
+        monday_visit.status = Visit.Status.CANCELLED
+        monday_visit.save()
+        response = scheduler_client.get(
+            url("scheduling:schedule_visit_move", provider, monday_visit.pk)
+        )
+        assert (
+            response["Location"]
+            == url("scheduling:schedule_calendar", provider) + f"?day={next_monday()}"
+        )
+        page = text(scheduler_client.get(response["Location"]))
+        assert "That visit can no longer be changed" in page
+
+    def test_patients_cannot_use_the_staff_cancel(self, patient_client, provider, monday_visit):
+        """Patients cancel from their own pages, not the clinic's."""
+        response = patient_client.post(
+            url("scheduling:schedule_visit_cancel", provider, monday_visit.pk)
+        )
+        assert response.status_code == 403
+        monday_visit.refresh_from_db()
+        assert monday_visit.status == Visit.Status.BOOKED

@@ -1,0 +1,215 @@
+"""One visit's pages: what it is, its calendar file, cancelling and moving it."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Role
+from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
+from tests.accounts.fixtures import enrol_totp
+from tests.visits.factories import symptoms_checked
+from tests.visits.scheduling.views.patient import free_start, open_all_week
+from visits.audit import AuditEvent
+from visits.scheduling.availability import provider_free_times
+from visits.scheduling.models import Visit
+from visits.scheduling.services import visit_book
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _symptoms_checked(patient):
+    """The patient has just answered the symptom questions without red flags."""
+    symptoms_checked(patient)
+
+
+class TestMyVisits:
+    @pytest.fixture
+    def visit(self, patient, physician, urgent_care):
+        start = free_start(physician, urgent_care, days_ahead=3)
+        visit = visit_book(
+            patient=patient, actor=patient, provider=physician, visit_type=urgent_care, start=start
+        )
+        mail.outbox.clear()
+        return visit
+
+    def test_dashboard_lists_upcoming_visits(self, patient_client, visit):
+        """Home shows the next visit with links to change or cancel it."""
+        content = patient_client.get(reverse("patient_dashboard")).content.decode()
+        assert "Urgent care with Dr. Grace Hopper" in content
+        assert reverse("scheduling:visit_cancel", args=[visit.pk]) in content
+
+    def test_another_patients_visit_is_not_found(self, client, visit):
+        """Someone else's visit is a 404 for every page of it."""
+        client.force_login(PatientProfileFactory().user)
+        for name in [
+            "scheduling:visit_detail",
+            "scheduling:visit_ics",
+            "scheduling:visit_cancel",
+            "scheduling:visit_reschedule",
+        ]:
+            assert client.get(reverse(name, args=[visit.pk])).status_code == 404
+
+    def test_calendar_file_is_downloadable(self, patient_client, visit):
+        """The visit's .ics file has its UTC start."""
+        response = patient_client.get(reverse("scheduling:visit_ics", args=[visit.pk]))
+        assert response["Content-Type"].startswith("text/calendar")
+        assert visit.start.strftime("%Y%m%dT%H%M%SZ") in response.content.decode()
+
+    def test_staff_reading_a_visit_is_audited(self, client, visit):
+        """When clinic staff open a patient's visit, an audit event records it."""
+        staff = UserFactory(role=Role.STAFF)
+        enrol_totp(staff)
+        client.force_login(staff)
+        assert client.get(reverse("scheduling:visit_detail", args=[visit.pk])).status_code == 200
+        event = AuditEvent.objects.get()
+        assert (event.actor, event.patient, event.action, event.object_id) == (
+            staff,
+            visit.patient,
+            "view",
+            str(visit.pk),
+        )
+
+    def test_clinician_view_links_to_the_intake_in_effect_at_the_visit(self, client, visit):
+        """The treating clinician goes from the visit to the health history as it was then."""
+        enrol_totp(visit.provider.user)
+        client.force_login(visit.provider.user)
+        content = client.get(reverse("scheduling:visit_detail", args=[visit.pk])).content.decode()
+        link = reverse("patient_intake", args=[visit.patient_id]) + f"?visit={visit.pk}"
+        assert link in content
+        assert client.get(link).status_code == 200
+
+    @pytest.mark.parametrize("who", ["staff", "clinician"])
+    def test_cancelling_from_the_visit_page_is_audited(self, client, visit, who):
+        """Staff or the clinician cancelling from the visit's page is recorded, as on the calendar."""
+        actor = UserFactory(role=Role.STAFF) if who == "staff" else visit.provider.user
+        enrol_totp(actor)
+        client.force_login(actor)
+        client.post(reverse("scheduling:visit_cancel", args=[visit.pk]))
+        visit.refresh_from_db()
+        assert visit.is_cancelled
+        event = AuditEvent.objects.get(action=AuditEvent.Action.CANCEL)
+        assert (event.actor, event.patient, event.object_id) == (
+            actor,
+            visit.patient,
+            str(visit.pk),
+        )
+
+    @pytest.mark.parametrize("who", ["staff", "clinician"])
+    def test_moving_from_the_visit_page_is_audited(self, client, visit, who):
+        """Staff or the clinician moving a visit from its page is recorded, as on the calendar."""
+        actor = UserFactory(role=Role.STAFF) if who == "staff" else visit.provider.user
+        enrol_totp(actor)
+        client.force_login(actor)
+        new_start = visit.start + datetime.timedelta(hours=2)
+        client.post(
+            reverse("scheduling:visit_reschedule", args=[visit.pk]),
+            {"start": new_start.isoformat()},
+        )
+        visit.refresh_from_db()
+        assert visit.start == new_start
+        event = AuditEvent.objects.get(action=AuditEvent.Action.UPDATE)
+        assert (event.actor, event.patient, event.object_id) == (
+            actor,
+            visit.patient,
+            str(visit.pk),
+        )
+
+    def test_patients_own_reads_are_not_audited(self, patient_client, visit):
+        """A patient reading their own visit is not someone else opening their record."""
+        patient_client.get(reverse("scheduling:visit_detail", args=[visit.pk]))
+        assert not AuditEvent.objects.exists()
+
+    def test_cancel_shows_the_policy_then_cancels_with_one_email(self, patient_client, visit):
+        """Cancelling days ahead is free, is recorded as cancelled, and emails the patient."""
+        page = patient_client.get(
+            reverse("scheduling:visit_cancel", args=[visit.pk])
+        ).content.decode()
+        assert "Cancelling now is free" in page
+        response = patient_client.post(reverse("scheduling:visit_cancel", args=[visit.pk]))
+        assert response["Location"] == reverse("dashboard")
+        visit.refresh_from_db()
+        assert visit.status == Visit.Status.CANCELLED
+        assert len(mail.outbox) == 1
+        assert "cancelled" in mail.outbox[0].subject
+
+    def test_late_cancellation_is_announced_and_recorded(
+        self, patient_client, patient, urgent_care
+    ):
+        """Inside the cancellation window the page warns, and the visit is recorded as late."""
+        around_the_clock = ProviderProfileFactory(states=["TX"])
+        urgent_care.providers.add(around_the_clock)
+        open_all_week(around_the_clock, start=datetime.time(0), end=datetime.time(23, 59))
+        soon = provider_free_times(
+            provider=around_the_clock,
+            visit_type=urgent_care,
+            around=timezone.now(),
+            now=timezone.now(),
+            patient=patient,
+        )[0]
+        assert soon - timezone.now() < urgent_care.cancellation_window
+        visit = visit_book(
+            patient=patient,
+            actor=patient,
+            provider=around_the_clock,
+            visit_type=urgent_care,
+            start=soon,
+        )
+        page = patient_client.get(
+            reverse("scheduling:visit_cancel", args=[visit.pk])
+        ).content.decode()
+        assert "recorded as a late cancellation" in page
+        patient_client.post(reverse("scheduling:visit_cancel", args=[visit.pk]))
+        visit.refresh_from_db()
+        assert visit.status == Visit.Status.LATE_CANCELLED
+
+    def test_reschedule_moves_to_a_new_time_with_the_same_provider(
+        self, patient_client, visit, physician, urgent_care
+    ):
+        """The patient picks a new time; the visit moves, the provider stays, one email goes out."""
+        page = patient_client.get(
+            reverse("scheduling:visit_reschedule", args=[visit.pk])
+        ).content.decode()
+        assert "You keep the same provider." in page
+        new_start = visit.start + datetime.timedelta(hours=2)
+        confirm = patient_client.get(
+            reverse("scheduling:visit_reschedule", args=[visit.pk]),
+            {"start": new_start.isoformat()},
+        )
+        assert "Move your visit?" in confirm.content.decode()
+        response = patient_client.post(
+            reverse("scheduling:visit_reschedule", args=[visit.pk]),
+            {"start": new_start.isoformat()},
+        )
+        assert response["Location"] == reverse("scheduling:visit_detail", args=[visit.pk])
+        visit.refresh_from_db()
+        assert (visit.start, visit.provider) == (new_start, physician)
+        assert len(mail.outbox) == 1
+        assert "new time" in mail.outbox[0].subject
+
+    def test_reschedule_to_a_taken_time_changes_nothing(
+        self, patient_client, visit, physician, urgent_care
+    ):
+        """Moving onto someone else's visit is refused with other times, and the visit stays put."""
+        other_start = visit.start + datetime.timedelta(hours=3)
+        someone_else = PatientProfileFactory().user
+        symptoms_checked(someone_else)
+        visit_book(
+            patient=someone_else,
+            actor=someone_else,
+            provider=physician,
+            visit_type=urgent_care,
+            start=other_start,
+        )
+        before = visit.start
+        response = patient_client.post(
+            reverse("scheduling:visit_reschedule", args=[visit.pk]),
+            {"start": other_start.isoformat()},
+        )
+        assert response.status_code == 200
+        assert "Nearest free times" in response.content.decode()
+        visit.refresh_from_db()
+        assert visit.start == before

@@ -1,0 +1,48 @@
+"""How scheduling pages and messages name times, spans of hours and patients."""
+
+import datetime
+
+from django.utils.dateformat import format as date_format
+
+from accounts.models import User
+from visits.scheduling.models import ScheduleException
+
+
+def clock(value: datetime.time | datetime.datetime) -> str:
+    """A wall-clock time as people read it: 9:00 AM."""
+    return date_format(value, "g:i A")
+
+
+def when(value: datetime.datetime) -> str:
+    """A local date and time as people read it: Monday, January 12, 9:00 AM CST."""
+    return date_format(value, "l, F j, g:i A T")
+
+
+def span(start: datetime.time, end: datetime.time) -> str:
+    """Two wall-clock times as a span: 9:00 AM to 12:00 PM."""
+    return f"{clock(start)} to {clock(end)}"
+
+
+def patient_name(user: User) -> str:
+    """The name clinic staff know a patient by: the legal name, else what they call themselves."""
+    profile = getattr(user, "patient_profile", None)
+    return profile.legal_name if profile else (user.display_name or user.email)
+
+
+def patient_label(user: User) -> str:
+    """A patient as staff tell them apart in a search: name, date of birth and email."""
+    profile = user.patient_profile
+    return (
+        f"{profile.legal_name}, born {date_format(profile.date_of_birth, 'N j, Y')}, {user.email}"
+    )
+
+
+def exception_summary(exception: ScheduleException) -> str:
+    """Time off, Monday, January 12 to Friday, January 16, 1:00 PM to 5:00 PM."""
+    days = date_format(exception.start_date, "l, F j")
+    if exception.end_date != exception.start_date:
+        days += " to " + date_format(exception.end_date, "l, F j")
+    times = (
+        "whole day" if exception.is_whole_day else span(exception.start_time, exception.end_time)
+    )
+    return f"{exception.get_kind_display()}, {days}, {times}"

@@ -1,0 +1,46 @@
+"""Scheduling's pages, by family: the patient's booking, one visit, the hours editor, the
+calendar, and booking for a patient. Helpers the staff-side families share live here.
+"""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.http import Http404
+from django.urls import reverse
+
+from accounts import policy
+from accounts.models import ProviderProfile
+
+
+def schedule_for(request, provider_id: int) -> ProviderProfile:
+    """The provider whose schedule this is, from those the user may manage; 404 otherwise."""
+    provider = (
+        policy.SCHEDULES.filter(ProviderProfile.objects.select_related("user"), request.user)
+        .filter(pk=provider_id)
+        .first()
+    )
+    if provider is None:
+        raise Http404("No such schedule.")
+    return provider
+
+
+def local_midnight(day: datetime.date, zone: ZoneInfo) -> datetime.datetime:
+    """The start of a local day, in UTC."""
+    return datetime.datetime.combine(day, datetime.time(0), tzinfo=zone).astimezone(datetime.UTC)
+
+
+def editor_url(provider: ProviderProfile, weekday: int | None = None) -> str:
+    url = reverse("scheduling:schedule_edit", args=[provider.pk])
+    return url if weekday is None else f"{url}#weekday-{weekday}"
+
+
+def calendar_url(provider: ProviderProfile, day: datetime.date) -> str:
+    return reverse("scheduling:schedule_calendar", args=[provider.pk]) + f"?day={day.isoformat()}"
+
+
+def zone_context(provider: ProviderProfile, now: datetime.datetime) -> dict:
+    """The provider's zone, by name and as it reads now (CST, CDT), for the page's heading."""
+    return {
+        "zone_name": provider.time_zone,
+        "zone_abbreviation": now.astimezone(provider.zone).tzname(),
+    }

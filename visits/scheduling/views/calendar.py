@@ -1,0 +1,150 @@
+"""A provider's calendar: a week or a day of working time, bookings and free start times."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from accounts.models import ProviderProfile, Role
+from accounts.policy import allow
+from visits.audit import audit_read
+from visits.scheduling.availability import (
+    dated_change,
+    free_times,
+    weekly_block,
+    with_schedules,
+)
+from visits.scheduling.display import patient_name
+from visits.scheduling.hours import (
+    covers,
+    working,
+)
+from visits.scheduling.models import Visit
+from visits.scheduling.staff_forms import (
+    CalendarForm,
+)
+from visits.scheduling.views import (
+    local_midnight,
+    schedule_for,
+    zone_context,
+)
+from visits.web import HtmxHttpRequest
+
+CALENDAR_TEMPLATE = "visits/scheduling/staff/schedule_calendar.html"
+ONE_DAY = datetime.timedelta(days=1)
+
+
+@dataclass
+class CalendarDay:
+    """One local day of a provider's calendar: working time, visits and free starts."""
+
+    date: datetime.date
+    working: list[tuple[datetime.datetime, datetime.datetime]]
+    visits: list[dict] = field(default_factory=list)
+    free: list[datetime.datetime] = field(default_factory=list)
+
+
+def _calendar_range(form: CalendarForm, today: datetime.date) -> tuple[str, datetime.date, int]:
+    """('day' or 'week', the first local date, how many days)."""
+    data = form.cleaned_data if form.is_valid() else {}
+    if data.get("day"):
+        return "day", data["day"], 1
+    anchor = data.get("week") or today
+    return "week", anchor - datetime.timedelta(days=anchor.weekday()), 7
+
+
+@allow(Role.STAFF, Role.CLINICIAN)
+@require_GET
+def schedule_calendar(request: HtmxHttpRequest, provider_id: int) -> HttpResponse:
+    """A week (or a day) of one provider's working time, bookings and free start times."""
+    provider = schedule_for(request, provider_id)
+    now = timezone.now()
+    zone = provider.zone
+    today = now.astimezone(zone).date()
+    form = CalendarForm(request.GET)
+    mode, first_day, length = _calendar_range(form, today)
+    last_day = first_day + datetime.timedelta(days=length - 1)
+    start, end = local_midnight(first_day, zone), local_midnight(last_day + ONE_DAY, zone)
+    [provider] = with_schedules(
+        ProviderProfile.objects.filter(pk=provider.pk).select_related("user"), start=start, end=end
+    )
+    offered = list(provider.visit_types.filter(is_active=True))
+    chosen_slug = form.cleaned_data.get("type") if form.is_valid() else ""
+    visit_type = next((each for each in offered if each.slug == chosen_slug), None) or (
+        offered[0] if offered else None
+    )
+    free = []
+    if visit_type is not None:
+        free = free_times(
+            visit_type=visit_type, providers=[provider], start=start, end=end, now=now
+        )[provider.pk]
+    worked = working(
+        [weekly_block(block) for block in provider.weekly_hours.all()],
+        [dated_change(each) for each in provider.schedule_exceptions.all()],
+        zone,
+        first_day,
+        last_day,
+    )
+    visits = list(
+        Visit.objects.visible_to(request.user)
+        .filter(provider=provider, start__gte=start, start__lt=end)
+        .select_related("visit_type", "patient__patient_profile")
+        .order_by("start")
+    )
+    audit_read(
+        request,
+        what="visit",
+        records=[(visit.patient_id, visit.pk) for visit in visits],
+    )
+    days = {
+        first_day + datetime.timedelta(days=offset): CalendarDay(
+            date=first_day + datetime.timedelta(days=offset), working=[]
+        )
+        for offset in range(length)
+    }
+    for work_start, work_end in worked:
+        local = work_start.astimezone(zone)
+        if local.date() in days:
+            days[local.date()].working.append((local, work_end.astimezone(zone)))
+    for visit in visits:
+        local = visit.start.astimezone(zone)
+        days[local.date()].visits.append(
+            {
+                "visit": visit,
+                "start": local,
+                "end": visit.end.astimezone(zone),
+                "patient": patient_name(visit.patient),
+                "outside": visit.holds_time and not covers(worked, visit.start, visit.end),
+                "changeable": visit.status == Visit.Status.BOOKED and visit.start > now,
+            }
+        )
+    for each in free:
+        local = each.astimezone(zone)
+        days[local.date()].free.append(local)
+    step = datetime.timedelta(days=length)
+    key = "day" if mode == "day" else "week"
+    type_query = f"&type={visit_type.slug}" if visit_type is not None else ""
+    base = reverse("scheduling:schedule_calendar", args=[provider.pk])
+    return render(
+        request,
+        CALENDAR_TEMPLATE,
+        {
+            "provider": provider,
+            **zone_context(provider, now),
+            "mode": mode,
+            "first_day": first_day,
+            "last_day": last_day,
+            "days": list(days.values()),
+            "offered": offered,
+            "visit_type": visit_type,
+            "previous_url": f"{base}?{key}={(first_day - step).isoformat()}{type_query}",
+            "next_url": f"{base}?{key}={(first_day + step).isoformat()}{type_query}",
+            "week_url": f"{base}?week={first_day.isoformat()}{type_query}",
+            "today_url": f"{base}?{key}={today.isoformat()}{type_query}",
+            "today": today,
+        },
+    )

@@ -1,0 +1,204 @@
+"""One visit's pages: what it is, its calendar file, cancelling it and moving it.
+
+Each starts from Visit.objects.visible_to(user) (accounts.policy.VISITS), so another person's
+visit is not found; templates get what the viewer may see, computed here from the policy.
+"""
+
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import Role
+from accounts.policy import allow, can_view_clinical
+from visits.audit import audit_read
+from visits.questionnaires.selectors import check_ins_enabled
+from visits.scheduling.forms import ScopeForm, parse_start
+from visits.scheduling.models import Visit
+from visits.scheduling.notifications import visit_calendar
+from visits.scheduling.services import (
+    BookingError,
+    Scope,
+    is_late_cancellation,
+    visit_cancel,
+    visit_reschedule,
+)
+from visits.scheduling.views.booking import times_context
+from visits.web import HtmxHttpRequest, client_ip, go, render_page
+
+
+def _visit_for(request: HtmxHttpRequest, visit_id) -> Visit:
+    """The visit, from those this user may see and change (accounts.policy.VISITS); else 404."""
+    return get_object_or_404(
+        Visit.objects.visible_to(request.user).select_related(
+            "visit_type", "provider__user", "patient__patient_profile", "series"
+        ),
+        pk=visit_id,
+    )
+
+
+def _viewer_zone(request: HtmxHttpRequest, visit: Visit) -> ZoneInfo:
+    if request.user.role == Role.PATIENT:
+        profile = getattr(visit.patient, "patient_profile", None)
+        if profile:
+            return profile.zone
+    return visit.provider.zone
+
+
+@allow(Role.PATIENT, Role.CLINICIAN, Role.STAFF)
+@require_GET
+def visit_detail(request: HtmxHttpRequest, visit_id) -> HttpResponse:
+    """One visit: when, with whom, and what can be done about it."""
+    visit = _visit_for(request, visit_id)
+    audit_read(
+        request,
+        what="visit",
+        records=[(visit.patient_id, visit.pk)],
+    )
+    now = timezone.now()
+    series_visits = []
+    if visit.series_id:
+        series_visits = list(
+            Visit.objects.filter(series_id=visit.series_id)
+            .select_related("visit_type")
+            .order_by("start")
+        )
+    responses, check_ins = [], None
+    clinical = can_view_clinical(request.user, visit.patient)
+    by_patient = request.user == visit.patient
+    if clinical:
+        responses = list(visit.questionnaire_responses.submitted().select_related("questionnaire"))
+        if not by_patient and visit.visit_type.questionnaires:
+            check_ins = check_ins_enabled(patient=visit.patient, provider=visit.provider)
+    return render(
+        request,
+        "visits/scheduling/visit_detail.html",
+        {
+            "visit": visit,
+            "zone": _viewer_zone(request, visit),
+            "upcoming": visit.status == Visit.Status.BOOKED and visit.end > now,
+            "late": is_late_cancellation(visit, now=now),
+            "series_visits": series_visits,
+            "responses": responses,
+            "check_ins": check_ins,
+            "show_patient": not by_patient,
+            "show_reason": bool(visit.reason) and clinical,
+            "scores_url": (
+                reverse("patient_scores", args=[visit.patient_id])
+                if clinical and not by_patient
+                else ""
+            ),
+        },
+    )
+
+
+@allow(Role.PATIENT, Role.CLINICIAN, Role.STAFF)
+@require_GET
+def visit_ics(request: HtmxHttpRequest, visit_id) -> HttpResponse:
+    """The visit as an .ics file for the person's calendar."""
+    visit = _visit_for(request, visit_id)
+    response = HttpResponse(
+        visit_calendar([visit], cancelled=visit.is_cancelled),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="housecall-visit.ics"'
+    return response
+
+
+@allow(Role.PATIENT, Role.CLINICIAN, Role.STAFF)
+@require_http_methods(["GET", "POST"])
+def visit_cancel_view(request: HtmxHttpRequest, visit_id) -> HttpResponse:
+    """Show the cancellation policy, then cancel this visit or part of its series."""
+    visit = _visit_for(request, visit_id)
+    now = timezone.now()
+    if visit.status != Visit.Status.BOOKED or visit.end <= now:
+        messages.info(request, "This visit can no longer be cancelled.")
+        return redirect("scheduling:visit_detail", visit.pk)
+    form = ScopeForm(request.POST or None)
+    if request.method == "POST" and (visit.series_id is None or form.is_valid()):
+        scope = form.cleaned_data["scope"] if visit.series_id else Scope.THIS
+        cancelled = visit_cancel(
+            visit=visit,
+            actor=request.user,
+            scope=scope,
+            note=request.POST.get("note", "")[:500],
+            ip_address=client_ip(request),
+        )
+        count = len(cancelled)
+        messages.success(
+            request,
+            "Your visit is cancelled." if count == 1 else f"{count} visits are cancelled.",
+        )
+        url = reverse("dashboard")
+        return go(request, url)
+    by_patient = request.user == visit.patient
+    return render(
+        request,
+        "visits/scheduling/visit_cancel.html",
+        {
+            "visit": visit,
+            "form": form,
+            "zone": _viewer_zone(request, visit),
+            "late": by_patient and is_late_cancellation(visit, now=now),
+            "by_patient": by_patient,
+        },
+    )
+
+
+@allow(Role.PATIENT, Role.CLINICIAN, Role.STAFF)
+@require_http_methods(["GET", "POST"])
+def visit_reschedule_view(request: HtmxHttpRequest, visit_id) -> HttpResponse:
+    """Choose a new time with the same provider, then move this visit or the rest of its series."""
+    visit = _visit_for(request, visit_id)
+    now = timezone.now()
+    if visit.status != Visit.Status.BOOKED or visit.end <= now:
+        messages.info(request, "This visit can no longer be moved.")
+        return redirect("scheduling:visit_detail", visit.pk)
+    zone = _viewer_zone(request, visit)
+    new_start = parse_start(request.POST.get("start") or request.GET.get("start", ""))
+    form = ScopeForm(request.POST or None)
+    context = {"visit": visit, "zone": zone, "form": form, "new_start": new_start}
+    if new_start is None:
+        context.update(
+            times_context(
+                request,
+                visit_type=visit.visit_type,
+                provider=visit.provider,
+                zone=zone,
+                patient=visit.patient,
+                ignore_visits=(visit.pk,),
+            )
+        )
+        context.update(
+            times_url=reverse("scheduling:visit_reschedule", args=[visit.pk]),
+            confirm_url=reverse("scheduling:visit_reschedule", args=[visit.pk]),
+        )
+        return render_page(
+            request, "visits/scheduling/visit_reschedule.html", context, partial="time-picker"
+        )
+    if request.method == "POST" and (visit.series_id is None or form.is_valid()):
+        scope = form.cleaned_data["scope"] if visit.series_id else Scope.THIS
+        try:
+            moved = visit_reschedule(
+                visit=visit,
+                new_start=new_start,
+                actor=request.user,
+                scope=scope,
+                ip_address=client_ip(request),
+            )
+        except BookingError as error:
+            context.update(taken=error, alternatives=getattr(error, "alternatives", []))
+        else:
+            messages.success(
+                request,
+                "Your visit has a new time."
+                if len(moved) == 1
+                else f"{len(moved)} visits have new times.",
+            )
+            url = reverse("scheduling:visit_detail", args=[visit.pk])
+            return go(request, url)
+    return render(request, "visits/scheduling/visit_reschedule_confirm.html", context)
