@@ -219,7 +219,7 @@ def _assigned_alerts(user) -> Q | None:
     if treating is None:
         return None
     recipient = _model("visits.AlertRecipient")
-    return treating & Q(pk__in=recipient.objects.filter(clinician=user).values("alert_id"))
+    return treating & Q(pk__in=recipient._default_manager.filter(clinician=user).values("alert_id"))
 
 
 def _check_in_settings(user) -> Q | None:

@@ -8,11 +8,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.forms import PatientProfileForm
-from accounts.http import SignedInRequest
 from accounts.models import PatientProfile, Role
 from accounts.policy import allow, public
 from accounts.sessions import restores_pending_form, take_pending_form, user_has_mfa
-from visits.web import HtmxHttpRequest
+from visits.web import HtmxHttpRequest, SignedInRequest
 
 DASHBOARDS: dict[str, str] = {
     Role.PATIENT: "patient_dashboard",

@@ -11,11 +11,20 @@ from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
+from accounts.models import User
+
 
 class HtmxHttpRequest(HttpRequest):
     """A request that has passed through django-htmx's middleware."""
 
     htmx: HtmxDetails
+
+
+class SignedInRequest(HtmxHttpRequest):
+    """A request behind `@allow(...)`: the view runs only for a signed-in user with a role, so
+    `request.user` is a `User` (public views keep `HtmxHttpRequest`, whose user may be anonymous)."""
+
+    user: "User"
 
 
 def go(request: HttpRequest, url: str) -> HttpResponse:

@@ -27,7 +27,9 @@ class IntakeStep(models.TextChoices):
 
 def missing_steps(answers: dict) -> list[IntakeStep]:
     """The steps not yet saved; consents count only when every current version is signed."""
-    missing = [step for step in IntakeStep if step != IntakeStep.CONSENTS and step not in answers]
+    missing: list[IntakeStep] = [
+        step for step in IntakeStep if step != IntakeStep.CONSENTS and step not in answers
+    ]
     signed = answers.get(IntakeStep.CONSENTS, {})
     if any(
         signed.get(slug, {}).get("version") != document.version

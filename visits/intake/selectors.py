@@ -3,6 +3,7 @@ page a patient's intake is read on."""
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from accounts.models import ProviderProfile, Role
@@ -195,7 +196,12 @@ def intake_summary(answers: dict, sections: list[str]) -> list[dict]:
         if step.value not in sections:
             continue
         saved = answers.get(step.value)
-        entry = {"step": step, "answered": saved is not None, "facts": [], "table": None}
+        entry: dict[str, Any] = {
+            "step": step,
+            "answered": saved is not None,
+            "facts": [],
+            "table": None,
+        }
         summary.append(entry)
         if saved is None:
             continue

@@ -19,7 +19,8 @@ def next_step(step: IntakeStep, missing: list[IntakeStep]) -> IntakeStep | None:
     """The first step still missing after this one, else the first missing at all; None when done."""
     order = list(IntakeStep)
     later = [other for other in missing if order.index(other) > order.index(step)]
-    return (later or missing or [None])[0]
+    remaining = later or missing
+    return remaining[0] if remaining else None
 
 
 def intake_save_draft(

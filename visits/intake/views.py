@@ -26,7 +26,7 @@ from visits.intake.services import (
     intake_sign_consents,
 )
 from visits.scheduling.models import Visit
-from visits.web import HtmxHttpRequest, client_ip, go, render_page
+from visits.web import SignedInRequest, client_ip, go, render_page
 
 NO_DETAILS_MESSAGE = (
     "Add your details first: your legal name is needed to sign the consents in your health history."
@@ -35,7 +35,7 @@ NO_DETAILS_MESSAGE = (
 
 @allow(Role.PATIENT)
 @require_GET
-def intake_start(request: HtmxHttpRequest) -> HttpResponse:
+def intake_start(request: SignedInRequest) -> HttpResponse:
     """Back to the step the patient left, else the first one missing, else their answers."""
     intake = Intake.objects.filter(patient=request.user).first()
     if intake is None:
@@ -51,7 +51,7 @@ def intake_start(request: HtmxHttpRequest) -> HttpResponse:
 @restores_pending_form
 @allow(Role.PATIENT)
 @require_http_methods(["GET", "POST"])
-def intake_step(request: HtmxHttpRequest, step: str) -> HttpResponse:
+def intake_step(request: SignedInRequest, step: str) -> HttpResponse:
     """One step of the intake: drafts autosaved, rows added and removed inline, saved when valid."""
     try:
         step = IntakeStep(step)
@@ -63,6 +63,7 @@ def intake_step(request: HtmxHttpRequest, step: str) -> HttpResponse:
         return go(request, reverse("profile_edit"))
     intake = intake_for(request.user)
     form_class = STEP_FORMS[step]
+    form: IntakeStepForm
     options = form_options(step, intake, profile.legal_name)
     extra: dict = {}
 
@@ -117,7 +118,7 @@ def intake_step(request: HtmxHttpRequest, step: str) -> HttpResponse:
 
 
 def _saved(
-    request: HtmxHttpRequest, intake: Intake, step: IntakeStep, form: IntakeStepForm
+    request: SignedInRequest, intake: Intake, step: IntakeStep, form: IntakeStepForm
 ) -> HttpResponse:
     """After a valid step: save it, then on to the next missing step or the finished intake."""
     was_complete = intake.is_complete
@@ -143,7 +144,7 @@ def _saved(
 
 @allow(Role.PATIENT, Role.CLINICIAN, Role.STAFF)
 @require_GET
-def patient_intake(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
+def patient_intake(request: SignedInRequest, patient_id: int) -> HttpResponse:
     """A patient's intake as it stands, or as it was at a visit, in the sections this user may see."""
     # Everyone who may read any of the intake may read its front-desk sections.
     patients = policy.FRONT_DESK_PATIENTS.filter(

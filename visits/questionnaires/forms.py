@@ -6,6 +6,13 @@ from visits.questionnaires import engine
 from visits.questionnaires.models import SafetyAlert
 
 
+def _marked_required(field: forms.Field, required: bool) -> forms.Field:
+    """Mark an item the questionnaire requires (checked by the engine on submit, so drafts with
+    gaps still save); the field template shows it as required."""
+    field.required_item = required  # type: ignore[attr-defined]  # read by forms/_field.html
+    return field
+
+
 def _field(item: dict) -> forms.Field:
     common = {"label": item["text"], "required": False}
     kind = item["type"]
@@ -47,8 +54,7 @@ class QuestionnaireForm(forms.Form):
         super().__init__(data=data)
         self.definition = definition
         for item in engine.visible_items(definition, answers):
-            self.fields[item["id"]] = _field(item)
-            self.fields[item["id"]].required_item = item.get("required", False)
+            self.fields[item["id"]] = _marked_required(_field(item), item.get("required", False))
         if data is None:
             self.initial = {
                 key: ([str(v) for v in value] if isinstance(value, list) else str(value))
@@ -81,7 +87,7 @@ class AlertAcknowledgeForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if (
             cleaned.get("outcome") == SafetyAlert.Outcome.OTHER
             and not cleaned.get("note", "").strip()

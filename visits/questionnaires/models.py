@@ -98,7 +98,7 @@ class QuestionnaireResponse(models.Model):
     def items_with_answers(self) -> list[tuple[dict, object]]:
         """Each asked item with the patient's answer, labels instead of codes."""
         definition = self.questionnaire.definition
-        rows = []
+        rows: list[tuple[dict, object]] = []
         for item in engine.visible_items(definition, self.answers):
             value = self.answers.get(item["id"])
             labels = {str(option["value"]): option["label"] for option in engine.options_of(item)}

@@ -27,14 +27,14 @@ from visits.questionnaires.services import (
     response_submit,
 )
 from visits.scheduling.models import Visit
-from visits.web import HtmxHttpRequest, client_ip, go, render_page
+from visits.web import SignedInRequest, client_ip, go, render_page
 
 
 @allow(Role.PATIENT)
 @require_GET
-def symptom_start(request: HtmxHttpRequest) -> HttpResponse:
+def symptom_start(request: SignedInRequest) -> HttpResponse:
     """Choose the complaint; each has a short symptom questionnaire."""
-    latest = {}
+    latest: dict[str, Questionnaire] = {}
     for questionnaire in Questionnaire.objects.filter(kind=Questionnaire.Kind.SYMPTOM).order_by(
         "slug", "-version"
     ):
@@ -44,7 +44,7 @@ def symptom_start(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
-def _answer(request: HtmxHttpRequest, slug: str, *, visit: Visit | None) -> HttpResponse:
+def _answer(request: SignedInRequest, slug: str, *, visit: Visit | None) -> HttpResponse:
     try:
         response = response_start(patient=request.user, slug=slug, visit=visit)
     except Questionnaire.DoesNotExist as missing:
@@ -89,14 +89,14 @@ def _answer(request: HtmxHttpRequest, slug: str, *, visit: Visit | None) -> Http
 
 @allow(Role.PATIENT)
 @require_http_methods(["GET", "POST"])
-def questionnaire_answer(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+def questionnaire_answer(request: SignedInRequest, slug: str) -> HttpResponse:
     """Answer a questionnaire; drafts are kept as the patient goes."""
     return _answer(request, slug, visit=None)
 
 
 @allow(Role.PATIENT)
 @require_http_methods(["GET", "POST"])
-def visit_questionnaire(request: HtmxHttpRequest, visit_id, slug: str) -> HttpResponse:
+def visit_questionnaire(request: SignedInRequest, visit_id, slug: str) -> HttpResponse:
     """Answer the questionnaire a visit asks for before it starts."""
     visits = Visit.objects.visible_to(request.user).select_related("visit_type")
     visit = get_object_or_404(visits, pk=visit_id)
@@ -107,7 +107,7 @@ def visit_questionnaire(request: HtmxHttpRequest, visit_id, slug: str) -> HttpRe
 
 @allow(Role.PATIENT, Role.CLINICIAN)
 @require_GET
-def questionnaire_result(request: HtmxHttpRequest, response_id: int) -> HttpResponse:
+def questionnaire_result(request: SignedInRequest, response_id: int) -> HttpResponse:
     """A submitted response: score and band, red flags first, then every answer."""
     responses = policy.CLINICAL_RECORDS.filter(
         QuestionnaireResponse.objects.submitted().select_related(
@@ -128,14 +128,14 @@ def questionnaire_result(request: HtmxHttpRequest, response_id: int) -> HttpResp
     )
 
 
-def _assigned_alert(request: HtmxHttpRequest, alert_id: int) -> SafetyAlert:
+def _assigned_alert(request: SignedInRequest, alert_id: int) -> SafetyAlert:
     """The alert, if it is this clinician's to answer (policy.ASSIGNED_SAFETY_ALERTS); else 404."""
     alerts = policy.ASSIGNED_SAFETY_ALERTS.filter(SafetyAlert.objects.all(), request.user)
     return get_object_or_404(alerts, pk=alert_id)
 
 
 def _alert_response_page(
-    request: HtmxHttpRequest, alert: SafetyAlert, form: AlertAcknowledgeForm
+    request: SignedInRequest, alert: SafetyAlert, form: AlertAcknowledgeForm
 ) -> HttpResponse:
     page = alert_page(alert)
     audit_read(request, what="safety alert", records=[(alert.patient_id, alert.pk)])
@@ -149,7 +149,7 @@ def _alert_response_page(
 
 @allow(Role.CLINICIAN)
 @require_GET
-def safety_alert_detail(request: HtmxHttpRequest, alert_id: int) -> HttpResponse:
+def safety_alert_detail(request: SignedInRequest, alert_id: int) -> HttpResponse:
     """The page a responsible clinician answers an alert from: whom to call, and what was done."""
     alert = _assigned_alert(request, alert_id)
     return _alert_response_page(request, alert, AlertAcknowledgeForm())
@@ -157,7 +157,7 @@ def safety_alert_detail(request: HtmxHttpRequest, alert_id: int) -> HttpResponse
 
 @allow(Role.CLINICIAN)
 @require_POST
-def safety_alert_acknowledge(request: HtmxHttpRequest, alert_id: int) -> HttpResponse:
+def safety_alert_acknowledge(request: SignedInRequest, alert_id: int) -> HttpResponse:
     """A responsible clinician acknowledges a safety alert with what they did; who and when are
     recorded, and it leaves the dashboards."""
     alert = _assigned_alert(request, alert_id)
@@ -181,7 +181,7 @@ def safety_alert_acknowledge(request: HtmxHttpRequest, alert_id: int) -> HttpRes
 
 @allow(Role.CLINICIAN)
 @require_GET
-def patient_alerts(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
+def patient_alerts(request: SignedInRequest, patient_id: int) -> HttpResponse:
     """Every safety alert a patient raised, who had it and what was done: for their clinicians."""
     patients = policy.CLINICAL_PATIENTS.filter(
         User.objects.select_related("patient_profile"), request.user
@@ -197,7 +197,7 @@ def patient_alerts(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
     return render(request, "visits/questionnaires/safety_alert_history.html", history)
 
 
-def _score_history(request: HtmxHttpRequest, patient: User) -> HttpResponse:
+def _score_history(request: SignedInRequest, patient: User) -> HttpResponse:
     history = score_history(patient)
     if history["responses"]:
         audit_read(request, what="score history", records=[(patient.pk, ",".join(SCORED_SLUGS))])
@@ -210,14 +210,14 @@ def _score_history(request: HtmxHttpRequest, patient: User) -> HttpResponse:
 
 @allow(Role.PATIENT)
 @require_GET
-def my_scores(request: HtmxHttpRequest) -> HttpResponse:
+def my_scores(request: SignedInRequest) -> HttpResponse:
     """A patient's PHQ-9 and GAD-7 totals over time."""
     return _score_history(request, request.user)
 
 
 @allow(Role.CLINICIAN)
 @require_GET
-def patient_scores(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
+def patient_scores(request: SignedInRequest, patient_id: int) -> HttpResponse:
     """A treating clinician's view of a patient's PHQ-9 and GAD-7 totals over time."""
     patients = policy.CLINICAL_PATIENTS.filter(
         User.objects.select_related("patient_profile"), request.user
@@ -227,7 +227,7 @@ def patient_scores(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
 
 @allow(Role.CLINICIAN)
 @require_POST
-def check_in_toggle(request: HtmxHttpRequest, visit_id) -> HttpResponse:
+def check_in_toggle(request: SignedInRequest, visit_id) -> HttpResponse:
     """The treating clinician switches a client's pre-session check-ins off or back on."""
     visits = policy.CHECK_IN_SETTINGS.filter(Visit.objects.all(), request.user)
     visit = get_object_or_404(visits, pk=visit_id)

@@ -40,7 +40,9 @@ class IntakeStepForm(forms.Form):
     @classmethod
     def raw_from(cls, data: QueryDict | dict) -> dict:
         """The raw answers in a post: this step's fields only, as typed."""
-        return {name: clip(data[name]) for name in cls.field_names() if data.get(name) is not None}
+        return {
+            name: clip(str(data[name])) for name in cls.field_names() if data.get(name) is not None
+        }
 
     @classmethod
     def raw_from_answers(cls, answers: dict) -> dict:
@@ -70,7 +72,7 @@ class IntakeStepForm(forms.Form):
     def error_links(self) -> list[tuple[str, str]]:
         """(field id, message) for every error, for the summary at the top of the step."""
         return [
-            (anchor(self[name]) if name in self.fields else "", message)
+            (anchor(self[name]) if name in self.fields else "", str(message))
             for name, errors in self.errors.items()
             for message in errors
         ]

@@ -1,5 +1,7 @@
 """The intake's last step: each consent read in full and signed by typing the legal name."""
 
+from collections.abc import Sequence
+
 from django import forms
 
 from visits.intake.consents import CONSENTS, ConsentDocument
@@ -20,7 +22,7 @@ class ConsentsForm(IntakeStepForm):
         *,
         bound: bool = False,
         legal_name: str = "",
-        to_sign: list[ConsentDocument] = (),
+        to_sign: Sequence[ConsentDocument] = (),
         **kwargs,
     ) -> None:
         super().__init__(raw, bound=bound, **kwargs)
@@ -46,7 +48,7 @@ class ConsentsForm(IntakeStepForm):
         return [cls.field_for(document) for document in CONSENTS.values()]
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         for document in self.to_sign:
             name = self.field_for(document)
             typed = cleaned.get(name)

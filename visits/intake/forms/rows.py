@@ -1,5 +1,7 @@
 """The intake's steps with rows (medications, allergies): one small form per row, added and removed inline."""
 
+from typing import cast
+
 from django import forms
 from django.forms import formset_factory
 from django.http import QueryDict
@@ -7,7 +9,13 @@ from django.http import QueryDict
 from visits.intake.forms.base import MAX_ROWS, IntakeStepForm, anchor, clip
 
 
-class MedicationRowForm(forms.Form):
+class RowForm(forms.Form):
+    """One row of a list step; `number` is its place in the list, as the patient reads it."""
+
+    number = 0
+
+
+class MedicationRowForm(RowForm):
     """One medicine the patient takes."""
 
     name = forms.CharField(
@@ -21,7 +29,7 @@ class MedicationRowForm(forms.Form):
     )
 
 
-class AllergyRowForm(forms.Form):
+class AllergyRowForm(RowForm):
     """One allergy: what to, the reaction and how severe it is."""
 
     SEVERITIES = [("mild", "Mild"), ("moderate", "Moderate"), ("severe", "Severe")]
@@ -77,7 +85,7 @@ class RowsStepForm(IntakeStepForm):
             if not initial and not self.raw.get(self.none_field):
                 initial = [{}]  # somewhere to start typing; an empty row is ignored when saved
             self.rows = formset_class(initial=initial, prefix=self.rows_key)
-        for index, row in enumerate(self.rows.forms):
+        for index, row in enumerate(self.row_forms()):
             row.number = index + 1
             if index == focus_row:
                 first = next(iter(row.fields.values()))
@@ -155,7 +163,7 @@ class RowsStepForm(IntakeStepForm):
         return [row for row in self.rows.forms if row.has_changed()]
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         listed = self.listed_rows()
         if cleaned.get(self.none_field) and listed:
             self.add_error(self.none_field, self.contradiction_message)
@@ -173,9 +181,13 @@ class RowsStepForm(IntakeStepForm):
             self.rows_key: [dict(row.cleaned_data) for row in self.listed_rows()],
         }
 
+    def row_forms(self) -> list[RowForm]:
+        """The list's rows, as the row forms they are."""
+        return cast("list[RowForm]", self.rows.forms)
+
     def error_links(self) -> list[tuple[str, str]]:
         links = super().error_links()
-        for row in self.rows.forms:
+        for row in self.row_forms():
             for name, errors in row.errors.items():
                 label = f"{self.row_noun.capitalize()} {row.number}, {row[name].label.lower()}"
                 links.extend((anchor(row[name]), f"{label}: {error}") for error in errors)

@@ -147,7 +147,7 @@ class InsuranceForm(IntakeStepForm):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("payment") == self.SELF_PAY:
             # Self-pay makes the card unnecessary; nothing half-typed is kept as insurance.
             for name in [*self.INSURANCE_FIELDS, "group_number"]:

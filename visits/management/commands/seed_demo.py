@@ -2,6 +2,8 @@
 patients, and a few booked visits including a weekly therapy series."""
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -123,7 +125,7 @@ SCHEDULER = ("jordan.lee@demo.housecall.example", "Jordan Lee")
 ADMIN = ("admin@demo.housecall.example", "Clinic Administrator")
 
 # Weekly hours by kind: (weekdays, start, end) blocks in the provider's own zone.
-HOURS = {
+HOURS: dict[str, list[tuple[Iterable[int], datetime.time, datetime.time]]] = {
     "physician": [
         (range(5), datetime.time(8), datetime.time(12)),
         (range(5), datetime.time(13), datetime.time(17)),
@@ -135,7 +137,7 @@ HOURS = {
     ],
 }
 # A plausible health history for the demo patients (each gets their own state in the address).
-DEMO_INTAKE = {
+DEMO_INTAKE: dict[IntakeStep, dict[str, Any]] = {
     IntakeStep.DEMOGRAPHICS: {
         "legal_sex": "",
         "gender_identity": "",
@@ -329,7 +331,7 @@ class Command(BaseCommand):
                 (phq9, depression, "phq9", 9),
                 (gad7, anxiety, "gad7", 7),
             ):
-                answers = {
+                answers: dict[str, int | str] = {
                     f"{prefix}_{n}": min(3, max(0, total - 3 * (n - 1)))
                     for n in range(1, items + 1)
                 }
@@ -337,6 +339,8 @@ class Command(BaseCommand):
                     answers["phq9_9"] = 0  # no self-harm answers in the demo history
                     answers["phq9_difficulty"] = "somewhat"
                 result = engine.score(questionnaire.definition, answers)
+                if result is None:
+                    raise CommandError(f"{questionnaire.slug} is not scored.")
                 QuestionnaireResponse.objects.create(
                     patient=patient,
                     questionnaire=questionnaire,
