@@ -57,7 +57,11 @@ def account_security(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "accounts/account_security.html",
-        {"has_mfa": user_has_mfa(request.user)},
+        {
+            "has_mfa": user_has_mfa(request.user),
+            # Patients read who opened their record; the log is about them, not about staff.
+            "shows_access_log": request.user.role == Role.PATIENT,
+        },
     )
 
 
