@@ -246,7 +246,7 @@ class TestScoreHistory:
         submit(patient, "phq-9", {**QUIET_PHQ9, "phq9_1": "3", "phq9_2": "2"})
         submit(patient, "gad-7", {**QUIET_GAD7, "gad7_1": "1"})
         content = patient_client.get(reverse("my_scores")).content.decode()
-        assert '<svg viewBox="0 0 640 260" role="img"' in content
+        assert '<svg viewBox="0 0 460 260" role="img"' in content
         assert content.count("<polyline") == 2
         assert "<td>5</td><td>Mild</td>" in content
         assert "<td>1</td><td>Minimal</td>" in content
