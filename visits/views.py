@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,6 +17,7 @@ from visits.scheduling.models import Visit
 from visits.web import HtmxHttpRequest
 
 PAST_VISITS_SHOWN = 10
+SEEN_STATUSES = (Visit.Status.CHECKED_IN, Visit.Status.IN_PROGRESS, Visit.Status.COMPLETED)
 
 
 @allow(Role.PATIENT)
@@ -33,6 +34,10 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         ]
     )
     due = due_before_visits(patient=request.user, visits=upcoming, now=now)
+    # The first-visit checklist is for patients who have not yet had a visit.
+    had_a_visit = visits.filter(
+        Q(status__in=SEEN_STATUSES) | Q(status=Visit.Status.BOOKED, end__lte=now)
+    ).exists()
     return render(
         request,
         "visits/patient_dashboard.html",
@@ -42,6 +47,7 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             "upcoming": upcoming,
             "past": past,
             "due": due,
+            "had_a_visit": had_a_visit,
             "intake_missing": intake_missing_steps(request.user) if profile else None,
         },
     )

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
+from tests.visits.factories import VisitFactory
 from visits.audit import AuditEvent
 from visits.scheduling.models import Visit, VisitType
 
@@ -52,6 +53,58 @@ class TestPatientDashboard:
             content = patient_client.get(reverse("patient_dashboard")).content.decode()
         assert content.count("Therapy with") == 6
         assert "PHQ-9 depression questionnaire" in content
+
+    def test_the_first_visit_checklist_shows_until_a_visit_took_place(
+        self, patient_client, patient
+    ):
+        """Before any visit the checklist shows; after a completed visit it does not."""
+        assert (
+            "Before your first visit"
+            in patient_client.get(reverse("patient_dashboard")).content.decode()
+        )
+        provider = ProviderProfileFactory(states=["TX"])
+        VisitFactory(
+            patient=patient,
+            provider=provider,
+            start=timezone.now() + datetime.timedelta(days=2),
+        )
+        content = patient_client.get(reverse("patient_dashboard")).content.decode()
+        assert "Before your first visit" in content
+        assert "Your next visit is booked." in content
+        VisitFactory(
+            patient=patient,
+            provider=provider,
+            start=timezone.now() - datetime.timedelta(days=30),
+            status=Visit.Status.COMPLETED,
+        )
+        content = patient_client.get(reverse("patient_dashboard")).content.decode()
+        assert "Before your first visit" not in content
+        assert "Tell us about yourself" not in content
+
+    def test_a_cancelled_visit_does_not_make_a_patient_established(self, patient_client, patient):
+        """Only a visit that took place ends the first-visit checklist."""
+        VisitFactory(
+            patient=patient,
+            start=timezone.now() - datetime.timedelta(days=3),
+            status=Visit.Status.CANCELLED,
+        )
+        assert (
+            "Before your first visit"
+            in patient_client.get(reverse("patient_dashboard")).content.decode()
+        )
+
+    def test_an_established_patient_is_still_told_about_missing_intake(self, client):
+        """After a visit, an unfinished health history is still a to-do, without the checklist."""
+        user = PatientProfileFactory(intake=False).user
+        VisitFactory(
+            patient=user,
+            start=timezone.now() - datetime.timedelta(days=30),
+            status=Visit.Status.COMPLETED,
+        )
+        client.force_login(user)
+        content = client.get(reverse("patient_dashboard")).content.decode()
+        assert "Before your first visit" not in content
+        assert "Update your health history" in content
 
     @pytest.mark.parametrize("fixture", ["clinician_client", "scheduler_client"])
     def test_other_roles_are_refused(self, request, fixture):

@@ -78,6 +78,21 @@ class TestChoosing:
                 start=timezone.now() + datetime.timedelta(days=2),
             )
 
+    def test_each_providers_button_names_the_person(self, patient_client, physician):
+        """The button reads "See times with" the provider's name, not only their title."""
+        content = patient_client.get(
+            reverse("scheduling:booking_providers", args=["urgent-care"])
+        ).content.decode()
+        assert f"See times with {physician}</a>" in content
+        assert "See times with Dr.</a>" not in content
+        assert physician.user.display_name.startswith("Dr. ")
+
+    def test_booking_steps_are_numbered_with_a_space(self, patient_client):
+        """The step list reads "1. Visit type", its number apart from its name."""
+        content = patient_client.get(reverse("scheduling:booking_start")).content.decode()
+        assert '<span class="step-number">1.</span> Visit type' in content
+        assert '<span class="step-number">4.</span> Confirm' in content
+
     def test_language_filter_narrows_providers(self, patient_client, physician, urgent_care):
         """Choosing Spanish keeps only providers who speak it."""
         english_only = ProviderProfileFactory(user__display_name="Dr. English Only", states=["TX"])
