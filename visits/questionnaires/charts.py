@@ -58,7 +58,7 @@ def date_ticks(
     last_day = end.astimezone(zone).date()
     days = (last_day - first_day).days
     step = max(1, math.ceil(days / (MAX_DATE_TICKS - 1))) if days > 0 else 1
-    ticks = []
+    ticks: list[datetime.datetime] = []
     day = first_day
     while day <= last_day and len(ticks) < MAX_DATE_TICKS:
         midnight = datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
