@@ -82,6 +82,38 @@ class TestMyVisits:
         assert link in content
         assert client.get(link).status_code == 200
 
+    def test_the_treating_clinician_can_call_the_patient_and_their_emergency_contact(
+        self, client, visit
+    ):
+        """The visit page gives the clinician the patient's phone and emergency contact as tel: links."""
+        enrol_totp(visit.provider.user)
+        client.force_login(visit.provider.user)
+        content = client.get(reverse("scheduling:visit_detail", args=[visit.pk])).content.decode()
+        profile = visit.patient.patient_profile
+        assert f'<a href="tel:{profile.phone}">{profile.legal_name}: (512) 555-0123</a>' in content
+        assert '<a href="tel:+15125550199">(512) 555-0199</a>' in content
+        assert '<h2 id="call-heading">Call</h2>' in content
+
+    def test_the_patient_and_staff_see_no_call_section(self, client, patient_client, visit):
+        """The contacts are for the treating clinician; the patient and the front desk get none."""
+        content = patient_client.get(
+            reverse("scheduling:visit_detail", args=[visit.pk])
+        ).content.decode()
+        assert 'id="call-heading"' not in content
+        scheduler = UserFactory(role=Role.STAFF)
+        enrol_totp(scheduler)
+        client.force_login(scheduler)
+        content = client.get(reverse("scheduling:visit_detail", args=[visit.pk])).content.decode()
+        assert 'id="call-heading"' not in content
+
+    def test_after_cancelling_the_clinician_no_longer_sees_the_contacts(self, client, visit):
+        """A cancelled visit does not make a clinician treating: the page keeps the contacts back."""
+        Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.CANCELLED)
+        enrol_totp(visit.provider.user)
+        client.force_login(visit.provider.user)
+        response = client.get(reverse("scheduling:visit_detail", args=[visit.pk]))
+        assert 'id="call-heading"' not in response.content.decode()
+
     @pytest.mark.parametrize("who", ["staff", "clinician"])
     def test_cancelling_from_the_visit_page_is_audited(self, client, visit, who):
         """Staff or the clinician cancelling from the visit's page is recorded, as on the calendar."""
