@@ -261,6 +261,29 @@ class TestSeries:
         assert len(mail_to(patient)) == 1
         assert mail_to(patient)[0].body.count("Therapy with Sam Rivera") == 4
 
+    def test_dates_past_the_horizon_say_so_instead_of_not_free(
+        self, patient_client, therapist, therapy
+    ):
+        """Sessions beyond how far ahead therapy can be booked say that, not "Not free"."""
+        therapy.booking_horizon_days = 21
+        therapy.save()
+        start = free_start(therapist, therapy, days_ahead=3)
+        content = patient_client.post(
+            confirm_url(therapy, therapist),
+            {"start": start.isoformat(), "repeat": "1", "sessions": "6"},
+        ).content.decode()
+        beyond = sum(
+            start + datetime.timedelta(weeks=week) > timezone.now() + therapy.booking_horizon
+            for week in range(6)
+        )
+        assert beyond >= 2
+        assert content.count("Too far ahead") == beyond
+        assert (
+            content.count("Therapy can be booked up to 21 days ahead; book this date later.")
+            == beyond
+        )
+        assert "Not free" not in content
+
     def test_a_clash_in_the_series_is_shown_with_alternatives(
         self, patient_client, therapist, therapy
     ):
