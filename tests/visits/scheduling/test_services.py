@@ -6,6 +6,7 @@ import icalendar
 import pytest
 from django.core import mail
 from django.test import TestCase
+from django.utils import timezone
 
 from accounts.models import ProviderProfile, Role
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
@@ -416,6 +417,27 @@ class TestVisitReschedule:
         assert len(mail_to(patient)) == 1
         assert event_starts(mail_to(patient)[0]) == [new_start]
         assert str(calendar_of(mail_to(patient)[0]).walk("VEVENT")[0]["sequence"]) == "1"
+
+    def test_a_move_stamps_the_visit_as_changed(self, provider, patient):
+        """bulk_update skips auto_now, so the move sets updated_at itself: recent changes see it."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        before = timezone.now()
+        Visit.objects.filter(pk=visit.pk).update(updated_at=before - WEEK)
+        visit.refresh_from_db()
+        visit_reschedule(visit=visit, new_start=at(TUESDAY, 11), actor=patient, now=NOW)
+        visit.refresh_from_db()
+        assert visit.updated_at >= before
+
+    def test_the_moved_email_gives_the_old_and_new_time(self, committed, provider, patient):
+        """The patient reads when the visit was and when it is now."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        mail.outbox.clear()
+        committed(visit_reschedule, visit=visit, new_start=at(TUESDAY, 11), actor=patient, now=NOW)
+        body = mail_to(patient)[0].body
+        assert "Was: " in body
+        assert "at 10:00 AM" in body
+        assert "Now: " in body
+        assert "at 11:00 AM" in body
 
     def test_may_move_over_its_own_old_time(self, committed, provider, patient):
         """Moving by fifteen minutes works although the new time overlaps the visit's old one."""
