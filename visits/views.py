@@ -1,38 +1,53 @@
 """Each role's home page in the clinic."""
 
 import datetime
+from typing import cast
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accounts.models import PatientProfile, ProviderLicense, ProviderProfile, Role
+from accounts.models import PatientProfile, ProviderLicense, ProviderProfile, Role, User
 from accounts.policy import allow
 from visits.audit import AuditEvent, audit_read
 from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.selectors import due_before_visits, open_alerts_for
 from visits.scheduling.models import Visit
+from visits.scheduling.recent_changes import recent_changes
 from visits.web import HtmxHttpRequest
 
 PAST_VISITS_SHOWN = 10
+
+
+def signed_in(request: HtmxHttpRequest) -> User:
+    """The signed-in user: every view here has an @allow rule, which admits only signed-in roles."""
+    return cast(User, request.user)
+
+
+SEEN_STATUSES = (Visit.Status.CHECKED_IN, Visit.Status.IN_PROGRESS, Visit.Status.COMPLETED)
 
 
 @allow(Role.PATIENT)
 @require_GET
 def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """What a patient should do next, and their upcoming and past visits."""
-    profile = PatientProfile.objects.filter(user=request.user).first()
+    user = signed_in(request)
+    profile = PatientProfile.objects.filter(user=user).first()
     now = timezone.now()
-    visits = Visit.objects.visible_to(request.user).select_related("visit_type", "provider__user")
+    visits = Visit.objects.visible_to(user).select_related("visit_type", "provider__user")
     upcoming = list(visits.filter(status=Visit.Status.BOOKED).upcoming(now))
     past = list(
         visits.exclude(status=Visit.Status.BOOKED, end__gt=now).order_by("-start")[
             :PAST_VISITS_SHOWN
         ]
     )
-    due = due_before_visits(patient=request.user, visits=upcoming, now=now)
+    due = due_before_visits(patient=user, visits=upcoming, now=now)
+    # The first-visit checklist is for patients who have not yet had a visit.
+    had_a_visit = visits.filter(
+        Q(status__in=SEEN_STATUSES) | Q(status=Visit.Status.BOOKED, end__lte=now)
+    ).exists()
     return render(
         request,
         "visits/patient_dashboard.html",
@@ -42,7 +57,8 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             "upcoming": upcoming,
             "past": past,
             "due": due,
-            "intake_missing": intake_missing_steps(request.user) if profile else None,
+            "had_a_visit": had_a_visit,
+            "intake_missing": intake_missing_steps(user) if profile else None,
         },
     )
 
@@ -50,36 +66,36 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
 @allow(Role.CLINICIAN)
 @require_GET
 def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
-    """A clinician's day, in their own time zone, and how patients find them."""
+    """A clinician's day, in their own time zone, recent changes, and how patients find them."""
+    user = signed_in(request)
     provider = (
-        ProviderProfile.objects.filter(user=request.user)
-        .prefetch_related("licenses", "languages")
-        .first()
+        ProviderProfile.objects.filter(user=user).prefetch_related("licenses", "languages").first()
     )
     today: list[Visit] = []
-    zone = datetime.UTC
+    changes = []
+    zone: datetime.tzinfo = datetime.UTC
     if provider is not None:
         zone = provider.zone
+        now = timezone.now()
         day_start = datetime.datetime.combine(
-            timezone.now().astimezone(zone).date(), datetime.time(), tzinfo=zone
+            now.astimezone(zone).date(), datetime.time(), tzinfo=zone
         )
+        visits = Visit.objects.visible_to(user)
         today = list(
-            Visit.objects.visible_to(request.user)
-            .active()
+            visits.active()
             .filter(start__gte=day_start, start__lt=day_start + datetime.timedelta(days=1))
             .select_related("visit_type", "patient__patient_profile")
             .order_by("start")
         )
-        audit_read(
-            request,
-            what="visit",
-            records=[(visit.patient_id, visit.pk) for visit in today],
-        )
-    alerts = list(open_alerts_for(request.user))
+        changes = recent_changes(visits, provider=provider, now=now)
+        shown = {(visit.patient_id, visit.pk) for visit in today}
+        shown |= {(change.visit.patient_id, change.visit.pk) for change in changes}
+        audit_read(request, what="visit", records=sorted(shown, key=str))
+    alerts = list(open_alerts_for(user))
     return render(
         request,
         "visits/clinician_dashboard.html",
-        {"provider": provider, "today": today, "zone": zone, "alerts": alerts},
+        {"provider": provider, "today": today, "changes": changes, "zone": zone, "alerts": alerts},
     )
 
 
@@ -102,11 +118,11 @@ ACCESS_LOG_SHOWN = 100
 def access_log(request: HtmxHttpRequest) -> HttpResponse:
     """Who opened the patient's record, when and what they looked at."""
     events = (
-        AuditEvent.objects.filter(patient=request.user)
+        AuditEvent.objects.filter(patient=signed_in(request))
         .select_related("actor")
         .order_by("-at")[:ACCESS_LOG_SHOWN]
     )
-    profile = PatientProfile.objects.filter(user=request.user).first()
+    profile = PatientProfile.objects.filter(user=signed_in(request)).first()
     return render(
         request,
         "visits/access_log.html",

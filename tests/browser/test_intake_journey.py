@@ -76,9 +76,11 @@ def expect_step(page: Page, step: IntakeStep, *, saved: tuple[IntakeStep, ...] =
     for other in IntakeStep:
         item = items.nth(other.number - 1)
         if other in saved:
-            expect(item).to_contain_text(f"{other.label} (saved)")
+            expect(item).to_contain_text(f"{other.label} Saved")
+            expect(item.get_by_text("Saved", exact=True)).to_be_visible()
         else:
-            expect(item).not_to_contain_text("(saved)")
+            expect(item).not_to_contain_text("Saved")
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
 
 
 def save_and_continue(page: Page, step: IntakeStep, *, to: IntakeStep) -> None:

@@ -4,6 +4,8 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import factory
+from django.core import mail
+from django.test import TestCase
 
 from accounts.models import ProviderProfile
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
@@ -138,14 +140,21 @@ def book(
     kind = visit_type(slug)
     if kind.symptom_check:
         symptoms_checked(patient, at=now)
-    return services.visit_book(
-        patient=patient,
-        provider=provider,
-        visit_type=kind,
-        start=start,
-        now=now,
-        **kwargs,
-    )
+    # The emails go out when the booking commits; the test's transaction never does.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return services.visit_book(
+            patient=patient,
+            provider=provider,
+            visit_type=kind,
+            start=start,
+            now=now,
+            **kwargs,
+        )
+
+
+def mail_to(user) -> list:
+    """The emails sent so far to this person (a visit's change also tells its clinician)."""
+    return [message for message in mail.outbox if user.email in message.to]
 
 
 CLEAR_COUGH = {

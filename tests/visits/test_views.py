@@ -8,8 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
+from tests.visits.factories import VisitFactory
 from visits.audit import AuditEvent
 from visits.scheduling.models import Visit, VisitType
+from visits.scheduling.recent_changes import CHANGES_SHOWN
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +55,58 @@ class TestPatientDashboard:
         assert content.count("Therapy with") == 6
         assert "PHQ-9 depression questionnaire" in content
 
+    def test_the_first_visit_checklist_shows_until_a_visit_took_place(
+        self, patient_client, patient
+    ):
+        """Before any visit the checklist shows; after a completed visit it does not."""
+        assert (
+            "Before your first visit"
+            in patient_client.get(reverse("patient_dashboard")).content.decode()
+        )
+        provider = ProviderProfileFactory(states=["TX"])
+        VisitFactory(
+            patient=patient,
+            provider=provider,
+            start=timezone.now() + datetime.timedelta(days=2),
+        )
+        content = patient_client.get(reverse("patient_dashboard")).content.decode()
+        assert "Before your first visit" in content
+        assert "Your next visit is booked." in content
+        VisitFactory(
+            patient=patient,
+            provider=provider,
+            start=timezone.now() - datetime.timedelta(days=30),
+            status=Visit.Status.COMPLETED,
+        )
+        content = patient_client.get(reverse("patient_dashboard")).content.decode()
+        assert "Before your first visit" not in content
+        assert "Tell us about yourself" not in content
+
+    def test_a_cancelled_visit_does_not_make_a_patient_established(self, patient_client, patient):
+        """Only a visit that took place ends the first-visit checklist."""
+        VisitFactory(
+            patient=patient,
+            start=timezone.now() - datetime.timedelta(days=3),
+            status=Visit.Status.CANCELLED,
+        )
+        assert (
+            "Before your first visit"
+            in patient_client.get(reverse("patient_dashboard")).content.decode()
+        )
+
+    def test_an_established_patient_is_still_told_about_missing_intake(self, client):
+        """After a visit, an unfinished health history is still a to-do, without the checklist."""
+        user = PatientProfileFactory(intake=False).user
+        VisitFactory(
+            patient=user,
+            start=timezone.now() - datetime.timedelta(days=30),
+            status=Visit.Status.COMPLETED,
+        )
+        client.force_login(user)
+        content = client.get(reverse("patient_dashboard")).content.decode()
+        assert "Before your first visit" not in content
+        assert "Update your health history" in content
+
     @pytest.mark.parametrize("fixture", ["clinician_client", "scheduler_client"])
     def test_other_roles_are_refused(self, request, fixture):
         """Only patients open the patient dashboard."""
@@ -77,7 +131,8 @@ class TestClinicianDashboard:
         self, clinician_client, clinician, django_assert_max_num_queries
     ):
         """Today's visits appear in the clinician's zone; each read is audited in one insert."""
-        with django_assert_max_num_queries(11):
+        # One more than before: the recent-changes list is one query.
+        with django_assert_max_num_queries(12):
             assert clinician_client.get(reverse("clinician_dashboard")).status_code == 200
         provider = clinician.provider_profile
         zone = ZoneInfo(provider.time_zone)
@@ -95,7 +150,7 @@ class TestClinicianDashboard:
                 end=start + urgent_care.duration,
                 blocked_until=start + urgent_care.duration + urgent_care.buffer_after,
             )
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(13):
             content = clinician_client.get(reverse("clinician_dashboard")).content.decode()
         assert content.count("Patient") >= 5
         assert "Patient3 Rivera" in content
@@ -106,6 +161,68 @@ class TestClinicianDashboard:
         """Only clinicians open the clinician dashboard."""
         assert (
             request.getfixturevalue(fixture).get(reverse("clinician_dashboard")).status_code == 403
+        )
+
+
+class TestClinicianRecentChanges:
+    def test_booked_moved_and_cancelled_visits_with_them_are_listed(
+        self, clinician_client, clinician
+    ):
+        """A booking, a move and a cancellation with this clinician each show, newest first."""
+        provider = clinician.provider_profile
+        booked = VisitFactory(
+            provider=provider,
+            patient=PatientProfileFactory(legal_first_name="Booked").user,
+            start=timezone.now() + datetime.timedelta(days=3),
+        )
+        moved = VisitFactory(
+            provider=provider,
+            patient=PatientProfileFactory(legal_first_name="Moved").user,
+            start=timezone.now() + datetime.timedelta(days=4),
+            sequence=1,
+        )
+        cancelled = VisitFactory(
+            provider=provider,
+            patient=PatientProfileFactory(legal_first_name="Cancelled").user,
+            start=timezone.now() + datetime.timedelta(days=5),
+            status=Visit.Status.CANCELLED,
+            sequence=1,
+        )
+        VisitFactory(start=timezone.now() + datetime.timedelta(days=3))  # someone else's
+        content = clinician_client.get(reverse("clinician_dashboard")).content.decode()
+        section = content[
+            content.index('id="changes-heading"') : content.index('id="profile-heading"')
+        ]
+        assert "<strong>Booked</strong>: " in section
+        assert "<strong>Moved</strong>: " in section
+        assert "<strong>Cancelled</strong>: " in section
+        for visit in (booked, moved, cancelled):
+            assert reverse("scheduling:visit_detail", args=[visit.pk]) in section
+        assert section.count("<li>") == 3
+        assert AuditEvent.objects.filter(actor=clinician, action="view").count() == 3
+
+    def test_the_list_is_bounded_and_costs_fixed_queries(
+        self, clinician_client, clinician, django_assert_max_num_queries
+    ):
+        """Twenty recent bookings show as the last five, in the same number of queries as one."""
+        provider = clinician.provider_profile
+        VisitFactory(provider=provider, start=timezone.now() + datetime.timedelta(days=2))
+        with django_assert_max_num_queries(13):
+            clinician_client.get(reverse("clinician_dashboard"))
+        for day in range(20):
+            VisitFactory(provider=provider, start=timezone.now() + datetime.timedelta(days=3 + day))
+        with django_assert_max_num_queries(13):
+            content = clinician_client.get(reverse("clinician_dashboard")).content.decode()
+        section = content[
+            content.index('id="changes-heading"') : content.index('id="profile-heading"')
+        ]
+        assert section.count("<li>") == CHANGES_SHOWN
+
+    def test_nothing_recent_says_so(self, clinician_client):
+        """With no changes in two weeks the section says there were none."""
+        content = clinician_client.get(reverse("clinician_dashboard")).content.decode()
+        assert (
+            "No visits with you were booked, moved or cancelled in the past two weeks." in content
         )
 
 

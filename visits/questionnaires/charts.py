@@ -1,11 +1,24 @@
-"""PHQ-9 and GAD-7 totals over time, drawn as an SVG line chart on the server (no script)."""
+"""PHQ-9 and GAD-7 totals over time, drawn as an SVG line chart on the server (no script).
+
+The drawing is small in user units (460 wide) so that its 16-unit labels stay about 12 px on a
+390 px phone; the stylesheet caps how wide it grows on a desktop.
+"""
 
 import datetime
+import math
 from dataclasses import dataclass
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 36
+from django.utils import timezone
+
+WIDTH, HEIGHT = 460, 260
+LEFT, RIGHT, TOP, BOTTOM = 40, 24, 16, 40
+FONT_SIZE = 16
 MAX_TOTAL = 27
+# The time axis spans at least a week, so two answers a minute apart sit side by side instead of at
+# opposite edges; a longer history gets a little room at both ends for its markers.
+MIN_SPAN = datetime.timedelta(days=7)
+EDGE_ROOM = 0.04
+MAX_DATE_TICKS = 4
 SERIES = {"phq-9": ("PHQ-9", "series-phq9"), "gad-7": ("GAD-7", "series-gad7")}
 
 
@@ -25,19 +38,54 @@ def score_series(responses) -> dict[str, list[Point]]:
     return series
 
 
-def line_chart(series: dict[str, list[Point]]) -> dict | None:
-    """Coordinates for the SVG: one polyline and labelled points per instrument, and the axes."""
+def time_axis(
+    first: datetime.datetime, last: datetime.datetime
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """The axis's two ends: at least MIN_SPAN around the answers, with room at both edges."""
+    span = last - first
+    if span < MIN_SPAN:
+        middle = first + span / 2
+        return middle - MIN_SPAN / 2, middle + MIN_SPAN / 2
+    room = span * EDGE_ROOM
+    return first - room, last + room
+
+
+def date_ticks(
+    start: datetime.datetime, end: datetime.datetime, zone: datetime.tzinfo
+) -> list[datetime.datetime]:
+    """At most MAX_DATE_TICKS local midnights inside the axis, evenly a whole number of days apart."""
+    first_day = start.astimezone(zone).date() + datetime.timedelta(days=1)
+    last_day = end.astimezone(zone).date()
+    days = (last_day - first_day).days
+    step = max(1, math.ceil(days / (MAX_DATE_TICKS - 1))) if days > 0 else 1
+    ticks: list[datetime.datetime] = []
+    day = first_day
+    while day <= last_day and len(ticks) < MAX_DATE_TICKS:
+        midnight = datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
+        if start <= midnight <= end:
+            ticks.append(midnight)
+        day += datetime.timedelta(days=step)
+    return ticks
+
+
+def line_chart(
+    series: dict[str, list[Point]], *, zone: datetime.tzinfo | None = None
+) -> dict | None:
+    """Coordinates for the SVG: one polyline and labelled points per instrument, and the axes.
+
+    Date ticks fall on midnights in `zone` (the viewer's, by default), so each reads as one date.
+    """
     moments = [point.when for points in series.values() for point in points]
     if not moments:
         return None
+    zone = zone or timezone.get_current_timezone()
     first, last = min(moments), max(moments)
-    span = (last - first).total_seconds() or 1
+    start, end = time_axis(first, last)
+    span = (end - start).total_seconds()
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(when: datetime.datetime) -> float:
-        if first == last:
-            return LEFT + plot_width / 2
-        return round(LEFT + (when - first).total_seconds() / span * plot_width, 1)
+        return round(LEFT + (when - start).total_seconds() / span * plot_width, 1)
 
     def y(total: int) -> float:
         return round(TOP + plot_height - total / MAX_TOTAL * plot_height, 1)
@@ -62,7 +110,11 @@ def line_chart(series: dict[str, list[Point]]) -> dict | None:
         "left": LEFT,
         "right": WIDTH - RIGHT,
         "bottom": HEIGHT - BOTTOM,
+        "label_y": HEIGHT - BOTTOM + FONT_SIZE + 6,
         "ticks": [{"value": value, "y": y(value)} for value in (0, 5, 10, 15, 20, 27)],
+        "date_ticks": [{"when": when, "x": x(when)} for when in date_ticks(start, end, zone)],
+        "start": start,
+        "end": end,
         "first": first,
         "last": last,
         "lines": lines,

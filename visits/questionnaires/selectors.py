@@ -3,6 +3,7 @@
 import datetime
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from accounts import policy
 from accounts.models import ProviderProfile, Role, User
@@ -21,19 +22,29 @@ DUE_WITHIN = datetime.timedelta(days=7)
 
 
 def due_before_visits(*, patient, visits: list[Visit], now: datetime.datetime) -> list[dict]:
-    """Questionnaires to answer before visits in the next week, unless answered or switched off."""
-    soon = [
-        visit
-        for visit in visits
-        if visit.start - now <= DUE_WITHIN and visit.visit_type.questionnaires
-    ]
+    """Questionnaires to answer before visits in the next week, unless answered or switched off.
+
+    Each questionnaire is listed once per day (in the viewer's zone), for the day's first visit
+    that asks for it: two sessions on one day need one PHQ-9, and an answer given for either
+    counts for both.
+    """
+    soon = sorted(
+        (
+            visit
+            for visit in visits
+            if visit.start - now <= DUE_WITHIN and visit.visit_type.questionnaires
+        ),
+        key=lambda visit: visit.start,
+    )
     if not soon:
         return []
-    done = set(
-        QuestionnaireResponse.objects.submitted()
+    day_of = {visit.pk: timezone.localtime(visit.start).date() for visit in soon}
+    done = {
+        (day_of[visit_id], slug)
+        for visit_id, slug in QuestionnaireResponse.objects.submitted()
         .filter(visit__in=[visit.pk for visit in soon])
         .values_list("visit_id", "questionnaire__slug")
-    )
+    }
     switched_off = set(
         CheckInPreference.objects.filter(patient=patient, enabled=False).values_list(
             "provider_id", flat=True
@@ -41,13 +52,18 @@ def due_before_visits(*, patient, visits: list[Visit], now: datetime.datetime) -
     )
     slugs = {slug for visit in soon for slug in visit.visit_type.questionnaires}
     titles = dict(Questionnaire.objects.filter(slug__in=slugs).values_list("slug", "title"))
-    return [
-        {"visit": visit, "slug": slug, "title": titles.get(slug, slug)}
-        for visit in soon
-        if visit.provider_id not in switched_off
-        for slug in visit.visit_type.questionnaires
-        if (visit.pk, slug) not in done
-    ]
+    due = []
+    listed = set(done)
+    for visit in soon:
+        if visit.provider_id in switched_off:
+            continue
+        for slug in visit.visit_type.questionnaires:
+            key = (day_of[visit.pk], slug)
+            if key in listed:
+                continue
+            listed.add(key)
+            due.append({"visit": visit, "slug": slug, "title": titles.get(slug, slug)})
+    return due
 
 
 BEHAVIORAL_HEALTH_KINDS = (ProviderProfile.Kind.THERAPIST, ProviderProfile.Kind.PSYCHIATRIST)

@@ -343,15 +343,19 @@ def visit_reschedule(
                 cursor.execute(
                     "SET CONSTRAINTS visit_provider_no_overlap, visit_patient_no_overlap DEFERRED"
                 )
+        previous = [each.start for each in visits]
+        moved_at = timezone.now()
         for each, target in zip(visits, targets, strict=True):
             each.start = target
+            each.updated_at = moved_at  # bulk_update does not touch auto_now fields
             each.end = target + each.visit_type.duration
             each.blocked_until = each.end + each.visit_type.buffer_after
             each.reminder_sent_at = None
             each.sequence += 1
         with _overlap_refused(), transaction.atomic():
             Visit.objects.bulk_update(
-                visits, ["start", "end", "blocked_until", "reminder_sent_at", "sequence"]
+                visits,
+                ["start", "end", "blocked_until", "reminder_sent_at", "sequence", "updated_at"],
             )
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
@@ -359,7 +363,9 @@ def visit_reschedule(
                         "SET CONSTRAINTS visit_provider_no_overlap, visit_patient_no_overlap IMMEDIATE"
                     )
         _audit_visits(actor, AuditEvent.Action.UPDATE, visits, ip_address)
-        notifications.notify_moved(visits, by_staff=actor != visit.patient, note=note)
+        notifications.notify_moved(
+            visits, previous=previous, by_staff=actor != visit.patient, note=note
+        )
         for each in visits:
             tasks.schedule_reminder(each)
     return visits

@@ -1,8 +1,15 @@
-"""Phone numbers as people read them: `{{ number|phone }}` shows +15125550123 as (512) 555-0123."""
+"""Phone numbers as people read them, and whom a treating clinician can call for a patient.
+
+`{{ number|phone }}` shows +15125550123 as (512) 555-0123; `{% patient_contacts patient %}` shows
+the patient's own phone and their emergency contact, as `tel:` links, to a clinician who treats
+them, and nothing to anyone else.
+"""
 
 from django import template
 
-from visits.intake.selectors import format_phone
+from accounts import policy
+from accounts.models import PatientProfile
+from visits.intake.selectors import emergency_contact, format_phone
 
 register = template.Library()
 
@@ -11,3 +18,21 @@ register = template.Library()
 def phone(number: str) -> str:
     """A stored E.164 number as it is read aloud; anything else as stored."""
     return format_phone(number or "")
+
+
+@register.inclusion_tag("visits/_patient_contacts.html", takes_context=True)
+def patient_contacts(context: template.Context, patient) -> dict:
+    """The patient's phone and emergency contact, for the viewer only if they treat the patient.
+
+    The viewer is the request's user; the policy's `treats` decides, so the page's own view needs
+    nothing more than the patient.
+    """
+    request = context.get("request")
+    viewer = getattr(request, "user", None)
+    if viewer is None or not policy.treats(viewer, patient):
+        return {"shown": False}
+    return {
+        "shown": True,
+        "profile": PatientProfile.objects.filter(user=patient).first(),
+        "emergency_contact": emergency_contact(patient),
+    }

@@ -85,6 +85,18 @@ class TestStartAndProgress:
         assert content.count('aria-current="step"') == 1
         assert "<ol>" in content
 
+    def test_unsaved_steps_carry_no_mark(self, patient_client):
+        """A step not saved yet has no "Saved" beside its name."""
+        content = patient_client.get(url("demographics")).content.decode()
+        assert 'class="step-state"' not in content
+
+    def test_saved_steps_say_so_in_words(self, patient_client, patient):
+        """Each saved step carries a visible "Saved" beside its name, not only a colour."""
+        complete_intake(patient)
+        content = patient_client.get(url("insurance")).content.decode()
+        assert content.count('<span class="step-state">Saved</span>') == 8
+        assert "(saved)" not in content
+
     def test_unknown_step_is_not_found(self, patient_client):
         """A made-up step name is a 404."""
         assert patient_client.get(url("favourite-colour")).status_code == 404

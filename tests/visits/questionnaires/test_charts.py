@@ -1,7 +1,9 @@
 """The score chart's coordinates, computed on the server."""
 
 import datetime
+import itertools
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 from visits.questionnaires import charts
 
@@ -30,17 +32,54 @@ class TestLineChart:
         """Nothing to draw gives no chart."""
         assert charts.line_chart({"PHQ-9": [], "GAD-7": []}) is None
 
-    def test_ends_of_time_and_score_map_to_the_plot_edges(self):
-        """The first answer is at the left edge, the last at the right; 0 at the bottom, 27 at the top."""
+    def test_a_long_history_spans_the_plot_with_room_at_the_edges(self):
+        """Ten days apart: the answers sit just inside the edges; 0 at the bottom, 27 at the top."""
         series = charts.score_series([response("phq-9", 0, 0), response("phq-9", 10, 27)])
-        chart = charts.line_chart(series)
+        chart = charts.line_chart(series, zone=datetime.UTC)
         (line,) = chart["lines"]
         first, last = line["markers"]
-        assert (first[0], first[1]) == (charts.LEFT, chart["bottom"])
-        assert (last[0], last[1]) == (chart["right"], charts.TOP)
+        assert charts.LEFT < first[0] < charts.LEFT + 20
+        assert chart["right"] - 20 < last[0] < chart["right"]
+        assert (first[1], last[1]) == (chart["bottom"], charts.TOP)
 
     def test_a_single_answer_sits_in_the_middle(self):
         """One point in time is drawn at the centre of the plot."""
         chart = charts.line_chart(charts.score_series([response("gad-7", 0, 10)]))
         x = chart["lines"][0]["markers"][0][0]
         assert x == charts.LEFT + (charts.WIDTH - charts.LEFT - charts.RIGHT) / 2
+
+    def test_two_answers_a_minute_apart_stay_close_together(self):
+        """The axis spans at least a week, so a minute between answers is a hair's width, not the plot."""
+        close = response("phq-9", 0, 5)
+        later = SimpleNamespace(
+            **{**vars(close), "submitted_at": DAY + datetime.timedelta(minutes=1)}
+        )
+        chart = charts.line_chart(charts.score_series([close, later]), zone=datetime.UTC)
+        assert chart["end"] - chart["start"] == charts.MIN_SPAN
+        first, second = chart["lines"][0]["markers"]
+        assert second[0] - first[0] < 1
+        middle = charts.LEFT + (charts.WIDTH - charts.LEFT - charts.RIGHT) / 2
+        assert abs(first[0] - middle) < 1
+
+    def test_date_ticks_fall_on_local_midnights_inside_the_axis(self):
+        """A handful of ticks, each a midnight in the viewer's zone, within the plot."""
+        zone = ZoneInfo("America/Los_Angeles")
+        series = charts.score_series([response("phq-9", 0, 5), response("gad-7", 60, 3)])
+        chart = charts.line_chart(series, zone=zone)
+        ticks = chart["date_ticks"]
+        assert 2 <= len(ticks) <= charts.MAX_DATE_TICKS
+        for tick in ticks:
+            local = tick["when"].astimezone(zone)
+            assert (local.hour, local.minute) == (0, 0)
+            assert charts.LEFT <= tick["x"] <= chart["right"]
+        gaps = {(b["when"] - a["when"]).days for a, b in itertools.pairwise(ticks)}
+        assert len(gaps) == 1
+
+    def test_a_week_long_axis_ticks_whole_days(self):
+        """Around one answer, the week shows days, never hours."""
+        chart = charts.line_chart(
+            charts.score_series([response("gad-7", 0, 10)]), zone=datetime.UTC
+        )
+        days = [tick["when"] for tick in chart["date_ticks"]]
+        assert days
+        assert all(when.time() == datetime.time() for when in days)

@@ -1,9 +1,12 @@
 """Reads: check-ins due before visits, a clinician's open alerts, score history."""
 
+import datetime
+
 import pytest
 from django.utils import timezone
 
 from tests.accounts.factories import PatientProfileFactory
+from tests.visits.factories import VisitFactory, visit_type
 from tests.visits.questionnaires.factories import QUIET_GAD7, QUIET_PHQ9, submit, therapy_visit
 from visits.questionnaires.models import SafetyAlert
 from visits.questionnaires.selectors import (
@@ -73,3 +76,35 @@ class TestScoreHistory:
     def test_nothing_submitted_has_no_chart(self, patient):
         """With no answers there is nothing to draw."""
         assert score_history(patient)["chart"] is None
+
+
+class TestDueOncePerDay:
+    def test_two_visits_on_one_day_list_each_questionnaire_once(self, patient, therapist):
+        """Two sessions on one day ask once for each check-in; an answer for either counts for both."""
+        morning = datetime.datetime.combine(
+            timezone.localdate() + datetime.timedelta(days=3), datetime.time(9), tzinfo=datetime.UTC
+        )
+        first = VisitFactory(
+            patient=patient, provider=therapist, visit_type=visit_type("therapy"), start=morning
+        )
+        second = VisitFactory(
+            patient=patient,
+            provider=therapist,
+            visit_type=visit_type("therapy"),
+            start=morning + datetime.timedelta(hours=4),
+        )
+        now = timezone.now()
+        due = due_before_visits(patient=patient, visits=[second, first], now=now)
+        assert sorted(entry["slug"] for entry in due) == ["gad-7", "phq-9"]
+        assert {entry["visit"] for entry in due} == {first}
+        submit(patient, "phq-9", QUIET_PHQ9, visit=second)
+        due = due_before_visits(patient=patient, visits=[first, second], now=now)
+        assert [entry["slug"] for entry in due] == ["gad-7"]
+
+    def test_visits_on_different_days_each_ask(self, patient, therapist):
+        """A session next week and one in two days each have their own check-ins."""
+        soon = therapy_visit(patient, therapist, days=2)
+        later = therapy_visit(patient, therapist, days=5)
+        due = due_before_visits(patient=patient, visits=[soon, later], now=timezone.now())
+        assert [(entry["visit"], entry["slug"]) for entry in due].count((later, "phq-9")) == 1
+        assert len(due) == 4

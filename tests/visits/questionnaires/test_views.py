@@ -246,10 +246,10 @@ class TestScoreHistory:
         submit(patient, "phq-9", {**QUIET_PHQ9, "phq9_1": "3", "phq9_2": "2"})
         submit(patient, "gad-7", {**QUIET_GAD7, "gad7_1": "1"})
         content = patient_client.get(reverse("my_scores")).content.decode()
-        assert '<svg viewBox="0 0 640 260" role="img"' in content
+        assert '<svg viewBox="0 0 460 260" role="img"' in content
         assert content.count("<polyline") == 2
-        assert "<td>5</td><td>Mild</td>" in content
-        assert "<td>1</td><td>Minimal</td>" in content
+        assert '<td data-label="Total">5</td><td data-label="Severity">Mild</td>' in content
+        assert '<td data-label="Total">1</td><td data-label="Severity">Minimal</td>' in content
 
     def test_treating_clinician_sees_history_and_is_audited(self, client, patient, therapist):
         """The therapist sees the client's history; the read is audited."""

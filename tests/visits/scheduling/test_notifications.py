@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 from django.core import mail
+from django.db import transaction
 
 from tests.accounts.factories import PatientProfileFactory, UserFactory
-from tests.visits.factories import MONDAY, VisitFactory, at, provider_with_hours
+from tests.visits.factories import MONDAY, VisitFactory, at, mail_to, provider_with_hours
 from visits.scheduling import notifications
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,7 @@ class TestPatientZone:
 
 
 class TestEmails:
-    def test_one_email_for_a_whole_series(self):
+    def test_one_email_for_a_whole_series(self, django_capture_on_commit_callbacks):
         """Four visits booked together are confirmed in one email with four events."""
         patient = PatientProfileFactory().user
         provider = provider_with_hours()
@@ -83,27 +84,139 @@ class TestEmails:
             )
             for week in range(4)
         ]
-        notifications.notify_booked(visits)
-        assert len(mail.outbox) == 1
-        message = mail.outbox[0]
+        with django_capture_on_commit_callbacks(execute=True):
+            notifications.notify_booked(visits)
+        [message] = mail_to(patient)
         assert message.subject == "Housecall: your 4 visits are booked"
         attachment = attachment_of(message)
         assert attachment.mimetype == "text/calendar"
         assert len(parsed(attachment.content).walk("VEVENT")) == 4
 
-    def test_reminder_subject_and_calendar(self):
+    def test_reminder_subject_and_calendar(self, django_capture_on_commit_callbacks):
         """The reminder names tomorrow's visit and attaches it again."""
         visit = VisitFactory(start=at(TUESDAY, 10))
-        notifications.notify_reminder(visit)
+        with django_capture_on_commit_callbacks(execute=True):
+            notifications.notify_reminder(visit)
         [message] = mail.outbox
         assert message.subject == "Housecall: reminder: your visit tomorrow"
         [event] = parsed(attachment_of(message).content).walk("VEVENT")
         assert event.decoded("dtstart") == visit.start
 
-    def test_email_times_read_in_the_patients_zone(self):
+    def test_email_times_read_in_the_patients_zone(self, django_capture_on_commit_callbacks):
         """A New York patient's 10:00 Central visit reads as 11:00 AM EST in the email."""
         patient = PatientProfileFactory(time_zone="America/New_York").user
         visit = VisitFactory(patient=patient, start=at(TUESDAY, 10))
-        notifications.notify_booked([visit])
+        with django_capture_on_commit_callbacks(execute=True):
+            notifications.notify_booked([visit])
         local = visit.start.astimezone(NEW_YORK)
-        assert f"{local:%-I:%M %p} {local.tzname()}" in mail.outbox[0].body
+        assert f"{local:%-I:%M %p} {local.tzname()}" in mail_to(patient)[0].body
+
+
+class TestGreetingsAndChanges:
+    """Emails greet the reader by name, a move gives both times, and the clinician is told."""
+
+    def test_the_patient_is_greeted_by_preferred_then_legal_first_name(
+        self, django_capture_on_commit_callbacks
+    ):
+        """ "Hello Sam," for a patient who goes by Sam; "Hello Alexandra," without a preferred name."""
+        sam = PatientProfileFactory(legal_first_name="Samantha", preferred_name="Sam").user
+        alexandra = PatientProfileFactory(legal_first_name="Alexandra", preferred_name="").user
+        with django_capture_on_commit_callbacks(execute=True):
+            notifications.notify_booked([VisitFactory(patient=sam, start=at(TUESDAY, 10))])
+            notifications.notify_booked([VisitFactory(patient=alexandra, start=at(TUESDAY, 11))])
+        assert mail_to(sam)[0].body.startswith("Hello Sam,\n")
+        assert mail_to(alexandra)[0].body.startswith("Hello Alexandra,\n")
+
+    def test_emails_name_the_site_from_settings(self, settings, django_capture_on_commit_callbacks):
+        """Subject, body and sign-off use SITE_NAME, never a hard-coded name or the request's host."""
+        settings.SITE_NAME = "Northside Telehealth"
+        patient = PatientProfileFactory().user
+        with django_capture_on_commit_callbacks(execute=True):
+            notifications.notify_booked([VisitFactory(patient=patient, start=at(TUESDAY, 10))])
+        [message] = mail_to(patient)
+        assert message.subject == "Northside Telehealth: your visit is booked"
+        assert "Sign in to Northside Telehealth" in message.body
+        assert "Housecall" not in message.body
+
+    def test_a_moved_visit_email_gives_the_old_and_the_new_time(
+        self, django_capture_on_commit_callbacks
+    ):
+        """The patient reads when the visit was and when it is now, in their own zone."""
+        patient = PatientProfileFactory(time_zone="America/New_York").user
+        visit = VisitFactory(patient=patient, start=at(TUESDAY, 14))
+        old = at(TUESDAY, 10)
+        with django_capture_on_commit_callbacks(execute=True):
+            notifications.notify_moved([visit], previous=[old])
+        body = mail_to(patient)[0].body
+        was, now = old.astimezone(NEW_YORK), visit.start.astimezone(NEW_YORK)
+        assert f"Was: {was:%A, %B %-d, %Y} at {was:%-I:%M %p} {was.tzname()}" in body
+        assert f"Now: {now:%A, %B %-d, %Y} at {now:%-I:%M %p} {now.tzname()}" in body
+        assert "(times in Eastern time)" in body
+
+    @pytest.mark.parametrize(
+        ("notify", "subject"),
+        [
+            (lambda visits: notifications.notify_booked(visits), "a visit with you was booked"),
+            (
+                lambda visits: notifications.notify_cancelled(visits, late=False),
+                "a visit with you was cancelled",
+            ),
+            (
+                lambda visits: notifications.notify_moved(
+                    visits, previous=[visits[0].start - datetime.timedelta(hours=2)]
+                ),
+                "a visit with you was moved",
+            ),
+        ],
+        ids=["booked", "cancelled", "moved"],
+    )
+    def test_the_clinician_is_told_by_name_without_the_patients_details(
+        self, notify, subject, django_capture_on_commit_callbacks
+    ):
+        """The clinician's email greets them, gives the type and time in their zone and a link,
+        and names neither the patient nor the reason."""
+        patient = PatientProfileFactory(legal_first_name="Quentin", legal_last_name="Zephyr").user
+        provider = provider_with_hours(time_zone="America/Denver")
+        visit = VisitFactory(
+            patient=patient, provider=provider, start=at(TUESDAY, 10), reason="Rash on arm"
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            notify([visit])
+        [message] = mail_to(provider.user)
+        assert message.subject == f"Housecall: {subject}"
+        assert message.body.startswith(f"Hello {provider.user.display_name},\n")
+        local = visit.start.astimezone(ZoneInfo("America/Denver"))
+        assert f"{local:%-I:%M %p} {local.tzname()}" in message.body
+        assert f"/visits/{visit.pk}/" in message.body
+        for private in ("Quentin", "Zephyr", "Rash", patient.email):
+            assert private not in message.body
+
+    def test_nothing_is_sent_for_a_change_that_rolls_back(self, django_capture_on_commit_callbacks):
+        """An email queued inside a transaction that rolls back never goes out."""
+        patient = PatientProfileFactory().user
+        visit = VisitFactory(patient=patient, start=at(TUESDAY, 10))
+
+        def book_then_fail() -> None:
+            with transaction.atomic():
+                notifications.notify_booked([visit])
+                raise RuntimeError("the booking failed")
+
+        with (
+            django_capture_on_commit_callbacks(execute=True) as callbacks,
+            pytest.raises(RuntimeError),
+        ):
+            book_then_fail()
+        assert callbacks == []
+        assert mail.outbox == []
+
+    def test_emails_wait_for_the_commit(self, django_capture_on_commit_callbacks):
+        """Inside the transaction nothing is sent yet; on commit the patient's and clinician's go."""
+        patient = PatientProfileFactory().user
+        visit = VisitFactory(patient=patient, start=at(TUESDAY, 10))
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            notifications.notify_booked([visit])
+            assert mail.outbox == []
+        assert len(callbacks) == 2
+        assert sorted(message.to[0] for message in mail.outbox) == sorted(
+            [patient.email, visit.provider.user.email]
+        )

@@ -5,6 +5,8 @@ import datetime
 import icalendar
 import pytest
 from django.core import mail
+from django.test import TestCase
+from django.utils import timezone
 
 from accounts.models import ProviderProfile, Role
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
@@ -15,6 +17,7 @@ from tests.visits.factories import (
     VisitFactory,
     at,
     book,
+    mail_to,
     provider_with_hours,
     symptoms_checked,
     therapist_with_hours,
@@ -35,6 +38,18 @@ from visits.scheduling.services import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run a change as if its transaction committed, so its emails go out."""
+
+    def run(change, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return change(**kwargs)
+
+    return run
+
 
 UTC = datetime.UTC
 DAY = datetime.timedelta(days=1)
@@ -106,8 +121,8 @@ class TestVisitBook:
         """Exactly one email goes out; its .ics event starts at the visit's UTC instant."""
         start = at(TUESDAY, 10)
         visit = book(provider=provider, patient=patient, start=start)
-        assert len(mail.outbox) == 1
-        message = mail.outbox[0]
+        assert len(mail_to(patient)) == 1
+        message = mail_to(patient)[0]
         assert message.to == [patient.email]
         [event] = calendar_of(message).walk("VEVENT")
         assert event.decoded("dtstart") == start
@@ -119,7 +134,7 @@ class TestVisitBook:
         """When the clinic books for a patient, the visit and the email say so."""
         visit = book(provider=provider, patient=patient, start=at(TUESDAY, 11), actor=scheduler)
         assert visit.booked_by == scheduler
-        assert "The clinic has booked" in mail.outbox[0].body
+        assert "The clinic has booked" in mail_to(patient)[0].body
 
     @pytest.mark.parametrize(
         ("case", "now", "start"),
@@ -208,10 +223,10 @@ class TestVisitBook:
         second = book(provider=provider_with_hours(), patient=patient, start=first.end)
         assert second.start == first.end
 
-    def test_a_cancelled_visit_frees_its_time(self, provider, patient):
+    def test_a_cancelled_visit_frees_its_time(self, committed, provider, patient):
         """Once cancelled, the same slot can be booked by someone else."""
         first = book(provider=provider, start=at(TUESDAY, 10))
-        visit_cancel(visit=first, actor=first.patient, now=NOW)
+        committed(visit_cancel, visit=first, actor=first.patient, now=NOW)
         assert book(provider=provider, patient=patient, start=at(TUESDAY, 10)).start == first.start
 
 
@@ -220,10 +235,11 @@ def weekly(first: datetime.datetime, count: int) -> list[datetime.datetime]:
 
 
 class TestVisitSeriesBook:
-    def test_books_every_session_and_sends_one_email(self, therapist, patient):
+    def test_books_every_session_and_sends_one_email(self, committed, therapist, patient):
         """All sessions are booked in one series; one email lists them all in its .ics."""
         starts = weekly(at(TUESDAY + WEEK, 10), 6)
-        series = visit_series_book(
+        series = committed(
+            visit_series_book,
             patient=patient,
             actor=patient,
             provider=therapist,
@@ -234,17 +250,18 @@ class TestVisitSeriesBook:
         )
         assert sorted(series.visits.values_list("start", flat=True)) == starts
         assert series.frequency == VisitSeries.Frequency.WEEKLY
-        assert len(mail.outbox) == 1
-        assert sorted(event_starts(mail.outbox[0])) == starts
-        assert "6 visits are booked" in mail.outbox[0].subject
+        assert len(mail_to(patient)) == 1
+        assert sorted(event_starts(mail_to(patient)[0])) == starts
+        assert "6 visits are booked" in mail_to(patient)[0].subject
 
-    def test_one_clash_books_nothing(self, therapist, patient):
+    def test_one_clash_books_nothing(self, committed, therapist, patient):
         """If any session is taken, no session and no series is created, and no email is sent."""
         starts = weekly(at(TUESDAY + WEEK, 10), 5)
         book(provider=therapist, start=starts[3], slug="therapy")
         mail.outbox.clear()
         with pytest.raises(SlotTaken) as refused:
-            visit_series_book(
+            committed(
+                visit_series_book,
                 patient=patient,
                 actor=patient,
                 provider=therapist,
@@ -258,10 +275,11 @@ class TestVisitSeriesBook:
         assert not VisitSeries.objects.exists()
         assert mail.outbox == []
 
-    def test_a_visit_type_that_cannot_recur_is_refused(self, provider, patient):
+    def test_a_visit_type_that_cannot_recur_is_refused(self, committed, provider, patient):
         """Urgent care is never a series."""
         with pytest.raises(NotBookable):
-            visit_series_book(
+            committed(
+                visit_series_book,
                 patient=patient,
                 actor=patient,
                 provider=provider,
@@ -273,15 +291,16 @@ class TestVisitSeriesBook:
 
 
 def book_series(therapist, patient, first: datetime.datetime, count: int = 4) -> list[Visit]:
-    series = visit_series_book(
-        patient=patient,
-        actor=patient,
-        provider=therapist,
-        visit_type=visit_type("therapy"),
-        starts=weekly(first, count),
-        every_weeks=1,
-        now=NOW,
-    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        series = visit_series_book(
+            patient=patient,
+            actor=patient,
+            provider=therapist,
+            visit_type=visit_type("therapy"),
+            starts=weekly(first, count),
+            every_weeks=1,
+            now=NOW,
+        )
     return list(series.visits.order_by("start"))
 
 
@@ -298,23 +317,25 @@ class TestVisitCancel:
             (Scope.SERIES, ["cancelled", "cancelled", "cancelled", "cancelled"]),
         ],
     )
-    def test_scope_decides_which_sessions_are_cancelled(self, therapist, patient, scope, expected):
+    def test_scope_decides_which_sessions_are_cancelled(
+        self, committed, therapist, patient, scope, expected
+    ):
         """Only this visit, this and the later ones, or every upcoming one; one email each time."""
         visits = book_series(therapist, patient, at(TUESDAY + WEEK, 10))
         mail.outbox.clear()
-        cancelled = visit_cancel(visit=visits[1], actor=patient, scope=scope, now=NOW)
+        cancelled = committed(visit_cancel, visit=visits[1], actor=patient, scope=scope, now=NOW)
         assert statuses(visits) == expected
         assert len(cancelled) == expected.count("cancelled")
-        assert len(mail.outbox) == 1
-        calendar = calendar_of(mail.outbox[0])
+        assert len(mail_to(patient)) == 1
+        calendar = calendar_of(mail_to(patient)[0])
         assert calendar["method"] == "CANCEL"
-        assert sorted(event_starts(mail.outbox[0])) == [visit.start for visit in cancelled]
+        assert sorted(event_starts(mail_to(patient)[0])) == [visit.start for visit in cancelled]
 
-    def test_series_scope_leaves_past_sessions_alone(self, therapist, patient):
+    def test_series_scope_leaves_past_sessions_alone(self, committed, therapist, patient):
         """Cancelling the series after the first session leaves that session as it was."""
         visits = book_series(therapist, patient, at(TUESDAY + WEEK, 10))
         later = visits[0].end + datetime.timedelta(hours=1)
-        visit_cancel(visit=visits[2], actor=patient, scope=Scope.SERIES, now=later)
+        committed(visit_cancel, visit=visits[2], actor=patient, scope=Scope.SERIES, now=later)
         assert statuses(visits) == ["booked", "cancelled", "cancelled", "cancelled"]
 
     @pytest.mark.parametrize(
@@ -326,60 +347,62 @@ class TestVisitCancel:
         ],
     )
     def test_late_cancellation_is_the_patients_inside_the_window(
-        self, provider, patient, scheduler, who, hours_before, expected
+        self, committed, provider, patient, scheduler, who, hours_before, expected
     ):
         """Urgent care's window is 2 h: a patient inside it cancels late; staff never do."""
         visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
         mail.outbox.clear()
         by = patient if who == "patient" else scheduler
         now = visit.start - datetime.timedelta(hours=hours_before)
-        visit_cancel(visit=visit, actor=by, now=now)
+        committed(visit_cancel, visit=visit, actor=by, now=now)
         visit.refresh_from_db()
         assert visit.status == expected
         assert (visit.cancelled_at, visit.cancelled_by) == (now, by)
         assert visit.is_cancelled
         assert not visit.holds_time
         assert not Visit.objects.active().filter(pk=visit.pk).exists()
-        assert len(mail.outbox) == 1
-        assert ("late cancellation" in mail.outbox[0].body) == (
+        assert len(mail_to(patient)) == 1
+        assert ("late cancellation" in mail_to(patient)[0].body) == (
             expected == Visit.Status.LATE_CANCELLED
         )
 
-    def test_the_clinics_note_reaches_the_patient(self, provider, patient, scheduler):
+    def test_the_clinics_note_reaches_the_patient(self, committed, provider, patient, scheduler):
         """Staff's note is in the cancellation email, and the status reads as a person would say it."""
         visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
         mail.outbox.clear()
-        visit_cancel(
+        committed(
+            visit_cancel,
             visit=visit,
             actor=scheduler,
             note="Dr. is unwell today",
             now=NOW,
         )
         visit.refresh_from_db()
-        assert "Message from the clinic: Dr. is unwell today" in mail.outbox[0].body
-        assert "The clinic has cancelled" in mail.outbox[0].body
+        assert "Message from the clinic: Dr. is unwell today" in mail_to(patient)[0].body
+        assert "The clinic has cancelled" in mail_to(patient)[0].body
         assert visit.get_status_display() == "Cancelled"
         assert Visit.Status.LATE_CANCELLED.label == "Cancelled late"
 
-    def test_cancelling_twice_sends_nothing_more(self, provider, patient):
+    def test_cancelling_twice_sends_nothing_more(self, committed, provider, patient):
         """A visit already cancelled is not cancelled again and no second email goes out."""
         visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
-        visit_cancel(visit=visit, actor=patient, now=NOW)
+        committed(visit_cancel, visit=visit, actor=patient, now=NOW)
         mail.outbox.clear()
         visit.refresh_from_db()
-        assert visit_cancel(visit=visit, actor=patient, now=NOW) == []
+        assert committed(visit_cancel, visit=visit, actor=patient, now=NOW) == []
         assert mail.outbox == []
 
 
 class TestVisitReschedule:
-    def test_moves_to_a_free_time_with_the_same_provider(self, provider, patient):
+    def test_moves_to_a_free_time_with_the_same_provider(self, committed, provider, patient):
         """The visit gets the new start, end and buffer; one email carries the new .ics time."""
         visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
         visit.reminder_sent_at = NOW
         visit.save()
         mail.outbox.clear()
         new_start = at(TUESDAY + DAY, 14, 30)
-        [moved] = visit_reschedule(
+        [moved] = committed(
+            visit_reschedule,
             visit=visit,
             new_start=new_start,
             actor=patient,
@@ -391,38 +414,64 @@ class TestVisitReschedule:
         assert visit.end == new_start + visit.visit_type.duration
         assert visit.blocked_until == visit.end + visit.visit_type.buffer_after
         assert (visit.sequence, visit.reminder_sent_at) == (1, None)
-        assert len(mail.outbox) == 1
-        assert event_starts(mail.outbox[0]) == [new_start]
-        assert str(calendar_of(mail.outbox[0]).walk("VEVENT")[0]["sequence"]) == "1"
+        assert len(mail_to(patient)) == 1
+        assert event_starts(mail_to(patient)[0]) == [new_start]
+        assert str(calendar_of(mail_to(patient)[0]).walk("VEVENT")[0]["sequence"]) == "1"
 
-    def test_may_move_over_its_own_old_time(self, provider, patient):
+    def test_a_move_stamps_the_visit_as_changed(self, provider, patient):
+        """bulk_update skips auto_now, so the move sets updated_at itself: recent changes see it."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        before = timezone.now()
+        Visit.objects.filter(pk=visit.pk).update(updated_at=before - WEEK)
+        visit.refresh_from_db()
+        visit_reschedule(visit=visit, new_start=at(TUESDAY, 11), actor=patient, now=NOW)
+        visit.refresh_from_db()
+        assert visit.updated_at >= before
+
+    def test_the_moved_email_gives_the_old_and_new_time(self, committed, provider, patient):
+        """The patient reads when the visit was and when it is now."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        mail.outbox.clear()
+        committed(visit_reschedule, visit=visit, new_start=at(TUESDAY, 11), actor=patient, now=NOW)
+        body = mail_to(patient)[0].body
+        assert "Was: " in body
+        assert "at 10:00 AM" in body
+        assert "Now: " in body
+        assert "at 11:00 AM" in body
+
+    def test_may_move_over_its_own_old_time(self, committed, provider, patient):
         """Moving by fifteen minutes works although the new time overlaps the visit's old one."""
         visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
-        visit_reschedule(visit=visit, new_start=at(TUESDAY, 10, 15), actor=patient, now=NOW)
+        committed(
+            visit_reschedule, visit=visit, new_start=at(TUESDAY, 10, 15), actor=patient, now=NOW
+        )
         visit.refresh_from_db()
         assert visit.start == at(TUESDAY, 10, 15)
 
-    def test_refuses_a_taken_time_and_changes_nothing(self, provider, patient):
+    def test_refuses_a_taken_time_and_changes_nothing(self, committed, provider, patient):
         """Another visit's time is refused with alternatives; the visit keeps its time."""
         visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
         other = book(provider=provider, start=at(TUESDAY, 14))
         mail.outbox.clear()
         with pytest.raises(SlotTaken) as refused:
-            visit_reschedule(visit=visit, new_start=other.start, actor=patient, now=NOW)
+            committed(visit_reschedule, visit=visit, new_start=other.start, actor=patient, now=NOW)
         assert refused.value.alternatives
         assert other.start not in refused.value.alternatives
         visit.refresh_from_db()
         assert (visit.start, visit.sequence) == (at(TUESDAY, 10), 0)
         assert mail.outbox == []
 
-    def test_moves_this_and_following_keeping_weekday_and_wall_clock(self, therapist, patient):
+    def test_moves_this_and_following_keeping_weekday_and_wall_clock(
+        self, committed, therapist, patient
+    ):
         """Moving session 2 from Tuesday 10:00 to Wednesday 15:00 moves the rest the same way,
         at 15:00 Chicago time on both sides of the March clock change."""
         first = at(datetime.date(2027, 3, 2), 10)  # clocks change on Sunday 14 March 2027
         visits = book_series(therapist, patient, first, count=4)
         mail.outbox.clear()
         new_start = at(datetime.date(2027, 3, 10), 15)
-        moved = visit_reschedule(
+        moved = committed(
+            visit_reschedule,
             visit=visits[1],
             new_start=new_start,
             actor=patient,
@@ -436,16 +485,17 @@ class TestVisitReschedule:
         ] * 3
         assert [local.date().day for local in locals_] == [10, 17, 24]
         assert Visit.objects.get(pk=visits[0].pk).start == first
-        assert len(mail.outbox) == 1
-        assert "3 visits have a new time" in mail.outbox[0].subject
+        assert len(mail_to(patient)) == 1
+        assert "3 visits have a new time" in mail_to(patient)[0].subject
 
-    def test_a_clash_for_one_session_moves_none(self, therapist, patient):
+    def test_a_clash_for_one_session_moves_none(self, committed, therapist, patient):
         """All or nothing: if one of the moved sessions would clash, every session stays put."""
         visits = book_series(therapist, patient, at(TUESDAY + WEEK, 10))
         book(provider=therapist, start=visits[3].start + DAY + 2 * HOUR, slug="therapy")
         before = [Visit.objects.get(pk=visit.pk).start for visit in visits]
         with pytest.raises(SlotTaken):
-            visit_reschedule(
+            committed(
+                visit_reschedule,
                 visit=visits[1],
                 new_start=visits[1].start + DAY + 2 * HOUR,
                 actor=patient,
@@ -454,18 +504,19 @@ class TestVisitReschedule:
             )
         assert [Visit.objects.get(pk=visit.pk).start for visit in visits] == before
 
-    def test_staff_move_says_so_with_their_note(self, provider, patient, scheduler):
+    def test_staff_move_says_so_with_their_note(self, committed, provider, patient, scheduler):
         """A move by the clinic tells the patient, with the clinic's note."""
         visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
         mail.outbox.clear()
-        visit_reschedule(
+        committed(
+            visit_reschedule,
             visit=visit,
             new_start=at(TUESDAY, 11),
             actor=scheduler,
             note="Provider running late",
             now=NOW,
         )
-        body = mail.outbox[0].body
+        body = mail_to(patient)[0].body
         assert "The clinic has moved" in body
         assert "Message from the clinic: Provider running late" in body
 
@@ -541,8 +592,8 @@ class TestAudit:
         )
         assert {(event.patient_id, event.what) for event in events} == {(patient.pk, "visit")}
 
-    def test_the_patients_own_changes_are_not_events(self, provider, patient):
+    def test_the_patients_own_changes_are_not_events(self, committed, provider, patient):
         """A patient booking and cancelling their own visit is in the visit, not the access log."""
         visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
-        visit_cancel(visit=visit, actor=patient, now=NOW)
+        committed(visit_cancel, visit=visit, actor=patient, now=NOW)
         assert not AuditEvent.objects.exists()

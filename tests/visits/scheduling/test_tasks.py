@@ -6,13 +6,20 @@ import json
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.test import TestCase
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from accounts.crypto import unseal
 from accounts.models import ProviderProfile
 from tests.accounts.factories import PatientProfileFactory
-from tests.visits.factories import VisitFactory, provider_with_hours, symptoms_checked, visit_type
+from tests.visits.factories import (
+    VisitFactory,
+    mail_to,
+    provider_with_hours,
+    symptoms_checked,
+    visit_type,
+)
 from visits.scheduling.availability import free_times, with_schedules
 from visits.scheduling.models import Visit
 from visits.scheduling.services import visit_book
@@ -30,8 +37,18 @@ def visit_in(hours: float, **fields) -> Visit:
 
 
 def remind(visit: Visit) -> bool:
-    """Run the task as the worker would; returns whether it claimed the reminder."""
-    return send_visit_reminder.enqueue(str(visit.pk)).return_value
+    """Run the task as the worker would; returns whether it claimed the reminder.
+
+    Its email goes out when its transaction commits; the test's own transaction never does.
+    """
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return send_visit_reminder.enqueue(str(visit.pk)).return_value
+
+
+def sweep() -> int:
+    """The reminder sweep, with its transactions' emails sent as on commit."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return send_due_reminders()
 
 
 class TestSendVisitReminder:
@@ -88,20 +105,22 @@ class TestSendDueReminders:
         visit_in(30)
         visit_in(5, status=Visit.Status.CANCELLED)
         visit_in(6, reminder_sent_at=timezone.now())
-        assert send_due_reminders() == 2
+        assert sweep() == 2
         assert sorted(message.to[0] for message in mail.outbox) == sorted(
             visit.patient.email for visit in due
         )
-        assert send_due_reminders() == 0
+        assert sweep() == 0
         assert len(mail.outbox) == 2
 
     def test_command_reports_how_many_it_sent(self, capsys):
         """manage.py send_due_reminders says how many reminders went out."""
         visit_in(2)
         visit_in(3)
-        call_command("send_due_reminders")
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            call_command("send_due_reminders")
         assert capsys.readouterr().out.strip() == "Sent 2 reminders."
-        call_command("send_due_reminders")
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            call_command("send_due_reminders")
         assert capsys.readouterr().out.strip() == "Sent 0 reminders."
 
 
@@ -130,14 +149,15 @@ class TestReminderIsQueued:
         )[provider.pk][0]
         someone_else = PatientProfileFactory().user
         symptoms_checked(someone_else)
-        return visit_book(
-            patient=someone_else,
-            actor=someone_else,
-            provider=provider,
-            visit_type=urgent_care,
-            start=start,
-            now=now,
-        )
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return visit_book(
+                patient=someone_else,
+                actor=someone_else,
+                provider=provider,
+                visit_type=urgent_care,
+                start=start,
+                now=now,
+            )
 
     def test_booking_queues_a_reminder_for_a_day_before(self, database_tasks):
         """With the database backend, booking stores one reminder task to run at start - 24 h."""
@@ -147,16 +167,19 @@ class TestReminderIsQueued:
         reminder = reminders.get()
         assert reminder.run_after == visit.start - REMINDER_LEAD
         assert reminder.args_kwargs["args"] == [str(visit.pk)]
-        confirmation = DBTaskResult.objects.get(task_path__endswith="send_email")
-        assert visit.patient.email not in json.dumps(confirmation.args_kwargs)
-        sealed = json.loads(unseal(confirmation.args_kwargs["kwargs"]["sealed"]))
-        assert sealed["to"] == [visit.patient.email]
+        emails = DBTaskResult.objects.filter(task_path__endswith="send_email")
+        for queued in emails:
+            assert visit.patient.email not in json.dumps(queued.args_kwargs)
+        sealed = [json.loads(unseal(queued.args_kwargs["kwargs"]["sealed"])) for queued in emails]
+        assert sorted(email["to"] for email in sealed) == sorted(
+            [[visit.patient.email], [visit.provider.user.email]]
+        )
         assert mail.outbox == []
 
     def test_the_immediate_backend_queues_no_reminder(self):
         """Where tasks cannot be deferred, only the confirmation goes out; the sweep reminds later."""
         visit = self.book_in_two_days()
         assert not DBTaskResult.objects.exists()
-        assert len(mail.outbox) == 1
-        assert "booked" in mail.outbox[0].subject
+        [confirmation] = mail_to(visit.patient)
+        assert "booked" in confirmation.subject
         assert visit.reminder_sent_at is None

@@ -60,3 +60,14 @@ def therapist(therapy):
     therapy.providers.add(provider)
     open_all_week(provider)
     return provider
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Make a request (or any call) as if its transaction committed, so its emails go out."""
+
+    def run(call, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return call(*args, **kwargs)
+
+    return run

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
-from tests.visits.factories import symptoms_checked
+from tests.visits.factories import mail_to, symptoms_checked
 from tests.visits.scheduling.views.patient import confirm_url, free_start, open_all_week
 from visits.scheduling.models import Visit
 from visits.scheduling.services import NotBookable, visit_book
@@ -77,6 +77,21 @@ class TestChoosing:
                 visit_type=urgent_care,
                 start=timezone.now() + datetime.timedelta(days=2),
             )
+
+    def test_each_providers_button_names_the_person(self, patient_client, physician):
+        """The button reads "See times with" the provider's name, not only their title."""
+        content = patient_client.get(
+            reverse("scheduling:booking_providers", args=["urgent-care"])
+        ).content.decode()
+        assert f"See times with {physician}</a>" in content
+        assert "See times with Dr.</a>" not in content
+        assert physician.user.display_name.startswith("Dr. ")
+
+    def test_booking_steps_are_numbered_with_a_space(self, patient_client):
+        """The step list reads "1. Visit type", its number apart from its name."""
+        content = patient_client.get(reverse("scheduling:booking_start")).content.decode()
+        assert '<span class="step-number">1.</span> Visit type' in content
+        assert '<span class="step-number">4.</span> Confirm' in content
 
     def test_language_filter_narrows_providers(self, patient_client, physician, urgent_care):
         """Choosing Spanish keeps only providers who speak it."""
@@ -159,19 +174,20 @@ class TestConfirming:
         assert "How often" not in content  # urgent care does not repeat
 
     def test_booking_creates_the_visit_and_emails_a_calendar_file(
-        self, patient_client, patient, physician, urgent_care
+        self, committed, patient_client, patient, physician, urgent_care
     ):
         """Confirming books the visit, shows it, and emails the details with an .ics file."""
         start = free_start(physician, urgent_care)
-        response = patient_client.post(
+        response = committed(
+            patient_client.post,
             confirm_url(urgent_care, physician),
             {"start": start.isoformat(), "reason": "Sore throat"},
         )
         visit = Visit.objects.get(patient=patient)
         assert response["Location"] == reverse("scheduling:visit_detail", args=[visit.pk])
         assert (visit.start, visit.provider, visit.reason) == (start, physician, "Sore throat")
-        assert len(mail.outbox) == 1
-        assert mail.outbox[0].attachments[0][2].startswith("text/calendar")
+        assert len(mail_to(patient)) == 1
+        assert mail_to(patient)[0].attachments[0][2].startswith("text/calendar")
         page = patient_client.get(response["Location"]).content.decode()
         assert "Your visit is booked." in page
 
@@ -224,24 +240,49 @@ class TestConfirming:
 
 class TestSeries:
     def test_weekly_series_preview_then_book_in_one_email(
-        self, patient_client, patient, therapist, therapy
+        self, committed, patient_client, patient, therapist, therapy
     ):
         """A client sees every date of a weekly series as free, confirms, and gets one email."""
         start = free_start(therapist, therapy, days_ahead=3)
         url = confirm_url(therapy, therapist)
         form = {"start": start.isoformat(), "reason": "Anxiety", "repeat": "1", "sessions": "4"}
-        preview = patient_client.post(url, form)
+        preview = committed(patient_client.post, url, form)
         content = preview.content.decode()
         assert "All 4 dates are free." in content
         assert content.count('name="session"') == 4
         starts = [(start + datetime.timedelta(weeks=week)).isoformat() for week in range(4)]
-        response = patient_client.post(url, {**form, "confirm_series": "1", "session": starts})
+        response = committed(
+            patient_client.post, url, {**form, "confirm_series": "1", "session": starts}
+        )
         assert response.status_code == 302
         visits = list(Visit.objects.filter(patient=patient).order_by("start"))
         assert len(visits) == 4
         assert len({visit.series_id for visit in visits}) == 1
-        assert len(mail.outbox) == 1
-        assert mail.outbox[0].body.count("Therapy with Sam Rivera") == 4
+        assert len(mail_to(patient)) == 1
+        assert mail_to(patient)[0].body.count("Therapy with Sam Rivera") == 4
+
+    def test_dates_past_the_horizon_say_so_instead_of_not_free(
+        self, patient_client, therapist, therapy
+    ):
+        """Sessions beyond how far ahead therapy can be booked say that, not "Not free"."""
+        therapy.booking_horizon_days = 21
+        therapy.save()
+        start = free_start(therapist, therapy, days_ahead=3)
+        content = patient_client.post(
+            confirm_url(therapy, therapist),
+            {"start": start.isoformat(), "repeat": "1", "sessions": "6"},
+        ).content.decode()
+        beyond = sum(
+            start + datetime.timedelta(weeks=week) > timezone.now() + therapy.booking_horizon
+            for week in range(6)
+        )
+        assert beyond >= 2
+        assert content.count("Too far ahead") == beyond
+        assert (
+            content.count("Therapy can be booked up to 21 days ahead; book this date later.")
+            == beyond
+        )
+        assert "Not free" not in content
 
     def test_a_clash_in_the_series_is_shown_with_alternatives(
         self, patient_client, therapist, therapy

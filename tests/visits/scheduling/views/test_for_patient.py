@@ -3,10 +3,9 @@
 import re
 
 import pytest
-from django.core import mail
 
 from tests.accounts.factories import PatientProfileFactory, UserFactory
-from tests.visits.factories import RED_FLAG_COUGH, symptoms_checked
+from tests.visits.factories import RED_FLAG_COUGH, mail_to, symptoms_checked
 from tests.visits.scheduling.views.staff import (
     CHICAGO,
     HTMX,
@@ -79,11 +78,13 @@ class TestStaffBooking:
         assert not Visit.objects.exists()
 
     def test_booking_for_a_patient_emails_them(
-        self, scheduler_client, scheduler, provider, patient, follow_up
+        self, committed, scheduler_client, scheduler, provider, patient, follow_up
     ):
         """The visit is booked by the staff member and the patient hears the clinic booked it."""
         start = at(next_monday(), 10)
-        response = self.book(scheduler_client, provider, **self.choices(patient, follow_up, start))
+        response = committed(
+            self.book, scheduler_client, provider, **self.choices(patient, follow_up, start)
+        )
         assert (
             response["Location"]
             == url("scheduling:schedule_calendar", provider) + f"?day={next_monday()}"
@@ -91,7 +92,7 @@ class TestStaffBooking:
         visit = Visit.objects.get()
         assert (visit.patient, visit.start, visit.booked_by) == (patient, start, scheduler)
         assert visit.reason == "Blood pressure check"
-        [email] = mail.outbox
+        [email] = mail_to(patient)
         assert email.to == [patient.email]
         assert "The clinic has booked this video visit" in email.body
         assert AuditEvent.objects.filter(
@@ -212,10 +213,13 @@ class TestMoveAndCancel:
         assert f'value="{at(next_monday(), 10).isoformat()}"' not in content
         assert AuditEvent.objects.filter(object_id=str(monday_visit.pk)).exists()
 
-    def test_moving_emails_the_patient(self, scheduler_client, provider, monday_visit, patient):
+    def test_moving_emails_the_patient(
+        self, committed, scheduler_client, provider, monday_visit, patient
+    ):
         """A move to a free time with the same provider is saved and emailed."""
         new_start = at(next_monday(), 11)
-        response = scheduler_client.post(
+        response = committed(
+            scheduler_client.post,
             url("scheduling:schedule_visit_move", provider, monday_visit.pk),
             {
                 "action": "move",
@@ -231,7 +235,7 @@ class TestMoveAndCancel:
         )
         monday_visit.refresh_from_db()
         assert monday_visit.start == new_start
-        [email] = mail.outbox
+        [email] = mail_to(patient)
         assert email.to == [patient.email]
         assert "The clinic has moved your visit" in email.body
         assert "Sorry for the change." in email.body
@@ -256,9 +260,12 @@ class TestMoveAndCancel:
         monday_visit.refresh_from_db()
         assert monday_visit.start == at(next_monday(), 10)
 
-    def test_cancelling_with_a_note(self, scheduler_client, provider, monday_visit, patient):
+    def test_cancelling_with_a_note(
+        self, committed, scheduler_client, provider, monday_visit, patient
+    ):
         """The visit is cancelled without JavaScript and the patient gets the note."""
-        response = scheduler_client.post(
+        response = committed(
+            scheduler_client.post,
             url("scheduling:schedule_visit_cancel", provider, monday_visit.pk),
             {"note": "The doctor is unwell."},
         )
@@ -268,12 +275,14 @@ class TestMoveAndCancel:
         )
         monday_visit.refresh_from_db()
         assert monday_visit.status == Visit.Status.CANCELLED
-        [email] = mail.outbox
+        [email] = mail_to(patient)
         assert email.to == [patient.email]
         assert "The clinic has cancelled this visit" in email.body
         assert "The doctor is unwell." in email.body
 
-    def test_cancelling_a_whole_series(self, clinician_client, provider, patient, follow_up):
+    def test_cancelling_a_whole_series(
+        self, committed, clinician_client, provider, patient, follow_up
+    ):
         """For a series, the chosen scope decides how many visits go; a clinician may do it."""
         series = VisitSeries.objects.create(
             patient=patient, provider=provider, visit_type=follow_up, frequency=1
@@ -292,12 +301,13 @@ class TestMoveAndCancel:
             clinician_client.get(url("scheduling:schedule_visit_cancel", provider, visits[0].pk))
         )
         assert "Every upcoming visit in the series" in page
-        clinician_client.post(
+        committed(
+            clinician_client.post,
             url("scheduling:schedule_visit_cancel", provider, visits[0].pk),
             {"scope": "series", "note": ""},
         )
         assert set(Visit.objects.values_list("status", flat=True)) == {Visit.Status.CANCELLED}
-        [email] = mail.outbox
+        [email] = mail_to(patient)
         assert "3 visits are cancelled" in email.subject
 
     def test_a_cancelled_visit_cannot_be_changed(self, scheduler_client, provider, monday_visit):

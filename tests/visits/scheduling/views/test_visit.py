@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import Role
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
 from tests.accounts.fixtures import enrol_totp
-from tests.visits.factories import symptoms_checked
+from tests.visits.factories import mail_to, symptoms_checked
 from tests.visits.scheduling.views.patient import free_start, open_all_week
 from visits.audit import AuditEvent
 from visits.scheduling.availability import provider_free_times
@@ -82,6 +82,38 @@ class TestMyVisits:
         assert link in content
         assert client.get(link).status_code == 200
 
+    def test_the_treating_clinician_can_call_the_patient_and_their_emergency_contact(
+        self, client, visit
+    ):
+        """The visit page gives the clinician the patient's phone and emergency contact as tel: links."""
+        enrol_totp(visit.provider.user)
+        client.force_login(visit.provider.user)
+        content = client.get(reverse("scheduling:visit_detail", args=[visit.pk])).content.decode()
+        profile = visit.patient.patient_profile
+        assert f'<a href="tel:{profile.phone}">{profile.legal_name}: (512) 555-0123</a>' in content
+        assert '<a href="tel:+15125550199">(512) 555-0199</a>' in content
+        assert '<h2 id="call-heading">Call</h2>' in content
+
+    def test_the_patient_and_staff_see_no_call_section(self, client, patient_client, visit):
+        """The contacts are for the treating clinician; the patient and the front desk get none."""
+        content = patient_client.get(
+            reverse("scheduling:visit_detail", args=[visit.pk])
+        ).content.decode()
+        assert 'id="call-heading"' not in content
+        scheduler = UserFactory(role=Role.STAFF)
+        enrol_totp(scheduler)
+        client.force_login(scheduler)
+        content = client.get(reverse("scheduling:visit_detail", args=[visit.pk])).content.decode()
+        assert 'id="call-heading"' not in content
+
+    def test_after_cancelling_the_clinician_no_longer_sees_the_contacts(self, client, visit):
+        """A cancelled visit does not make a clinician treating: the page keeps the contacts back."""
+        Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.CANCELLED)
+        enrol_totp(visit.provider.user)
+        client.force_login(visit.provider.user)
+        response = client.get(reverse("scheduling:visit_detail", args=[visit.pk]))
+        assert 'id="call-heading"' not in response.content.decode()
+
     @pytest.mark.parametrize("who", ["staff", "clinician"])
     def test_cancelling_from_the_visit_page_is_audited(self, client, visit, who):
         """Staff or the clinician cancelling from the visit's page is recorded, as on the calendar."""
@@ -123,18 +155,22 @@ class TestMyVisits:
         patient_client.get(reverse("scheduling:visit_detail", args=[visit.pk]))
         assert not AuditEvent.objects.exists()
 
-    def test_cancel_shows_the_policy_then_cancels_with_one_email(self, patient_client, visit):
+    def test_cancel_shows_the_policy_then_cancels_with_one_email(
+        self, committed, patient_client, visit
+    ):
         """Cancelling days ahead is free, is recorded as cancelled, and emails the patient."""
         page = patient_client.get(
             reverse("scheduling:visit_cancel", args=[visit.pk])
         ).content.decode()
         assert "Cancelling now is free" in page
-        response = patient_client.post(reverse("scheduling:visit_cancel", args=[visit.pk]))
+        response = committed(
+            patient_client.post, reverse("scheduling:visit_cancel", args=[visit.pk])
+        )
         assert response["Location"] == reverse("dashboard")
         visit.refresh_from_db()
         assert visit.status == Visit.Status.CANCELLED
-        assert len(mail.outbox) == 1
-        assert "cancelled" in mail.outbox[0].subject
+        assert len(mail_to(visit.patient)) == 1
+        assert "cancelled" in mail_to(visit.patient)[0].subject
 
     def test_late_cancellation_is_announced_and_recorded(
         self, patient_client, patient, urgent_care
@@ -167,7 +203,7 @@ class TestMyVisits:
         assert visit.status == Visit.Status.LATE_CANCELLED
 
     def test_reschedule_moves_to_a_new_time_with_the_same_provider(
-        self, patient_client, visit, physician, urgent_care
+        self, committed, patient_client, visit, physician, urgent_care
     ):
         """The patient picks a new time; the visit moves, the provider stays, one email goes out."""
         page = patient_client.get(
@@ -180,15 +216,16 @@ class TestMyVisits:
             {"start": new_start.isoformat()},
         )
         assert "Move your visit?" in confirm.content.decode()
-        response = patient_client.post(
+        response = committed(
+            patient_client.post,
             reverse("scheduling:visit_reschedule", args=[visit.pk]),
             {"start": new_start.isoformat()},
         )
         assert response["Location"] == reverse("scheduling:visit_detail", args=[visit.pk])
         visit.refresh_from_db()
         assert (visit.start, visit.provider) == (new_start, physician)
-        assert len(mail.outbox) == 1
-        assert "new time" in mail.outbox[0].subject
+        assert len(mail_to(visit.patient)) == 1
+        assert "new time" in mail_to(visit.patient)[0].subject
 
     def test_reschedule_to_a_taken_time_changes_nothing(
         self, patient_client, visit, physician, urgent_care
