@@ -1,6 +1,7 @@
 """The hours editor's pages: who may open them, weekly hours, exceptions, stranded visits."""
 
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -690,16 +691,29 @@ class TestStrandedVisits:
         assert provider.weekly_hours.filter(weekday=0).exists()
         assert mail.outbox == []
 
-    def test_a_move_that_fails_undoes_the_edit_and_every_other_choice(
+    def test_two_visits_moved_onto_one_time_are_named_and_nothing_is_saved(
         self, scheduler_client, provider, monday_visit, follow_up, settings
     ):
-        """Two visits sent to one time: the second move fails, so no change, choice or email is kept."""
+        """Two visits sent to one time: both choices say which other visit they clash with,
+        every choice is kept, and no change, choice or email is kept until they are resolved."""
         # Production's database task backend: queued emails roll back with the transaction.
         settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-        hours(provider, 1, 9, 12)
-        second = visit_at(provider, PatientProfileFactory().user, follow_up, at(next_monday(), 11))
+        WeeklyHours.objects.create(
+            provider=provider,
+            weekday=1,
+            start_time=datetime.time(9),
+            end_time=datetime.time(9, 25),
+        )
+        second = visit_at(
+            provider,
+            PatientProfileFactory(legal_first_name="Casey", legal_last_name="Nguyen").user,
+            follow_up,
+            at(next_monday(), 11),
+        )
         third = visit_at(provider, PatientProfileFactory().user, follow_up, at(next_monday(), 9))
         choice = "move:" + at(next_monday() + ONE_DAY, 9).isoformat()
+        asked = text(self.remove_monday(scheduler_client, provider))
+        assert asked.count(f'value="{choice}"') == 3
         response = self.remove_monday(
             scheduler_client,
             provider,
@@ -709,17 +723,22 @@ class TestStrandedVisits:
                 f"stranded-visit-{monday_visit.pk}": choice,
                 f"stranded-visit-{second.pk}": choice,
                 f"stranded-visit-{third.pk}": "cancel",
+                "stranded-note": "Sorry for the change.",
             },
         )
         content = text(response)
         assert response["HX-Retarget"] == "#schedule-area"
-        assert (
-            "That time is no longer free. Choose another, or keep or cancel the visit." in content
-        )
-        assert (
-            f'value="{choice}" required id="id_stranded-visit-{monday_visit.pk}_1" checked'
-            in content
-        )
+        assert "This new time overlaps the one chosen for Casey Nguyen's visit (Tuesday" in content
+        assert "This new time overlaps the one chosen for Jordan Rivera's visit (Tuesday" in content
+        assert "no longer free" not in content
+        assert "Nothing is saved yet. Please check 2 visits below." in content
+        for visit in (monday_visit, second):
+            chosen = (
+                f'value="{re.escape(choice)}" required aria-invalid="true" '
+                f'id="id_stranded-visit-{visit.pk}_\\d" checked'
+            )
+            assert re.search(chosen, content)
+        assert "Sorry for the change." in content
         assert provider.weekly_hours.filter(weekday=0).exists()
         starts = set(Visit.objects.values_list("start", flat=True))
         assert starts == {at(next_monday(), 9), at(next_monday(), 10), at(next_monday(), 11)}
