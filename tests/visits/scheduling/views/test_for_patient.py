@@ -285,6 +285,20 @@ class TestStaffBooking:
         page = text(scheduler_client.get(response["Location"]))
         assert "Booked: 4 therapy sessions, the first" in page
 
+    def test_a_series_needs_its_number_of_sessions(
+        self, scheduler_client, therapist, patient, therapy
+    ):
+        """Choosing to repeat without saying how many sessions asks for the number."""
+        content = text(
+            self.book(
+                scheduler_client,
+                therapist,
+                **self.choices(patient, therapy, at(next_monday(), 10), repeat="1", sessions=""),
+            )
+        )
+        assert "Enter the number of sessions." in content
+        assert not Visit.objects.exists()
+
     def test_a_series_past_the_horizon_names_the_dates(
         self, scheduler_client, therapist, patient, therapy
     ):

@@ -28,6 +28,7 @@ from visits.scheduling.models import (
     Visit,
     WeeklyHours,
 )
+from visits.scheduling.services import SlotTaken
 
 pytestmark = pytest.mark.django_db
 
@@ -756,6 +757,33 @@ class TestStrandedVisits:
         )
         assert not provider.weekly_hours.filter(weekday=0).exists()
         assert DBTaskResult.objects.filter(task_path="accounts.tasks.send_email").count() == 2
+
+    def test_a_move_refused_while_saving_undoes_everything_and_asks_again(
+        self, scheduler_client, provider, monday_visit, monkeypatch
+    ):
+        """Should the service refuse a chosen time as the edit saves, nothing is kept and that
+        visit's choice is asked again, the others as chosen."""
+
+        def taken(**kwargs):
+            raise SlotTaken("Sorry, that time was just taken.", [])
+
+        monkeypatch.setattr("visits.scheduling.hours.visit_reschedule", taken)
+        hours(provider, 1, 9, 12)
+        choice = "move:" + at(next_monday() + ONE_DAY, 9).isoformat()
+        content = text(
+            self.remove_monday(
+                scheduler_client,
+                provider,
+                headers=HTMX,
+                confirm="1",
+                **{f"stranded-visit-{monday_visit.pk}": choice},
+            )
+        )
+        assert (
+            "That time is no longer free. Choose another, or keep or cancel the visit." in content
+        )
+        assert provider.weekly_hours.filter(weekday=0).exists()
+        assert mail.outbox == []
 
     def test_a_visit_booked_meanwhile_is_asked_about_too(
         self, scheduler_client, provider, monday_visit, follow_up
