@@ -84,8 +84,15 @@ def search_window(
     now: datetime.datetime,
     start: datetime.datetime,
     end: datetime.datetime,
+    outside_window: bool = False,
 ) -> tuple[datetime.datetime, datetime.datetime]:
-    """The part of [start, end) the visit type's notice and horizon allow."""
+    """The part of [start, end) the visit type's notice and horizon allow.
+
+    `outside_window` (staff booking with a stated reason) drops the notice and the horizon,
+    but never opens the past.
+    """
+    if outside_window:
+        return max(start, now), end
     return max(start, now + visit_type.minimum_notice), min(end, now + visit_type.booking_horizon)
 
 
@@ -98,13 +105,16 @@ def free_times(
     now: datetime.datetime,
     patient=None,
     ignore_visits: tuple = (),
+    outside_window: bool = False,
 ) -> dict[int, list[datetime.datetime]]:
     """Free start times per provider id in [start, end), honouring notice and horizon.
 
     `providers` come from with_schedules(). `ignore_visits` are visit ids being moved, whose
-    own time counts as free.
+    own time counts as free. `outside_window`: see search_window.
     """
-    earliest, latest = search_window(visit_type=visit_type, now=now, start=start, end=end)
+    earliest, latest = search_window(
+        visit_type=visit_type, now=now, start=start, end=end, outside_window=outside_window
+    )
     result: dict[int, list[datetime.datetime]] = {provider.pk: [] for provider in providers}
     if earliest >= latest or not providers:
         return result
@@ -166,6 +176,7 @@ def provider_free_times(
     patient=None,
     days: int = 1,
     ignore_visits: tuple = (),
+    outside_window: bool = False,
 ) -> list[datetime.datetime]:
     """One provider's free starts within `days` either side of `around`."""
     return free_times_between(
@@ -176,6 +187,7 @@ def provider_free_times(
         now=now,
         patient=patient,
         ignore_visits=ignore_visits,
+        outside_window=outside_window,
     )
 
 
@@ -188,6 +200,7 @@ def free_times_between(
     now: datetime.datetime,
     patient=None,
     ignore_visits: tuple = (),
+    outside_window: bool = False,
 ) -> list[datetime.datetime]:
     """One provider's free starts in [start, end)."""
     providers = with_schedules(ProviderProfile.objects.filter(pk=provider.pk), start=start, end=end)
@@ -199,6 +212,7 @@ def free_times_between(
         now=now,
         patient=patient,
         ignore_visits=ignore_visits,
+        outside_window=outside_window,
     ).get(provider.pk, [])
 
 

@@ -7,6 +7,7 @@ one transaction (each through the visit services, which write their audit events
 """
 
 import datetime
+import uuid
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
@@ -80,7 +81,7 @@ class ScheduleChange:
 
     weekly: list[WeeklyBlock]
     dated: list[DatedChange]
-    save: Callable[[], None]
+    save: Callable[[], object]
     summary: str
     weekdays: tuple[int, ...] = field(default=())
 
@@ -234,19 +235,38 @@ def stranded_visits(
     ]
 
 
+def held(visit: Visit, start: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
+    """The provider's time a visit would hold if it started at `start` (its buffer included)."""
+    return start, start + visit.visit_type.duration + visit.visit_type.buffer_after
+
+
+def overlaps(
+    first: tuple[datetime.datetime, datetime.datetime],
+    second: tuple[datetime.datetime, datetime.datetime],
+) -> bool:
+    return first[0] < second[1] and second[0] < first[1]
+
+
 def offers(
     provider: ProviderProfile,
     change: ScheduleChange,
     visits: list[Visit],
     *,
     now: datetime.datetime,
-) -> dict:
+) -> dict[uuid.UUID, list[datetime.datetime]]:
     """The nearest free times for each visit (by id) as they would be with the change saved.
 
+    Each visit is offered times that do not collide with the times offered to the visits
+    before it, so that no two choices offered can clash; only when too few such times are free
+    are the colliding ones offered too (and a clash is then refused by the form).
+
     The change is saved inside a savepoint, the free times are read through the booking
-    reads, and the savepoint is rolled back: nothing is kept.
+    reads, and the savepoint is rolled back: nothing is kept. The trial writes hours only (no
+    visit changes, audit events or emails); any on_commit callback registered inside it is
+    discarded with the savepoint.
     """
-    result = {}
+    result: dict[uuid.UUID, list[datetime.datetime]] = {}
+    offered: list[tuple[datetime.datetime, datetime.datetime]] = []
     with transaction.atomic():
         change.save()
         for visit in visits:
@@ -259,9 +279,34 @@ def offers(
                 days=OFFER_DAYS,
                 ignore_visits=(visit.pk,),
             )
-            result[visit.pk] = nearest(free, visit.start, OFFER_COUNT)
+            apart = [
+                start
+                for start in free
+                if not any(overlaps(held(visit, start), other) for other in offered)
+            ]
+            chosen = nearest(apart, visit.start, OFFER_COUNT)
+            if len(chosen) < OFFER_COUNT:
+                rest = [start for start in free if start not in chosen]
+                chosen = sorted(chosen + nearest(rest, visit.start, OFFER_COUNT - len(chosen)))
+            result[visit.pk] = chosen
+            offered += [held(visit, start) for start in chosen]
         transaction.set_rollback(True)
     return result
+
+
+def clashes(decisions: list["Decision"]) -> list[tuple["Decision", "Decision"]]:
+    """Pairs of moves whose new times overlap each other (the provider cannot hold both)."""
+    moves = [
+        (each, held(each.visit, each.start))
+        for each in decisions
+        if each.choice == MOVE and each.start is not None
+    ]
+    return [
+        (first, second)
+        for index, (first, first_held) in enumerate(moves)
+        for second, second_held in moves[index + 1 :]
+        if overlaps(first_held, second_held)
+    ]
 
 
 # Saving an edit with what happens to each visit it strands.
@@ -316,6 +361,8 @@ def schedule_change_save(
                     now=now,
                 )
             elif decision.choice == MOVE:
+                if decision.start is None:
+                    raise ValueError("A move needs its new start.")
                 try:
                     visit_reschedule(
                         visit=decision.visit,

@@ -6,6 +6,9 @@ written until schedule_change_save.
 """
 
 import datetime
+import uuid
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import forms
 
@@ -18,8 +21,8 @@ from visits.scheduling.forms import (
     FocusableRadioSelect,
     parse_start,
 )
-from visits.scheduling.hours import CANCEL, KEEP, MOVE, Decision, Schedule
-from visits.scheduling.models import ScheduleException, Weekday, WeeklyHours
+from visits.scheduling.hours import CANCEL, KEEP, MOVE, Decision, Schedule, clashes
+from visits.scheduling.models import ScheduleException, Visit, Weekday, WeeklyHours
 
 MOVE_PREFIX = "move:"
 
@@ -56,8 +59,9 @@ class WeeklyBlockForm(forms.Form):
         self.block = block
         self.day_name = Weekday(weekday).label
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start_time"), data.get("end_time")
         if start is None or end is None:
             return data
@@ -98,8 +102,9 @@ class CopyDayForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.schedule = schedule
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         source, targets = data.get("source"), data.get("targets")
         if source is None or not targets:
             return data
@@ -155,8 +160,9 @@ class ScheduleExceptionForm(forms.ModelForm):
         self.today = today
         self.fields["end_date"].required = False
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         first, last = data.get("start_date"), data.get("end_date")
         if first is not None and first < self.today:
             self.add_error("start_date", "Choose today or a later date.")
@@ -192,9 +198,17 @@ class StrandedVisitsForm(forms.Form):
         help_text="It is added to the email they receive.",
     )
 
-    def __init__(self, *args, visits: list, offers: dict, zone, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        visits: list[Visit],
+        offers: dict[uuid.UUID, list[datetime.datetime]],
+        zone: ZoneInfo,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.visits = visits
+        self.zone = zone
         for visit in visits:
             local = visit.start.astimezone(zone)
             choices = [(KEEP, f"Keep it at {clock(local)}, outside the new hours")]
@@ -215,8 +229,25 @@ class StrandedVisitsForm(forms.Form):
         self.order_fields([self.field_name(visit) for visit in visits])
 
     @staticmethod
-    def field_name(visit) -> str:
+    def field_name(visit: Visit) -> str:
         return f"visit-{visit.pk}"
+
+    def clean(self) -> dict[str, Any]:
+        """Moves are judged together: two visits may not be moved onto overlapping times."""
+        super().clean()
+        if all(self.field_name(visit) in self.cleaned_data for visit in self.visits):
+            for first, second in clashes(self.decisions()):
+                for this, other in ((first, second), (second, first)):
+                    self.add_error(self.field_name(this.visit), self._clash(other))
+        return self.cleaned_data
+
+    def _clash(self, other: Decision) -> str:
+        start = (other.start or other.visit.start).astimezone(self.zone)
+        return (
+            f"This new time overlaps the one chosen for {patient_name(other.visit.patient)}'s "
+            f"visit ({when(start)}). Choose a different time for one of the two, "
+            "or keep or cancel one of them."
+        )
 
     def decisions(self) -> list[Decision]:
         """What happens to each visit, as chosen: keep, move (with the new start) or cancel."""

@@ -1,9 +1,13 @@
-"""Reads for staff booking: the patients a person may book for, and a search among them."""
+"""Reads for staff booking: the patients a person may book for, a search among them, and the
+providers licensed where a patient is."""
+
+import datetime
 
 from django.db.models import Q, QuerySet
 
 from accounts import policy
 from accounts.models import ProviderProfile, User
+from visits.scheduling.models import VisitType
 
 PATIENT_MATCHES = 10
 
@@ -31,3 +35,19 @@ def patient_matches(patients: QuerySet[User], query: str) -> list[User]:
             | Q(email__icontains=word)
         )
     return list(patients[:PATIENT_MATCHES])
+
+
+def licensed_providers(
+    user, visit_type: VisitType, state: str, *, today: datetime.date, limit: int = 10
+) -> list[ProviderProfile]:
+    """Providers whose schedules this user may book, offering this visit type and holding a
+    current licence in `state`, by name (at most `limit`)."""
+    current = Q(licenses__state=state) & (
+        Q(licenses__expires_on__isnull=True) | Q(licenses__expires_on__gte=today)
+    )
+    return list(
+        policy.SCHEDULES.filter(ProviderProfile.objects.select_related("user"), user)
+        .filter(current, visit_types=visit_type, kind__in=visit_type.provider_kinds)
+        .distinct()
+        .order_by("user__display_name", "pk")[:limit]
+    )

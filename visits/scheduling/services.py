@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from accounts.models import ProviderProfile
+from accounts.models import ProviderProfile, Role
 from visits.audit import AuditEvent, audit_change
 from visits.questionnaires.models import QuestionnaireResponse
 from visits.scheduling import notifications, tasks
@@ -151,8 +151,13 @@ def visit_book(
     actor,
     ip_address: str | None = None,
     now: datetime.datetime | None = None,
+    allow_outside_window: bool = False,
 ) -> Visit:
-    """Book one visit if the time is free, then email the patient a confirmation with an .ics file."""
+    """Book one visit if the time is free, then email the patient a confirmation with an .ics file.
+
+    `allow_outside_window`: clinic staff (only) may book past the horizon or inside the minimum
+    notice; the view asks them for the reason, which it keeps in the visit's `reason`.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         _refuse_unless_bookable(
@@ -160,7 +165,12 @@ def visit_book(
         )
         _lock_schedule(provider)
         free = provider_free_times(
-            provider=provider, visit_type=visit_type, around=start, now=now, patient=patient
+            provider=provider,
+            visit_type=visit_type,
+            around=start,
+            now=now,
+            patient=patient,
+            outside_window=allow_outside_window and actor.role == Role.STAFF,
         )
         if start not in free:
             raise SlotTaken(TAKEN_MESSAGE, nearest(free, start))

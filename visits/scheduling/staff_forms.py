@@ -6,9 +6,12 @@ availability); the forms only validate the choice.
 
 import datetime
 from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import User
 from visits.scheduling.display import patient_label, when
@@ -22,29 +25,63 @@ from visits.scheduling.forms import (
 from visits.scheduling.models import VisitType
 from visits.scheduling.services import Scope
 
+REASON_LENGTH = 500
+OUTSIDE_WINDOW_REASON_LENGTH = 200
+MAX_STAFF_SERIES = 12
+
 
 def start_choices(starts: Iterable[datetime.datetime], zone) -> list[tuple[str, str]]:
     return [(start.isoformat(), when(start.astimezone(zone))) for start in starts]
 
 
-class StartField(forms.CharField):
+class StartField(forms.Field):
     """A free start time chosen from a list, sent as its ISO form."""
 
     widget = FocusableRadioSelect
 
-    def to_python(self, value) -> datetime.datetime | None:
-        value = super().to_python(value)
-        if not value:
+    def to_python(self, value: Any) -> datetime.datetime | None:
+        if value in self.empty_values:
             return None
-        start = parse_start(value)
+        start = parse_start(str(value))
         if start is None:
             raise forms.ValidationError("Choose one of the free times.", code="invalid")
         return start
 
 
+# Dates staff may ask for: nothing before this, nor further ahead than LATEST_AHEAD.
+EARLIEST_DAY = datetime.date(2000, 1, 1)
+LATEST_AHEAD = datetime.timedelta(days=2 * 365)
+
+
+def latest_day() -> datetime.date:
+    return timezone.localdate() + LATEST_AHEAD
+
+
+def within_bounds(start: datetime.datetime) -> bool:
+    """Whether a start (from a link) falls on a date staff may ask for."""
+    return EARLIEST_DAY <= start.date() <= latest_day()
+
+
+class BoundedDateField(forms.DateField):
+    """A date from 2000 to two years ahead: days beyond either end hold nothing to show, and
+    dates such as 0001-01-01 or 9999-12-31 would overflow the day arithmetic of the pages."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        last = latest_day()
+        if not EARLIEST_DAY <= value <= last:
+            raise forms.ValidationError(
+                f"Choose a date from {date_format(EARLIEST_DAY, 'F j, Y')} "
+                f"to {date_format(last, 'F j, Y')}.",
+                code="out_of_range",
+            )
+
+
 def free_times_day() -> forms.DateField:
     """The day whose free times staff look at before choosing one."""
-    return forms.DateField(
+    return BoundedDateField(
         label="Day",
         widget=DATE_WIDGET,
         help_text="Then choose Show free times.",
@@ -93,10 +130,40 @@ class StaffBookingForm(forms.Form):
         label="Time",
         error_messages={"required": "Choose one of the free times."},
     )
+    outside_window_reason = forms.CharField(
+        label="Reason to book outside the usual booking window",
+        required=False,
+        max_length=OUTSIDE_WINDOW_REASON_LENGTH,
+        help_text=(
+            "Only if the visit must be sooner than the minimum notice, or further ahead than "
+            "the booking horizon. Kept with the visit's booking note; then Show free times."
+        ),
+    )
+    repeat = forms.TypedChoiceField(
+        label="How often",
+        choices=[("", "Once"), ("1", "Every week"), ("2", "Every two weeks")],
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=FocusableRadioSelect,
+        help_text="For visit types that can recur, such as therapy.",
+    )
+    sessions = forms.IntegerField(
+        label="How many sessions",
+        required=False,
+        min_value=2,
+        max_value=MAX_STAFF_SERIES,
+        initial=6,
+        error_messages={
+            "min_value": "A series has at least 2 sessions.",
+            "max_value": f"Book at most {MAX_STAFF_SERIES} sessions at once.",
+            "invalid": "Enter the number of sessions.",
+        },
+    )
     reason = forms.CharField(
         label="Reason for the visit (optional)",
         required=False,
-        max_length=500,
+        max_length=REASON_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="The clinician reads this before the visit.",
     )
@@ -106,18 +173,47 @@ class StaffBookingForm(forms.Form):
         *args,
         patients: QuerySet[User],
         visit_types: QuerySet[VisitType],
+        may_book_outside_window: bool = False,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["patient"].queryset = patients
+        cast(forms.ModelChoiceField, self.fields["patient"]).queryset = patients
         self.fields["patient"].widget.choices = []
-        self.fields["visit_type"].queryset = visit_types
+        cast(forms.ModelChoiceField, self.fields["visit_type"]).queryset = visit_types
         self.fields["start"].widget.choices = []
+        if not may_book_outside_window:
+            del self.fields["outside_window_reason"]
+        if not any(kind.can_recur for kind in visit_types):
+            del self.fields["repeat"]
+            del self.fields["sessions"]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        visit_type = data.get("visit_type")
+        if data.get("repeat"):
+            if visit_type is not None and not visit_type.can_recur:
+                self.add_error("repeat", f"{visit_type.name} visits cannot be booked as a series.")
+            elif data.get("sessions") is None and "sessions" not in self.errors:
+                self.add_error("sessions", "Enter the number of sessions.")
+        note = self.outside_window_note()
+        if note and len(data.get("reason", "")) + len(note) + 1 > REASON_LENGTH:
+            self.add_error("reason", "Shorten the reason: with the booking note it is too long.")
+        return data
+
+    def outside_window_note(self) -> str:
+        """The booking note kept with the visit's reason when staff book outside the window."""
+        given = (self.cleaned_data.get("outside_window_reason") or "").strip()
+        return f"Booked outside the usual booking window: {given}" if given else ""
 
     def offer(self, *, patients: list[User], starts: list[datetime.datetime], zone) -> None:
-        """Show these patients and free times to choose from."""
+        """Show these patients (with the state each is in now) and free times to choose from."""
         self.fields["patient"].widget.choices = [
-            (user.pk, patient_label(user)) for user in patients
+            (
+                user.pk,
+                f"{patient_label(user)}; in {user.patient_profile.get_current_state_display()}",
+            )
+            for user in patients
         ]
         self.fields["start"].widget.choices = start_choices(starts, zone)
 
@@ -161,6 +257,6 @@ class StaffCancelForm(StaffScopeForm):
 class CalendarForm(forms.Form):
     """Which week or day of the calendar, and which visit type's free times to show."""
 
-    week = forms.DateField(required=False)
-    day = forms.DateField(required=False)
+    week = BoundedDateField(required=False, error_messages=DATE_ERRORS)
+    day = BoundedDateField(required=False, error_messages=DATE_ERRORS)
     type = forms.SlugField(required=False)

@@ -16,9 +16,12 @@ from visits.scheduling.hours import (
     block_added,
     block_changed,
     block_removal,
+    clashes,
     days_copied,
     exception_added,
+    held,
     offers,
+    overlaps,
     schedule_change_save,
     stranded_visits,
 )
@@ -108,6 +111,73 @@ class TestOffers:
         assert len(offered) == 3
         assert all(start.date() != at(TUESDAY, 10).date() for start in offered)
         assert provider.weekly_hours.filter(weekday=1).exists()
+
+    def test_two_stranded_visits_are_never_offered_colliding_times(self, provider, patient):
+        """The second visit's offers keep clear of the times (and buffers) offered to the first."""
+        first = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        second = book(provider=provider, start=at(TUESDAY, 11))
+        change = block_removal(schedule_of(provider), tuesday_block(provider))
+        offered = offers(provider, change, [first, second], now=NOW)
+        assert len(offered[first.pk]) == len(offered[second.pk]) == 3
+        for one in offered[first.pk]:
+            for other in offered[second.pk]:
+                assert not overlaps(held(first, one), held(second, other))
+
+    def test_colliding_times_are_offered_only_when_nothing_else_is_free(self, provider, patient):
+        """With a single free time left after the change, both visits are offered it."""
+        first = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        second = book(provider=provider, start=at(TUESDAY, 11))
+        provider.weekly_hours.exclude(weekday=1).delete()
+        change = block_changed(
+            Schedule.load(provider, today=MONDAY),
+            tuesday_block(provider),
+            datetime.time(9),
+            datetime.time(9, 15),
+        )
+        offered = offers(provider, change, [first, second], now=NOW)
+        assert offered[first.pk] == offered[second.pk] == [at(TUESDAY, 9)]
+
+    def test_the_trial_leaves_nothing_behind(self, provider, patient, mailoutbox):
+        """The trial save writes no hours, visit change, audit event or email."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        mailoutbox.clear()
+        events = AuditEvent.objects.count()
+        change = block_removal(schedule_of(provider), tuesday_block(provider))
+        offers(provider, change, [visit], now=NOW)
+        assert provider.weekly_hours.filter(weekday=1).exists()
+        assert AuditEvent.objects.count() == events
+        assert mailoutbox == []
+
+
+class TestClashes:
+    def test_moves_onto_overlapping_times_clash(self, provider, patient):
+        """Two moves whose new times overlap (buffer included) are named as a pair."""
+        first = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        second = book(provider=provider, start=at(TUESDAY, 11))
+        third = book(provider=provider, start=at(TUESDAY, 12))
+        wednesday = at(MONDAY + datetime.timedelta(days=2), 10)
+        decisions = [
+            Decision(first, MOVE, wednesday),
+            Decision(second, MOVE, wednesday + datetime.timedelta(minutes=10)),
+            Decision(third, MOVE, wednesday + datetime.timedelta(hours=1)),
+        ]
+        assert clashes(decisions) == [(decisions[0], decisions[1])]
+
+    def test_keeps_cancels_and_separate_moves_never_clash(self, provider, patient):
+        """Only moves are compared, and moves far apart are fine."""
+        first = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        second = book(provider=provider, start=at(TUESDAY, 11))
+        wednesday = at(MONDAY + datetime.timedelta(days=2), 10)
+        assert clashes([Decision(first, KEEP), Decision(second, CANCEL)]) == []
+        assert (
+            clashes(
+                [
+                    Decision(first, MOVE, wednesday),
+                    Decision(second, MOVE, wednesday + datetime.timedelta(hours=2)),
+                ]
+            )
+            == []
+        )
 
 
 class TestScheduleChangeSave:

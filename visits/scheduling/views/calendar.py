@@ -49,8 +49,9 @@ class CalendarDay:
 
 
 def _calendar_range(form: CalendarForm, today: datetime.date) -> tuple[str, datetime.date, int]:
-    """('day' or 'week', the first local date, how many days)."""
-    data = form.cleaned_data if form.is_valid() else {}
+    """('day' or 'week', the first local date, how many days); this week for a date refused."""
+    form.is_valid()
+    data = form.cleaned_data
     if data.get("day"):
         return "day", data["day"], 1
     anchor = data.get("week") or today
@@ -73,7 +74,10 @@ def schedule_calendar(request: HtmxHttpRequest, provider_id: int) -> HttpRespons
         ProviderProfile.objects.filter(pk=provider.pk).select_related("user"), start=start, end=end
     )
     offered = list(provider.visit_types.filter(is_active=True))
-    chosen_slug = form.cleaned_data.get("type") if form.is_valid() else ""
+    chosen_slug = form.cleaned_data.get("type") or ""
+    date_problem = next(
+        (str(error) for name in ("day", "week") for error in form.errors.get(name, [])), ""
+    )
     visit_type = next((each for each in offered if each.slug == chosen_slug), None) or (
         offered[0] if offered else None
     )
@@ -146,5 +150,6 @@ def schedule_calendar(request: HtmxHttpRequest, provider_id: int) -> HttpRespons
             "week_url": f"{base}?week={first_day.isoformat()}{type_query}",
             "today_url": f"{base}?{key}={today.isoformat()}{type_query}",
             "today": today,
+            "date_problem": date_problem,
         },
     )

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -47,17 +47,44 @@ WEEKDAY_DIGITS = [str(weekday) for weekday in range(7)]
 
 
 @dataclass
+class BlockRow:
+    """One block of a weekday, with its change form when it is open."""
+
+    block: WeeklyHours
+    form: WeeklyBlockForm | None = None
+
+
+@dataclass
 class DayHours:
-    """One weekday of the editor: its blocks, the form to add one, and a block being changed."""
+    """One weekday of the editor: its blocks (some with their change forms open), and the form
+    to add one."""
 
     weekday: int
     label: str
-    blocks: list[WeeklyHours]
+    rows: list[BlockRow]
     add_form: WeeklyBlockForm
-    editing: int | None = None
-    edit_form: WeeklyBlockForm | None = None
     status: str = ""
     focus: str = ""
+
+    @property
+    def blocks(self) -> list[WeeklyHours]:
+        return [row.block for row in self.rows]
+
+    def forms(self) -> list[WeeklyBlockForm]:
+        return [row.form for row in self.rows if row.form is not None] + [self.add_form]
+
+
+def _typed(carried: QueryDict | None, prefix: str) -> dict[str, str] | None:
+    """The times typed into the form with this prefix, sent along with another of the day's
+    forms (htmx includes the whole weekday), so a swap of the day shows them again."""
+    if carried is None:
+        return None
+    typed = {
+        name: str(carried[f"{prefix}-{name}"])
+        for name in ("start_time", "end_time")
+        if f"{prefix}-{name}" in carried
+    }
+    return typed or None
 
 
 def _day_hours(
@@ -67,15 +94,41 @@ def _day_hours(
     add_form: WeeklyBlockForm | None = None,
     edit_form: WeeklyBlockForm | None = None,
     status: str = "",
+    carried: QueryDict | None = None,
+    settled: frozenset[str] = frozenset(),
 ) -> DayHours:
+    """A weekday as it now is, with `edit_form` open and any other form whose times were
+    `carried` (typed, not saved) open with them again, except the forms now `settled` (saved
+    or closed, by prefix)."""
+    rows = []
+    for block in schedule.blocks_on(weekday):
+        prefix = f"block{block.pk}"
+        typed = None if prefix in settled else _typed(carried, prefix)
+        if edit_form is not None and edit_form.block is not None and edit_form.block.pk == block.pk:
+            rows.append(BlockRow(block, edit_form))
+        elif typed is not None:
+            rows.append(
+                BlockRow(
+                    block,
+                    WeeklyBlockForm(
+                        schedule=schedule,
+                        weekday=weekday,
+                        block=block,
+                        prefix=prefix,
+                        initial=typed,
+                    ),
+                )
+            )
+        else:
+            rows.append(BlockRow(block))
+    add_prefix = f"add{weekday}"
+    typed = None if add_prefix in settled else _typed(carried, add_prefix)
     return DayHours(
         weekday=weekday,
         label=Weekday(weekday).label,
-        blocks=schedule.blocks_on(weekday),
+        rows=rows,
         add_form=add_form
-        or WeeklyBlockForm(schedule=schedule, weekday=weekday, prefix=f"add{weekday}"),
-        editing=edit_form.block.pk if edit_form is not None else None,
-        edit_form=edit_form,
+        or WeeklyBlockForm(schedule=schedule, weekday=weekday, prefix=add_prefix, initial=typed),
         status=status,
     )
 
@@ -121,8 +174,8 @@ def _problem(
 ) -> dict | None:
     """What was not saved and where to look, for the top of a page reloaded without htmx."""
     if day is not None:
-        for form in (day.add_form, day.edit_form):
-            if form is not None and form.is_bound and form.errors:
+        for form in day.forms():
+            if form.is_bound and form.errors:
                 return {
                     "text": f"{day.label}'s hours are not saved yet. Check the times.",
                     "anchor": f"weekday-{day.weekday}",
@@ -171,13 +224,21 @@ def _autofocus(form) -> None:
 
 
 def _render_day(
-    request: HtmxHttpRequest, provider: ProviderProfile, schedule: Schedule, day: DayHours
+    request: HtmxHttpRequest,
+    provider: ProviderProfile,
+    schedule: Schedule,
+    day: DayHours,
+    *,
+    acted: WeeklyBlockForm | None = None,
 ) -> HttpResponse:
-    """One weekday's blocks for htmx to swap in, or the whole editor showing that day so."""
+    """One weekday's blocks for htmx to swap in, or the whole editor showing that day so.
+
+    After the swap, focus goes to the form acted on when it needs attention, else to the
+    day's status (or heading).
+    """
     if request.htmx:
-        form = day.edit_form or (day.add_form if day.add_form.is_bound else None)
-        if form is not None:
-            _autofocus(form)
+        if acted is not None:
+            _autofocus(acted)
         else:
             day.focus = "status" if day.status else "heading"
         return render(request, EDIT_TEMPLATE + "#weekday-hours", {"provider": provider, "day": day})
@@ -202,13 +263,31 @@ def _render_exceptions(
     return render(request, EDIT_TEMPLATE, context)
 
 
-def _day_saved(request: HtmxHttpRequest, provider: ProviderProfile, weekday: int):
-    """After an inline change: the weekday afresh, saying what was saved."""
+def _day_saved(request: HtmxHttpRequest, provider: ProviderProfile, weekday: int, settled: str):
+    """After an inline change: the weekday afresh, saying what was saved, with the times still
+    being typed in its other forms kept open (the form `settled` is done)."""
 
     def respond(change: ScheduleChange) -> HttpResponse:
         schedule = _load(provider)
-        day = _day_hours(schedule, weekday, status=f"Saved: {change.summary}.")
+        day = _day_hours(
+            schedule,
+            weekday,
+            status=f"Saved: {change.summary}.",
+            carried=request.POST,
+            settled=frozenset({settled}),
+        )
         return _render_day(request, provider, schedule, day)
+
+    return respond
+
+
+def _area_saved(request: HtmxHttpRequest, provider: ProviderProfile):
+    """After an edit saved with its stranded visits: the whole editor afresh, saying so."""
+
+    def respond(status: str) -> HttpResponse:
+        context = _editor_context(request, provider, _load(provider))
+        context["area_status"] = status
+        return render(request, EDIT_TEMPLATE + "#schedule-area", context)
 
     return respond
 
@@ -249,29 +328,35 @@ def schedule_day(request: HtmxHttpRequest, provider_id: int, weekday: int) -> Ht
                     provider,
                     schedule,
                     block_added(schedule, weekday, **_times(form)),
-                    inline=_day_saved(request, provider, weekday),
+                    inline=_day_saved(request, provider, weekday, settled=f"add{weekday}"),
+                    saved_area=_area_saved(request, provider),
                     back_to=editor_url(provider, weekday),
                 )
-            day = _day_hours(schedule, weekday, add_form=form)
-        else:
-            day = _day_hours(schedule, weekday)
+            day = _day_hours(schedule, weekday, add_form=form, carried=request.POST)
+            return _render_day(request, provider, schedule, day, acted=form)
+        day = _day_hours(schedule, weekday)
         return _render_day(request, provider, schedule, day)
 
 
 @allow(Role.STAFF, Role.CLINICIAN)
 @require_http_methods(["GET", "POST"])
 def schedule_block(request: HtmxHttpRequest, provider_id: int, block_id: int) -> HttpResponse:
-    """Change one block's times, in place in its weekday."""
+    """Change one block's times, in place in its weekday.
+
+    With htmx, opening (or closing, `?close=1`) the form swaps only that block's row, so what
+    is typed elsewhere in the day stays as it is.
+    """
     provider = schedule_for(request, provider_id)
     with _editing(request, provider):
         block = get_object_or_404(WeeklyHours, pk=block_id, provider=provider)
         schedule = _load(provider)
+        prefix = f"block{block.pk}"
         form = WeeklyBlockForm(
             request.POST if request.method == "POST" else None,
             schedule=schedule,
             weekday=block.weekday,
             block=block,
-            prefix=f"block{block.pk}",
+            prefix=prefix,
         )
         if request.method == "POST" and form.is_valid():
             return change_made(
@@ -279,10 +364,25 @@ def schedule_block(request: HtmxHttpRequest, provider_id: int, block_id: int) ->
                 provider,
                 schedule,
                 block_changed(schedule, block, **_times(form)),
-                inline=_day_saved(request, provider, block.weekday),
+                inline=_day_saved(request, provider, block.weekday, settled=prefix),
+                saved_area=_area_saved(request, provider),
                 back_to=editor_url(provider, block.weekday),
             )
-        day = _day_hours(schedule, block.weekday, edit_form=form)
+        if request.method == "POST":
+            day = _day_hours(schedule, block.weekday, edit_form=form, carried=request.POST)
+            return _render_day(request, provider, schedule, day, acted=form)
+        closing = request.GET.get("close") == "1"
+        if request.htmx:
+            if not closing:
+                _autofocus(form)
+            day = _day_hours(schedule, block.weekday)
+            row = BlockRow(block, None if closing else form)
+            return render(
+                request,
+                EDIT_TEMPLATE + "#block-row",
+                {"provider": provider, "day": day, "row": row, "refocus": closing},
+            )
+        day = _day_hours(schedule, block.weekday, edit_form=None if closing else form)
         return _render_day(request, provider, schedule, day)
 
 
@@ -301,18 +401,32 @@ def schedule_block_remove(
             provider,
             schedule,
             block_removal(schedule, block),
-            inline=_day_saved(request, provider, block.weekday),
+            inline=_day_saved(request, provider, block.weekday, settled=f"block{block.pk}"),
+            saved_area=_area_saved(request, provider),
             back_to=editor_url(provider, block.weekday),
         )
 
 
 @allow(Role.STAFF, Role.CLINICIAN)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def schedule_copy(request: HtmxHttpRequest, provider_id: int) -> HttpResponse:
-    """Copy one weekday's hours to the days ticked, replacing theirs."""
+    """Copy one weekday's hours to the days ticked, replacing theirs.
+
+    A weekday's "Copy to other days" link gets the copy form with that day chosen (`?copy=`);
+    with htmx only the copy form is swapped, keeping the days already ticked, so forms being
+    typed elsewhere on the page are not lost.
+    """
     provider = schedule_for(request, provider_id)
     with _editing(request, provider):
         schedule = _load(provider)
+        if request.method != "POST":
+            if not request.htmx:
+                return redirect(editor_url(provider) + f"?copy={request.GET.get('copy', '')}")
+            context = _editor_context(request, provider, schedule)
+            ticked = [day for day in request.GET.getlist("copy-targets") if day in WEEKDAY_DIGITS]
+            context["copy_form"].initial["targets"] = [int(day) for day in ticked]
+            context["copy_focus"] = True
+            return render(request, EDIT_TEMPLATE + "#copy-day", context)
         form = CopyDayForm(request.POST, schedule=schedule, prefix="copy")
         if form.is_valid():
             data = form.cleaned_data
@@ -322,6 +436,7 @@ def schedule_copy(request: HtmxHttpRequest, provider_id: int) -> HttpResponse:
                 schedule,
                 days_copied(schedule, data["source"], data["targets"]),
                 inline=None,
+                saved_area=_area_saved(request, provider),
                 back_to=editor_url(provider),
             )
         context = _editor_context(request, provider, schedule, copy_form=form)
@@ -350,6 +465,7 @@ def schedule_exceptions(request: HtmxHttpRequest, provider_id: int) -> HttpRespo
                 schedule,
                 exception_added(schedule, form.cleaned_data),
                 inline=_exceptions_saved(request, provider),
+                saved_area=_area_saved(request, provider),
                 back_to=editor_url(provider) + "#schedule-exceptions",
             )
         return _render_exceptions(request, provider, schedule, form=form)
@@ -371,5 +487,6 @@ def schedule_exception_remove(
             schedule,
             exception_removal(schedule, exception),
             inline=_exceptions_saved(request, provider),
+            saved_area=_area_saved(request, provider),
             back_to=editor_url(provider) + "#schedule-exceptions",
         )

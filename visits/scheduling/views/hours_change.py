@@ -90,6 +90,7 @@ def change_made(
     change: ScheduleChange,
     *,
     inline: Callable[[ScheduleChange], HttpResponse] | None,
+    saved_area: Callable[[str], HttpResponse],
     back_to: str,
 ) -> HttpResponse:
     """Save an edit of the hours, unless it strands booked visits: then ask about each first.
@@ -97,11 +98,16 @@ def change_made(
     Runs inside the editor's locked transaction, so the visits are found in the transaction
     that saves: one booked since the question was asked is asked about too, never silently
     left outside the hours.
+
+    With htmx, the answered question is replaced by the editor as saved (`saved_area`), saying
+    what was done. A client redirect would not do: `back_to` is the editor the browser already
+    shows, with a `#weekday-…` fragment, and the browser treats that as a jump within the page
+    it has, so the question stayed on screen saying "Nothing is saved yet".
     """
     now = timezone.now()
     confirming = request.POST.get("confirm") == "1"
     stranded = stranded_visits(provider, schedule, change, now=now)
-    decisions = None
+    decisions: StrandedVisitsForm | None = None
     if stranded:
         decisions = StrandedVisitsForm(
             request.POST if confirming else None,
@@ -123,13 +129,18 @@ def change_made(
             now=now,
         )
     except MoveFailed as failed:
+        if decisions is None:  # only a decision moves a visit
+            raise
         decisions.add_error(
             decisions.field_name(failed.visit),
             "That time is no longer free. Choose another, or keep or cancel the visit.",
         )
         return _confirm_step(request, provider, change, decisions)
     if decisions is not None:
-        messages.success(request, f"Saved: {change.summary}. {_outcome(done)}")
+        saved = f"Saved: {change.summary}. {_outcome(done)}"
+        if request.htmx:
+            return saved_area(saved)
+        messages.success(request, saved)
         return go(request, back_to)
     if inline is not None and request.htmx:
         return inline(change)

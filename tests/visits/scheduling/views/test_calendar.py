@@ -137,3 +137,34 @@ class TestCalendar:
         with CaptureQueriesContext(connection) as many:
             scheduler_client.get(page)
         assert len(many.captured_queries) == len(one.captured_queries)
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "day=0001-01-01",
+            "week=0001-01-01",
+            "day=9999-12-31",
+            "week=9999-12-31",
+            "day=1999-12-31",
+        ],
+    )
+    def test_dates_outside_the_calendar_are_said_never_a_server_error(
+        self, scheduler_client, provider, query
+    ):
+        """An extreme or too early date shows this week with a clear message, not a 500."""
+        response = scheduler_client.get(url("scheduling:schedule_calendar", provider) + f"?{query}")
+        assert response.status_code == 200
+        content = text(response)
+        assert "That date is not on the calendar. Choose a date from January 1, 2000 to" in content
+        assert "Showing this week instead." in content
+
+    def test_the_first_calendar_day_links_back_to_a_date_it_explains(
+        self, scheduler_client, provider
+    ):
+        """January 1, 2000 shows; its previous day leads to the message, not an error."""
+        content = text(
+            scheduler_client.get(url("scheduling:schedule_calendar", provider) + "?day=2000-01-01")
+        )
+        assert "Saturday, January 1, 2000" in content
+        assert "?day=1999-12-31" in content
+        assert "not on the calendar" not in content

@@ -1,10 +1,11 @@
 """Staff and clinicians book, move and cancel visits for patients."""
 
+import datetime
 import re
 
 import pytest
 
-from tests.accounts.factories import PatientProfileFactory, UserFactory
+from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
 from tests.visits.factories import RED_FLAG_COUGH, mail_to, symptoms_checked
 from tests.visits.scheduling.views.staff import (
     CHICAGO,
@@ -22,6 +23,8 @@ from visits.scheduling.models import (
     VisitSeries,
     VisitType,
 )
+from visits.scheduling.services import SlotTaken, visit_book
+from visits.scheduling.views.for_patient import window_note
 
 pytestmark = pytest.mark.django_db
 
@@ -140,9 +143,194 @@ class TestStaffBooking:
                 **self.choices(travelling, follow_up, at(next_monday(), 10)),
             )
         )
-        assert "is not licensed in New York" in content
+        name = provider.user.display_name
+        assert (
+            f"{travelling.patient_profile.legal_name} is in New York; {name} is not licensed there."
+            in content
+        )
+        assert "where you are now" not in content
+        assert "update your state" not in content
         assert "The visit is not booked yet." in content
         assert not Visit.objects.exists()
+
+    def test_search_results_show_each_patients_state(self, scheduler_client, provider, patient):
+        """Staff see where each patient found is now, which decides who may see them."""
+        PatientProfileFactory(legal_first_name="Ana", legal_last_name="Rivera", current_state="AZ")
+        content = text(self.book(scheduler_client, provider, action="search", query="rivera"))
+        assert f"Jordan Rivera, born May 17, 1990, {patient.email}; in Texas" in content
+        assert "Ana Rivera, born" in content
+        assert "; in Arizona" in content
+
+    def test_an_unlicensed_provider_is_said_before_choosing_a_time(
+        self, scheduler_client, provider, follow_up
+    ):
+        """Choosing a patient in a state the provider is not licensed in says so at once, offers
+        no times, and links to the providers licensed there who offer the visit type."""
+        maya = PatientProfileFactory(
+            legal_first_name="Maya", legal_last_name="Patel", current_state="AZ"
+        ).user
+        okafor = ProviderProfileFactory(user__display_name="Dr. Okafor", states=["AZ"])
+        okafor.visit_types.add(follow_up)
+        ProviderProfileFactory(user__display_name="Dr. Elsewhere", states=["NV"]).visit_types.add(
+            follow_up
+        )
+        content = text(
+            self.book(
+                scheduler_client,
+                provider,
+                action="times",
+                patient=maya.pk,
+                visit_type=follow_up.pk,
+                day=next_monday().isoformat(),
+            )
+        )
+        name = provider.user.display_name
+        assert f"Maya Patel is in Arizona; {name} is not licensed there." in content
+        assert f'value="{at(next_monday(), 9).isoformat()}"' not in content
+        assert "Book with Dr. Okafor" in content
+        assert url("scheduling:schedule_book", okafor) + "?type=follow-up" in content
+        assert "Dr. Elsewhere" not in content
+
+    def test_a_day_past_the_horizon_says_why(self, scheduler_client, provider, follow_up):
+        """No free times beyond the booking horizon is explained, not shown as a full day."""
+        far = next_monday() + 35 * ONE_DAY
+        content = text(
+            self.book(
+                scheduler_client,
+                provider,
+                action="times",
+                visit_type=follow_up.pk,
+                day=far.isoformat(),
+            )
+        )
+        assert "Follow-up visits can be booked up to 30 days ahead" in content
+        assert "To book outside this window, give a reason" in content
+        assert "Reason to book outside the usual booking window" in content
+
+    def test_staff_book_past_the_horizon_with_a_reason(
+        self, scheduler_client, scheduler, provider, patient, follow_up
+    ):
+        """With a reason given, times past the horizon are offered and booked; the reason is kept
+        in the visit's booking note, and the booking is audited as the staff member's."""
+        far = next_monday() + 35 * ONE_DAY
+        why = "Surgery follow-up the surgeon asked for"
+        content = text(
+            self.book(
+                scheduler_client,
+                provider,
+                action="times",
+                visit_type=follow_up.pk,
+                day=far.isoformat(),
+                outside_window_reason=why,
+            )
+        )
+        start = at(far, 9)
+        assert f'value="{start.isoformat()}"' in content
+        assert "Including times outside the usual booking window" in content
+        self.book(
+            scheduler_client,
+            provider,
+            **self.choices(patient, follow_up, start, outside_window_reason=why),
+        )
+        visit = Visit.objects.get()
+        assert visit.start == start
+        assert visit.booked_by == scheduler
+        assert visit.reason == (
+            f"Blood pressure check\nBooked outside the usual booking window: {why}"
+        )
+        assert AuditEvent.objects.filter(
+            actor=scheduler, action=AuditEvent.Action.CREATE, object_id=str(visit.pk)
+        ).exists()
+
+    def test_without_a_reason_the_horizon_holds(
+        self, scheduler_client, provider, patient, follow_up
+    ):
+        """A time past the horizon posted without a reason is not booked."""
+        start = at(next_monday() + 35 * ONE_DAY, 9)
+        self.book(scheduler_client, provider, **self.choices(patient, follow_up, start))
+        assert not Visit.objects.exists()
+
+    def test_clinicians_cannot_book_outside_the_window(
+        self, clinician_client, provider, patient, follow_up
+    ):
+        """The reason field is for clinic staff; a clinician's reason changes nothing."""
+        visit_at(provider, patient, follow_up, at(next_monday(), 11), status=Visit.Status.COMPLETED)
+        start = at(next_monday() + 35 * ONE_DAY, 9)
+        content = text(
+            self.book(
+                clinician_client,
+                provider,
+                **self.choices(patient, follow_up, start, outside_window_reason="Because"),
+            )
+        )
+        assert "Reason to book outside the usual booking window" not in content
+        assert not Visit.objects.filter(start=start).exists()
+
+    def test_staff_book_a_weekly_series_for_a_client(
+        self, scheduler_client, therapist, patient, therapy
+    ):
+        """Weekly therapy for four weeks: one series of four visits at the same local time."""
+        first = at(next_monday(), 10)
+        response = self.book(
+            scheduler_client,
+            therapist,
+            **self.choices(patient, therapy, first, repeat="1", sessions="4"),
+        )
+        series = VisitSeries.objects.get()
+        starts = list(series.visits.order_by("start").values_list("start", flat=True))
+        assert len(starts) == 4
+        assert all(
+            each.astimezone(CHICAGO).time() == first.astimezone(CHICAGO).time() for each in starts
+        )
+        assert response.status_code == 302
+        page = text(scheduler_client.get(response["Location"]))
+        assert "Booked: 4 therapy sessions, the first" in page
+
+    def test_a_series_needs_its_number_of_sessions(
+        self, scheduler_client, therapist, patient, therapy
+    ):
+        """Choosing to repeat without saying how many sessions asks for the number."""
+        content = text(
+            self.book(
+                scheduler_client,
+                therapist,
+                **self.choices(patient, therapy, at(next_monday(), 10), repeat="1", sessions=""),
+            )
+        )
+        assert "Enter the number of sessions." in content
+        assert not Visit.objects.exists()
+
+    def test_a_series_past_the_horizon_names_the_dates(
+        self, scheduler_client, therapist, patient, therapy
+    ):
+        """Sessions beyond how far ahead therapy can be booked are named; nothing is booked."""
+        content = text(
+            self.book(
+                scheduler_client,
+                therapist,
+                **self.choices(patient, therapy, at(next_monday(), 10), repeat="2", sessions="8"),
+            )
+        )
+        assert "of the 8 sessions cannot be booked" in content
+        assert "days therapy can be booked ahead" in content
+        assert not Visit.objects.exists()
+
+    @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+    def test_extreme_days_are_refused_with_a_message(
+        self, scheduler_client, provider, follow_up, day
+    ):
+        """A day far outside the calendar gets a message by the field, never a server error."""
+        response = self.book(
+            scheduler_client, provider, action="times", visit_type=follow_up.pk, day=day
+        )
+        assert response.status_code == 200
+        assert "Choose a date from January 1, 2000 to" in text(response)
+
+    @pytest.mark.parametrize("start", ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:00+00:00"])
+    def test_an_extreme_start_in_a_link_is_ignored(self, scheduler_client, provider, start):
+        """A calendar link with a start far outside the calendar opens the page as usual."""
+        response = scheduler_client.get(url("scheduling:schedule_book", provider), {"start": start})
+        assert response.status_code == 200
 
     @pytest.mark.parametrize(
         ("answers", "message"),
@@ -212,6 +400,18 @@ class TestMoveAndCancel:
         assert f'value="{at(next_monday(), 10, 30).isoformat()}"' in content
         assert f'value="{at(next_monday(), 10).isoformat()}"' not in content
         assert AuditEvent.objects.filter(object_id=str(monday_visit.pk)).exists()
+
+    @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+    def test_an_extreme_day_on_the_move_page_is_refused(
+        self, scheduler_client, provider, monday_visit, day
+    ):
+        """The move page's day is bounded too: a message, never a server error."""
+        response = scheduler_client.post(
+            url("scheduling:schedule_visit_move", provider, monday_visit.pk),
+            {"action": "times", "day": day},
+        )
+        assert response.status_code == 200
+        assert "Choose a date from January 1, 2000 to" in text(response)
 
     def test_moving_emails_the_patient(
         self, committed, scheduler_client, provider, monday_visit, patient
@@ -332,3 +532,57 @@ class TestMoveAndCancel:
         assert response.status_code == 403
         monday_visit.refresh_from_db()
         assert monday_visit.status == Visit.Status.BOOKED
+
+
+class TestWindowNote:
+    NOW = datetime.datetime(2027, 3, 1, 15, 0, tzinfo=datetime.UTC)  # 9:00 AM in Chicago
+
+    def test_today_inside_the_minimum_notice_says_how_much_notice(self, follow_up):
+        """Follow-ups need two hours' notice: today's note gives the first possible time."""
+        note = window_note(follow_up, datetime.date(2027, 3, 1), CHICAGO, self.NOW)
+        assert note == (
+            "Follow-up visits need at least 2 hours' notice, so the first possible time is "
+            "Monday, March 1, 11:00 AM CST."
+        )
+
+    def test_minutes_of_notice_read_as_minutes(self, follow_up):
+        """A notice under two hours is said in minutes."""
+        follow_up.minimum_notice_minutes = 60
+        note = window_note(follow_up, datetime.date(2027, 3, 1), CHICAGO, self.NOW)
+        assert "at least 60 minutes' notice" in note
+
+    def test_past_the_horizon_says_how_far_ahead(self, follow_up):
+        """A day beyond the 30-day horizon says how far ahead the visit type can be booked."""
+        note = window_note(follow_up, datetime.date(2027, 4, 5), CHICAGO, self.NOW)
+        assert note.startswith("Follow-up visits can be booked up to 30 days ahead, so until")
+
+    def test_a_day_inside_the_window_has_no_note(self, follow_up):
+        """A day the window allows whole needs no explanation; a past day says it has passed."""
+        assert window_note(follow_up, datetime.date(2027, 3, 3), CHICAGO, self.NOW) == ""
+        assert window_note(follow_up, datetime.date(2027, 2, 27), CHICAGO, self.NOW) == (
+            "Saturday, February 27 has passed."
+        )
+
+
+class TestBookingOutsideTheWindow:
+    def test_only_staff_may_book_outside_the_window(self, scheduler, provider, patient, follow_up):
+        """visit_book(allow_outside_window=True) opens the horizon for staff, not for others."""
+        start = at(next_monday() + 35 * ONE_DAY, 9)
+        with pytest.raises(SlotTaken):
+            visit_book(
+                patient=patient,
+                provider=provider,
+                visit_type=follow_up,
+                start=start,
+                actor=provider.user,
+                allow_outside_window=True,
+            )
+        visit = visit_book(
+            patient=patient,
+            provider=provider,
+            visit_type=follow_up,
+            start=start,
+            actor=scheduler,
+            allow_outside_window=True,
+        )
+        assert visit.start == start

@@ -1,6 +1,7 @@
 """The hours editor's pages: who may open them, weekly hours, exceptions, stranded visits."""
 
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -28,6 +29,7 @@ from visits.scheduling.models import (
     Visit,
     WeeklyHours,
 )
+from visits.scheduling.services import SlotTaken
 
 pytestmark = pytest.mark.django_db
 
@@ -216,7 +218,7 @@ class TestWeeklyHours:
         form = text(
             scheduler_client.get(url("scheduling:schedule_block", provider, block.pk), headers=HTMX)
         )
-        assert form.lstrip().startswith('<section id="weekday-0"')
+        assert form.lstrip().startswith(f'<li id="block-{block.pk}">')
         assert 'value="09:00"' in form
         assert f"<legend>Change Monday 9:00 AM{DASH}12:00 PM</legend>" in form
         response = scheduler_client.post(
@@ -227,6 +229,81 @@ class TestWeeklyHours:
         assert "Saved: Change Monday 9:00 AM to 12:00 PM to 8:00 AM to 11:00 AM." in text(response)
         block.refresh_from_db()
         assert (block.start_time, block.end_time) == (datetime.time(8), datetime.time(11))
+
+    def test_closing_a_change_form_swaps_only_its_row(self, scheduler_client, provider):
+        """Cancel on an open change form brings back the block's row, focused on its link."""
+        block = provider.weekly_hours.get()
+        row = text(
+            scheduler_client.get(
+                url("scheduling:schedule_block", provider, block.pk) + "?close=1", headers=HTMX
+            )
+        )
+        assert row.lstrip().startswith(f'<li id="block-{block.pk}">')
+        assert f'name="block{block.pk}-start_time"' not in row
+        assert "autofocus>Change" in row
+
+    def test_removing_a_block_keeps_the_times_typed_in_the_others(self, scheduler_client, provider):
+        """The day's other open forms come along with a removal and are shown again as typed."""
+        block = provider.weekly_hours.get()
+        afternoon = hours(provider, 0, 13, 17)
+        content = text(
+            scheduler_client.post(
+                url("scheduling:schedule_block_remove", provider, block.pk),
+                {
+                    f"block{afternoon.pk}-start_time": "13:30",
+                    f"block{afternoon.pk}-end_time": "16:45",
+                    f"block{block.pk}-start_time": "08:00",
+                    "add0-start_time": "18:00",
+                },
+                headers=HTMX,
+            )
+        )
+        assert "Saved: Remove Monday" in content
+        assert f'name="block{afternoon.pk}-start_time" value="13:30"' in content
+        assert f'name="block{afternoon.pk}-end_time" value="16:45"' in content
+        assert 'name="add0-start_time" value="18:00"' in content
+        assert f"block{block.pk}-" not in content
+
+    def test_saving_one_block_keeps_the_times_typed_in_another(self, scheduler_client, provider):
+        """The saved block's form closes; the other block's form and the add form stay as typed."""
+        block = provider.weekly_hours.get()
+        afternoon = hours(provider, 0, 13, 17)
+        content = text(
+            scheduler_client.post(
+                url("scheduling:schedule_block", provider, block.pk),
+                {
+                    f"block{block.pk}-start_time": "08:00",
+                    f"block{block.pk}-end_time": "11:00",
+                    f"block{afternoon.pk}-start_time": "14:15",
+                    f"block{afternoon.pk}-end_time": "",
+                    "add0-end_time": "19:00",
+                },
+                headers=HTMX,
+            )
+        )
+        assert "Saved: Change Monday" in content
+        assert f'name="block{block.pk}-start_time"' not in content
+        assert f'name="block{afternoon.pk}-start_time" value="14:15"' in content
+        assert 'name="add0-end_time" value="19:00"' in content
+        assert "errorlist" not in content
+
+    def test_a_refused_block_keeps_the_others_typed_too(self, scheduler_client, provider):
+        """A change refused for its times is shown with its error beside the others as typed."""
+        block = provider.weekly_hours.get()
+        content = text(
+            scheduler_client.post(
+                url("scheduling:schedule_day", provider, 0),
+                {
+                    "add0-start_time": "14:00",
+                    "add0-end_time": "13:00",
+                    f"block{block.pk}-start_time": "09:30",
+                    f"block{block.pk}-end_time": "12:00",
+                },
+                headers=HTMX,
+            )
+        )
+        assert "The end must be after the start." in content
+        assert f'name="block{block.pk}-start_time" value="09:30"' in content
 
     def test_change_link_works_without_javascript(self, scheduler_client, provider):
         """Without htmx the block's URL shows the whole editor with that block's form open."""
@@ -315,6 +392,24 @@ class TestWeeklyHours:
         """Each weekday's copy link opens the copy form with that day chosen."""
         content = text(scheduler_client.get(url("scheduling:schedule_edit", provider) + "?copy=3"))
         assert '<option value="3" selected>Thursday</option>' in content
+
+    def test_copy_link_with_htmx_swaps_only_the_copy_form(self, scheduler_client, provider):
+        """With htmx the copy link swaps the copy form in place, days already ticked kept."""
+        content = text(
+            scheduler_client.get(
+                url("scheduling:schedule_copy", provider) + "?copy=3&copy-targets=4&copy-targets=x",
+                headers=HTMX,
+            )
+        )
+        assert content.lstrip().startswith('<section id="copy-day"')
+        assert '<option value="3" selected>Thursday</option>' in content
+        assert 'value="4" id="id_copy-targets_4" checked' in content
+        assert 'id="copy-day-heading" tabindex="-1" autofocus' in content
+
+    def test_copy_link_without_htmx_opens_the_editor(self, scheduler_client, provider):
+        """The copy form's own URL, opened without htmx, is the editor with the day chosen."""
+        response = scheduler_client.get(url("scheduling:schedule_copy", provider) + "?copy=2")
+        assert response["Location"] == url("scheduling:schedule_edit", provider) + "?copy=2"
 
 
 class TestExceptions:
@@ -530,7 +625,11 @@ class TestStrandedVisits:
             confirm="1",
             **{f"stranded-visit-{monday_visit.pk}": "keep"},
         )
-        assert response["HX-Redirect"] == url("scheduling:schedule_edit", provider) + "#weekday-0"
+        assert "HX-Redirect" not in response
+        content = text(response)
+        assert content.lstrip().startswith('<div id="schedule-area">')
+        assert "Saved: Remove Monday 9:00 AM to 12:00 PM. 1 visit kept." in content
+        assert "Nothing is saved yet" not in content
         assert not provider.weekly_hours.filter(weekday=0).exists()
         monday_visit.refresh_from_db()
         assert monday_visit.status == Visit.Status.BOOKED
@@ -596,16 +695,29 @@ class TestStrandedVisits:
         assert provider.weekly_hours.filter(weekday=0).exists()
         assert mail.outbox == []
 
-    def test_a_move_that_fails_undoes_the_edit_and_every_other_choice(
+    def test_two_visits_moved_onto_one_time_are_named_and_nothing_is_saved(
         self, committed, scheduler_client, provider, monday_visit, follow_up, settings
     ):
-        """Two visits sent to one time: the second move fails, so no change, choice or email is kept."""
+        """Two visits sent to one time: both choices say which other visit they clash with,
+        every choice is kept, and no change, choice or email is kept until they are resolved."""
         # Production's database task backend: queued emails roll back with the transaction.
         settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-        hours(provider, 1, 9, 12)
-        second = visit_at(provider, PatientProfileFactory().user, follow_up, at(next_monday(), 11))
+        WeeklyHours.objects.create(
+            provider=provider,
+            weekday=1,
+            start_time=datetime.time(9),
+            end_time=datetime.time(9, 25),
+        )
+        second = visit_at(
+            provider,
+            PatientProfileFactory(legal_first_name="Casey", legal_last_name="Nguyen").user,
+            follow_up,
+            at(next_monday(), 11),
+        )
         third = visit_at(provider, PatientProfileFactory().user, follow_up, at(next_monday(), 9))
         choice = "move:" + at(next_monday() + ONE_DAY, 9).isoformat()
+        asked = text(self.remove_monday(scheduler_client, provider))
+        assert asked.count(f'value="{choice}"') == 3
         response = committed(
             self.remove_monday,
             scheduler_client,
@@ -616,17 +728,22 @@ class TestStrandedVisits:
                 f"stranded-visit-{monday_visit.pk}": choice,
                 f"stranded-visit-{second.pk}": choice,
                 f"stranded-visit-{third.pk}": "cancel",
+                "stranded-note": "Sorry for the change.",
             },
         )
         content = text(response)
         assert response["HX-Retarget"] == "#schedule-area"
-        assert (
-            "That time is no longer free. Choose another, or keep or cancel the visit." in content
-        )
-        assert (
-            f'value="{choice}" required id="id_stranded-visit-{monday_visit.pk}_1" checked'
-            in content
-        )
+        assert "This new time overlaps the one chosen for Casey Nguyen's visit (Tuesday" in content
+        assert "This new time overlaps the one chosen for Jordan Rivera's visit (Tuesday" in content
+        assert "no longer free" not in content
+        assert "Nothing is saved yet. Please check 2 visits below." in content
+        for visit in (monday_visit, second):
+            chosen = (
+                f'value="{re.escape(choice)}" required aria-invalid="true" '
+                f'id="id_stranded-visit-{visit.pk}_\\d" checked'
+            )
+            assert re.search(chosen, content)
+        assert "Sorry for the change." in content
         assert provider.weekly_hours.filter(weekday=0).exists()
         starts = set(Visit.objects.values_list("start", flat=True))
         assert starts == {at(next_monday(), 9), at(next_monday(), 10), at(next_monday(), 11)}
@@ -646,6 +763,33 @@ class TestStrandedVisits:
         assert not provider.weekly_hours.filter(weekday=0).exists()
         # Two patients and their clinician hear of the move and the cancellation.
         assert DBTaskResult.objects.filter(task_path="accounts.tasks.send_email").count() == 4
+
+    def test_a_move_refused_while_saving_undoes_everything_and_asks_again(
+        self, scheduler_client, provider, monday_visit, monkeypatch
+    ):
+        """Should the service refuse a chosen time as the edit saves, nothing is kept and that
+        visit's choice is asked again, the others as chosen."""
+
+        def taken(**kwargs):
+            raise SlotTaken("Sorry, that time was just taken.", [])
+
+        monkeypatch.setattr("visits.scheduling.hours.visit_reschedule", taken)
+        hours(provider, 1, 9, 12)
+        choice = "move:" + at(next_monday() + ONE_DAY, 9).isoformat()
+        content = text(
+            self.remove_monday(
+                scheduler_client,
+                provider,
+                headers=HTMX,
+                confirm="1",
+                **{f"stranded-visit-{monday_visit.pk}": choice},
+            )
+        )
+        assert (
+            "That time is no longer free. Choose another, or keep or cancel the visit." in content
+        )
+        assert provider.weekly_hours.filter(weekday=0).exists()
+        assert mail.outbox == []
 
     def test_a_visit_booked_meanwhile_is_asked_about_too(
         self, scheduler_client, provider, monday_visit, follow_up
