@@ -7,10 +7,9 @@ and those choices in one transaction.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from django.db import transaction
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -33,161 +32,21 @@ from visits.scheduling.hours_forms import (
     ScheduleExceptionForm,
     WeeklyBlockForm,
 )
-from visits.scheduling.models import ScheduleException, Weekday, WeeklyHours
+from visits.scheduling.models import ScheduleException, WeeklyHours
 from visits.scheduling.views import (
     editor_url,
     schedule_for,
-    zone_context,
 )
 from visits.scheduling.views.hours_change import change_made
+from visits.scheduling.views.hours_page import (
+    EDIT_TEMPLATE,
+    WEEKDAY_DIGITS,
+    BlockRow,
+    DayHours,
+    day_hours,
+    editor_context,
+)
 from visits.web import HtmxHttpRequest
-
-EDIT_TEMPLATE = "visits/scheduling/staff/schedule_edit.html"
-WEEKDAY_DIGITS = [str(weekday) for weekday in range(7)]
-
-
-@dataclass
-class BlockRow:
-    """One block of a weekday, with its change form when it is open."""
-
-    block: WeeklyHours
-    form: WeeklyBlockForm | None = None
-
-
-@dataclass
-class DayHours:
-    """One weekday of the editor: its blocks (some with their change forms open), and the form
-    to add one."""
-
-    weekday: int
-    label: str
-    rows: list[BlockRow]
-    add_form: WeeklyBlockForm
-    status: str = ""
-    focus: str = ""
-
-    @property
-    def blocks(self) -> list[WeeklyHours]:
-        return [row.block for row in self.rows]
-
-    def forms(self) -> list[WeeklyBlockForm]:
-        return [row.form for row in self.rows if row.form is not None] + [self.add_form]
-
-
-def _typed(carried: QueryDict | None, prefix: str) -> dict[str, str] | None:
-    """The times typed into the form with this prefix, sent along with another of the day's
-    forms (htmx includes the whole weekday), so a swap of the day shows them again."""
-    if carried is None:
-        return None
-    typed = {
-        name: str(carried[f"{prefix}-{name}"])
-        for name in ("start_time", "end_time")
-        if f"{prefix}-{name}" in carried
-    }
-    return typed or None
-
-
-def _day_hours(
-    schedule: Schedule,
-    weekday: int,
-    *,
-    add_form: WeeklyBlockForm | None = None,
-    edit_form: WeeklyBlockForm | None = None,
-    status: str = "",
-    carried: QueryDict | None = None,
-    settled: frozenset[str] = frozenset(),
-) -> DayHours:
-    """A weekday as it now is, with `edit_form` open and any other form whose times were
-    `carried` (typed, not saved) open with them again, except the forms now `settled` (saved
-    or closed, by prefix)."""
-    rows = []
-    for block in schedule.blocks_on(weekday):
-        prefix = f"block{block.pk}"
-        typed = None if prefix in settled else _typed(carried, prefix)
-        if edit_form is not None and edit_form.block is not None and edit_form.block.pk == block.pk:
-            rows.append(BlockRow(block, edit_form))
-        elif typed is not None:
-            rows.append(
-                BlockRow(
-                    block,
-                    WeeklyBlockForm(
-                        schedule=schedule,
-                        weekday=weekday,
-                        block=block,
-                        prefix=prefix,
-                        initial=typed,
-                    ),
-                )
-            )
-        else:
-            rows.append(BlockRow(block))
-    add_prefix = f"add{weekday}"
-    typed = None if add_prefix in settled else _typed(carried, add_prefix)
-    return DayHours(
-        weekday=weekday,
-        label=Weekday(weekday).label,
-        rows=rows,
-        add_form=add_form
-        or WeeklyBlockForm(schedule=schedule, weekday=weekday, prefix=add_prefix, initial=typed),
-        status=status,
-    )
-
-
-def _editor_context(
-    request: HtmxHttpRequest,
-    provider: ProviderProfile,
-    schedule: Schedule,
-    *,
-    day: DayHours | None = None,
-    copy_form: CopyDayForm | None = None,
-    exception_form: ScheduleExceptionForm | None = None,
-    exceptions_status: str = "",
-) -> dict:
-    now = timezone.now()
-    today = now.astimezone(provider.zone).date()
-    days = [_day_hours(schedule, weekday) for weekday in range(7)]
-    if day is not None:
-        days[day.weekday] = day
-    copy_source = request.GET.get("copy", "")
-    return {
-        "problem": _problem(day, copy_form, exception_form),
-        "provider": provider,
-        **zone_context(provider, now),
-        "days": days,
-        "copy_form": copy_form
-        or CopyDayForm(
-            schedule=schedule,
-            prefix="copy",
-            initial={"source": int(copy_source) if copy_source in WEEKDAY_DIGITS else 0},
-        ),
-        "exception_form": exception_form
-        or ScheduleExceptionForm(schedule=schedule, today=today, prefix="exception"),
-        "upcoming": [each for each in schedule.exceptions if each.end_date >= today],
-        "exceptions_status": exceptions_status,
-    }
-
-
-def _problem(
-    day: DayHours | None,
-    copy_form: CopyDayForm | None,
-    exception_form: ScheduleExceptionForm | None,
-) -> dict | None:
-    """What was not saved and where to look, for the top of a page reloaded without htmx."""
-    if day is not None:
-        for form in day.forms():
-            if form.is_bound and form.errors:
-                return {
-                    "text": f"{day.label}'s hours are not saved yet. Check the times.",
-                    "anchor": f"weekday-{day.weekday}",
-                }
-    if copy_form is not None and copy_form.errors:
-        return {"text": "Nothing is copied yet. Check the days chosen.", "anchor": "copy-day"}
-    if exception_form is not None and exception_form.errors:
-        return {
-            "text": "The time off or extra hours are not added yet. Check the details.",
-            "anchor": "schedule-exceptions",
-        }
-    return None
 
 
 @contextmanager
@@ -242,7 +101,7 @@ def _render_day(
         else:
             day.focus = "status" if day.status else "heading"
         return render(request, EDIT_TEMPLATE + "#weekday-hours", {"provider": provider, "day": day})
-    return render(request, EDIT_TEMPLATE, _editor_context(request, provider, schedule, day=day))
+    return render(request, EDIT_TEMPLATE, editor_context(request, provider, schedule, day=day))
 
 
 def _render_exceptions(
@@ -253,7 +112,7 @@ def _render_exceptions(
     form: ScheduleExceptionForm | None = None,
     status: str = "",
 ) -> HttpResponse:
-    context = _editor_context(
+    context = editor_context(
         request, provider, schedule, exception_form=form, exceptions_status=status
     )
     if request.htmx:
@@ -269,7 +128,7 @@ def _day_saved(request: HtmxHttpRequest, provider: ProviderProfile, weekday: int
 
     def respond(change: ScheduleChange) -> HttpResponse:
         schedule = _load(provider)
-        day = _day_hours(
+        day = day_hours(
             schedule,
             weekday,
             status=f"Saved: {change.summary}.",
@@ -285,7 +144,7 @@ def _area_saved(request: HtmxHttpRequest, provider: ProviderProfile):
     """After an edit saved with its stranded visits: the whole editor afresh, saying so."""
 
     def respond(status: str) -> HttpResponse:
-        context = _editor_context(request, provider, _load(provider))
+        context = editor_context(request, provider, _load(provider))
         context["area_status"] = status
         return render(request, EDIT_TEMPLATE + "#schedule-area", context)
 
@@ -306,7 +165,7 @@ def _exceptions_saved(request: HtmxHttpRequest, provider: ProviderProfile):
 def schedule_edit(request: HtmxHttpRequest, provider_id: int) -> HttpResponse:
     """A provider's weekly hours by weekday and their upcoming exceptions, in the provider's zone."""
     provider = schedule_for(request, provider_id)
-    return render(request, EDIT_TEMPLATE, _editor_context(request, provider, _load(provider)))
+    return render(request, EDIT_TEMPLATE, editor_context(request, provider, _load(provider)))
 
 
 @allow(Role.STAFF, Role.CLINICIAN)
@@ -332,9 +191,9 @@ def schedule_day(request: HtmxHttpRequest, provider_id: int, weekday: int) -> Ht
                     saved_area=_area_saved(request, provider),
                     back_to=editor_url(provider, weekday),
                 )
-            day = _day_hours(schedule, weekday, add_form=form, carried=request.POST)
+            day = day_hours(schedule, weekday, add_form=form, carried=request.POST)
             return _render_day(request, provider, schedule, day, acted=form)
-        day = _day_hours(schedule, weekday)
+        day = day_hours(schedule, weekday)
         return _render_day(request, provider, schedule, day)
 
 
@@ -369,20 +228,20 @@ def schedule_block(request: HtmxHttpRequest, provider_id: int, block_id: int) ->
                 back_to=editor_url(provider, block.weekday),
             )
         if request.method == "POST":
-            day = _day_hours(schedule, block.weekday, edit_form=form, carried=request.POST)
+            day = day_hours(schedule, block.weekday, edit_form=form, carried=request.POST)
             return _render_day(request, provider, schedule, day, acted=form)
         closing = request.GET.get("close") == "1"
         if request.htmx:
             if not closing:
                 _autofocus(form)
-            day = _day_hours(schedule, block.weekday)
+            day = day_hours(schedule, block.weekday)
             row = BlockRow(block, None if closing else form)
             return render(
                 request,
                 EDIT_TEMPLATE + "#block-row",
                 {"provider": provider, "day": day, "row": row, "refocus": closing},
             )
-        day = _day_hours(schedule, block.weekday, edit_form=None if closing else form)
+        day = day_hours(schedule, block.weekday, edit_form=None if closing else form)
         return _render_day(request, provider, schedule, day)
 
 
@@ -422,7 +281,7 @@ def schedule_copy(request: HtmxHttpRequest, provider_id: int) -> HttpResponse:
         if request.method != "POST":
             if not request.htmx:
                 return redirect(editor_url(provider) + f"?copy={request.GET.get('copy', '')}")
-            context = _editor_context(request, provider, schedule)
+            context = editor_context(request, provider, schedule)
             ticked = [day for day in request.GET.getlist("copy-targets") if day in WEEKDAY_DIGITS]
             context["copy_form"].initial["targets"] = [int(day) for day in ticked]
             context["copy_focus"] = True
@@ -439,7 +298,7 @@ def schedule_copy(request: HtmxHttpRequest, provider_id: int) -> HttpResponse:
                 saved_area=_area_saved(request, provider),
                 back_to=editor_url(provider),
             )
-        context = _editor_context(request, provider, schedule, copy_form=form)
+        context = editor_context(request, provider, schedule, copy_form=form)
         if request.htmx:
             return render(request, EDIT_TEMPLATE + "#copy-day", context)
         return render(request, EDIT_TEMPLATE, context)
