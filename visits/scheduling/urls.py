@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from visits.scheduling.views import booking, calendar, for_patient, hours, visit
+from visits.scheduling.views import booking, calendar, for_patient, for_patient_visit, hours, visit
 
 app_name = "scheduling"
 
@@ -66,12 +66,12 @@ urlpatterns = [
     ),
     path(
         "schedules/<int:provider_id>/visits/<uuid:visit_id>/move/",
-        for_patient.visit_move_for_patient,
+        for_patient_visit.visit_move_for_patient,
         name="schedule_visit_move",
     ),
     path(
         "schedules/<int:provider_id>/visits/<uuid:visit_id>/cancel/",
-        for_patient.visit_cancel_for_patient,
+        for_patient_visit.visit_cancel_for_patient,
         name="schedule_visit_cancel",
     ),
 ]

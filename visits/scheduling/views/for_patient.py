@@ -1,11 +1,14 @@
-"""Staff and clinicians book, move and cancel visits for patients; the services email them."""
+"""Staff and clinicians book visits for patients, one or a series; the services email them.
+
+Moving and cancelling a patient's visit for them is in for_patient_visit.py.
+"""
 
 import datetime
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -19,25 +22,20 @@ from visits.scheduling.availability import (
     free_times_between,
     series_plan,
 )
-from visits.scheduling.display import patient_name, when
+from visits.scheduling.display import when
 from visits.scheduling.forms import focus, parse_start
 from visits.scheduling.gate import NotLicensed, Refusal, booking_refusal
-from visits.scheduling.models import Visit, VisitType
+from visits.scheduling.models import VisitType
 from visits.scheduling.recurrence import series_starts
 from visits.scheduling.selectors import licensed_providers, patient_matches, searchable_patients
 from visits.scheduling.services import (
     NotBookable,
-    Scope,
     SlotTaken,
     visit_book,
-    visit_cancel,
-    visit_reschedule,
     visit_series_book,
 )
 from visits.scheduling.staff_forms import (
     StaffBookingForm,
-    StaffCancelForm,
-    StaffMoveForm,
     within_bounds,
 )
 from visits.scheduling.views import (
@@ -49,8 +47,6 @@ from visits.scheduling.views import (
 from visits.web import HtmxHttpRequest, client_ip, go, render_page
 
 BOOK_TEMPLATE = "visits/scheduling/staff/visit_book.html"
-MOVE_TEMPLATE = "visits/scheduling/staff/visit_move.html"
-CANCEL_TEMPLATE = "visits/scheduling/staff/visit_cancel.html"
 # When the chosen day has no free time, look this far ahead for the next ones.
 LOOK_AHEAD_DAYS = 14
 OFFER_COUNT = 3
@@ -58,7 +54,7 @@ ONE_DAY = datetime.timedelta(days=1)
 VISIT_RELATIONS = ("visit_type", "provider__user", "patient__patient_profile")
 
 
-def _free_starts(
+def free_starts_on(
     provider: ProviderProfile,
     visit_type: VisitType,
     day: datetime.date,
@@ -135,12 +131,12 @@ def staff_refusal(refusal: Refusal, patient, provider: ProviderProfile) -> str:
     return refusal.staff_message
 
 
-def _posted(form_class, data) -> dict:
+def posted_values(form_class, data) -> dict:
     """What was typed into a form, to show again without judging it yet."""
     return {name: data.get(name) for name in form_class.base_fields if name in data}
 
 
-def _unjudged[F: forms.Form](form: F, bound: forms.Form, *, keep: tuple[str, ...]) -> F:
+def unjudged[F: forms.Form](form: F, bound: forms.Form, *, keep: tuple[str, ...]) -> F:
     """`form` (the choices shown again, not judged yet) with the errors of `keep` from `bound`:
     a day that cannot be shown is said, not silently ignored."""
     form.cleaned_data = {}
@@ -208,8 +204,8 @@ def visit_book_for_patient(request: HtmxHttpRequest, provider_id: int) -> HttpRe
         form = (
             bound
             if booking
-            else _unjudged(
-                booking_form(initial=_posted(bound, request.POST)),
+            else unjudged(
+                booking_form(initial=posted_values(bound, request.POST)),
                 bound,
                 keep=("day", "outside_window_reason"),
             )
@@ -254,7 +250,7 @@ def visit_book_for_patient(request: HtmxHttpRequest, provider_id: int) -> HttpRe
     starts: list[datetime.datetime] = []
     later, note = False, ""
     if visit_type is not None and chosen.get("day") and refusal is None:
-        starts, later = _free_starts(
+        starts, later = free_starts_on(
             provider,
             visit_type,
             chosen["day"],
@@ -400,153 +396,3 @@ def _booking_initial(
         chosen["start"] = start
         chosen["day"] = start.astimezone(zone).date()
     return chosen
-
-
-def _changeable_visit(
-    request: HtmxHttpRequest, provider: ProviderProfile, visit_id
-) -> tuple[Visit, HttpResponse | None]:
-    """The visit if it is this provider's and the user may see it (else 404), and whether it can change."""
-    visit = (
-        Visit.objects.visible_to(request.user)
-        .filter(provider=provider, pk=visit_id)
-        .select_related(*VISIT_RELATIONS)
-        .first()
-    )
-    if visit is None:
-        raise Http404("No such visit.")
-    if visit.status != Visit.Status.BOOKED or visit.start <= timezone.now():
-        messages.error(
-            request, "That visit can no longer be changed: it is cancelled or has already begun."
-        )
-        local = visit.start.astimezone(provider.zone)
-        return visit, go(request, calendar_url(provider, local.date()))
-    return visit, None
-
-
-def _visit_context(provider: ProviderProfile, visit: Visit, now: datetime.datetime) -> dict:
-    zone = provider.zone
-    return {
-        "provider": provider,
-        **zone_context(provider, now),
-        "visit": visit,
-        "patient": patient_name(visit.patient),
-        "local_start": visit.start.astimezone(zone),
-        "local_end": visit.end.astimezone(zone),
-        "calendar_url": calendar_url(provider, visit.start.astimezone(zone).date()),
-    }
-
-
-@allow(Role.STAFF, Role.CLINICIAN)
-@require_http_methods(["GET", "POST"])
-def visit_move_for_patient(request: HtmxHttpRequest, provider_id: int, visit_id) -> HttpResponse:
-    """Move a visit (or the rest of its series) to a free time with the same provider."""
-    provider = schedule_for(request, provider_id)
-    visit, refused = _changeable_visit(request, provider, visit_id)
-    if refused is not None:
-        return refused
-    zone, now = provider.zone, timezone.now()
-    in_series = visit.series_id is not None
-    moving = False
-    if request.method == "POST":
-        bound = StaffMoveForm(request.POST, in_series=in_series)
-        moving = request.POST.get("action", "move") == "move"
-        valid = bound.is_valid()
-        chosen = bound.cleaned_data
-        form = (
-            bound
-            if moving
-            else _unjudged(
-                StaffMoveForm(initial=_posted(bound, request.POST), in_series=in_series),
-                bound,
-                keep=("day",),
-            )
-        )
-    else:
-        chosen = {"day": visit.start.astimezone(zone).date()}
-        valid = False
-        form = StaffMoveForm(initial=chosen, in_series=in_series)
-    alternatives: list[datetime.datetime] = []
-    if moving and valid:
-        try:
-            moved = visit_reschedule(
-                visit=visit,
-                new_start=chosen["start"],
-                actor=request.user,
-                scope=chosen.get("scope", Scope.THIS),
-                note=chosen["note"],
-                ip_address=client_ip(request),
-                now=now,
-            )
-        except SlotTaken as taken:
-            form.add_error("start", str(taken))
-            alternatives = taken.alternatives
-        else:
-            local = moved[0].start.astimezone(zone) if moved else chosen["start"]
-            count = f"{len(moved)} visits" if len(moved) != 1 else "The visit"
-            messages.success(
-                request,
-                f"{count} moved, first to {when(local)}. The patient is emailed the new time.",
-            )
-            return go(request, calendar_url(provider, local.date()))
-    audit_read(
-        request,
-        what="visit",
-        records=[(visit.patient_id, visit.pk)],
-    )
-    starts: list[datetime.datetime] = []
-    later = False
-    if chosen.get("day"):
-        starts, later = _free_starts(
-            provider,
-            visit.visit_type,
-            chosen["day"],
-            now=now,
-            patient=visit.patient,
-            ignore_visits=(visit.pk,),
-        )
-    starts = [each for each in starts if each != visit.start]
-    if alternatives:
-        starts, later = alternatives, False
-    form.offer(starts=starts, zone=zone)
-    if request.htmx and not form.errors and starts:
-        focus(form, "start")
-    context = {
-        **_visit_context(provider, visit, now),
-        "form": form,
-        "starts": starts,
-        "later": later,
-        "day": chosen.get("day"),
-    }
-    return render_page(request, MOVE_TEMPLATE, context, partial="move-form")
-
-
-@allow(Role.STAFF, Role.CLINICIAN)
-@require_http_methods(["GET", "POST"])
-def visit_cancel_for_patient(request: HtmxHttpRequest, provider_id: int, visit_id) -> HttpResponse:
-    """Cancel a visit (or part of its series) with an optional message to the patient."""
-    provider = schedule_for(request, provider_id)
-    visit, refused = _changeable_visit(request, provider, visit_id)
-    if refused is not None:
-        return refused
-    now = timezone.now()
-    in_series = visit.series_id is not None
-    form = StaffCancelForm(request.POST if request.method == "POST" else None, in_series=in_series)
-    if request.method == "POST" and form.is_valid():
-        cancelled = visit_cancel(
-            visit=visit,
-            actor=request.user,
-            scope=form.cleaned_data.get("scope", Scope.THIS),
-            note=form.cleaned_data["note"],
-            ip_address=client_ip(request),
-            now=now,
-        )
-        count = f"{len(cancelled)} visits" if len(cancelled) != 1 else "The visit"
-        messages.success(request, f"{count} cancelled. The patient is emailed.")
-        return go(request, _visit_context(provider, visit, now)["calendar_url"])
-    audit_read(
-        request,
-        what="visit",
-        records=[(visit.patient_id, visit.pk)],
-    )
-    context = {**_visit_context(provider, visit, now), "form": form}
-    return render_page(request, CANCEL_TEMPLATE, context, partial="cancel-form")
