@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import PatientProfile, ProviderLicense, ProviderProfile, Role
 from accounts.policy import allow
-from visits.audit import AuditEvent, audit_read
+from visits.audit import AuditEvent, audit_page
 from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.selectors import due_before_visits, open_alerts_for
 from visits.scheduling.models import Visit
@@ -70,12 +70,14 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             .select_related("visit_type", "patient__patient_profile")
             .order_by("start")
         )
-        audit_read(
-            request,
-            what="visit",
-            records=[(visit.patient_id, visit.pk) for visit in today],
-        )
     alerts = list(open_alerts_for(request.user))
+    audit_page(
+        request,
+        {
+            "visit": [(visit.patient_id, visit.pk) for visit in today],
+            "safety alert": [(alert.patient_id, alert.pk) for alert in alerts],
+        },
+    )
     return render(
         request,
         "visits/clinician_dashboard.html",
