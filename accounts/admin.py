@@ -135,8 +135,14 @@ admin.site.unregister(Authenticator)
 
 
 @admin.register(Authenticator)
-class AuthenticatorAdmin(admin.ModelAdmin[Authenticator]):
+class AuthenticatorAdmin(AuditedAdminMixin, admin.ModelAdmin[Authenticator]):
     """Who has which authenticator, and when it was used; never its secret."""
+
+    audit_what = "sign-in methods"
+    list_select_related = ["user"]
+
+    def audit_patient_id(self, obj: Authenticator) -> int | None:
+        return obj.user_id if obj.user.role == Role.PATIENT else None
 
     list_display = ["user", "type", "created_at", "last_used_at"]
     list_filter = ["type"]

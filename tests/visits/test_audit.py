@@ -250,3 +250,11 @@ class TestAdminPagesAreAudited:
         assert "send_email" in content
         for secret in ("SEALED-ARGUMENT", "jordan.rivera@example.com", "RETURNED-VALUE"):
             assert secret not in content
+
+    def test_a_patients_authenticator_in_the_list(self, admin_client):
+        """The authenticator list names each account: a patient's is in their log."""
+        patient = PatientProfileFactory().user
+        enrol_totp(patient)
+        response = admin_client.get(reverse("admin:mfa_authenticator_changelist"))
+        assert patient.email in response.content.decode()
+        assert len(viewed(patient, "admin:mfa_authenticator_changelist")) == 1
