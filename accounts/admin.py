@@ -1,5 +1,6 @@
 """Admin for people, roles and provider profiles."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from allauth.account.admin import EmailAddressAdmin as BaseEmailAddressAdmin
@@ -7,8 +8,11 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import ForeignKey, QuerySet
+from django.forms import ModelChoiceField
 from django.http import HttpRequest, HttpResponse
 from django_tasks_db.admin import DBTaskResultAdmin as BaseTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
@@ -80,6 +84,27 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin[User]):
     )
 
 
+class CheckedAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget, which looks up only values that could be an id.
+
+    Django's own looks up whatever was posted to show it again, so re-rendering a refused form
+    whose value is not a number (a mistyped or hostile post) raised ValueError: a 500.
+    """
+
+    def optgroups(self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None) -> Any:
+        target = self.field.remote_field
+        to_field = target.model._meta.get_field(target.field_name)
+        return super().optgroups(name, [each for each in value if _is_id(to_field, each)], attr)
+
+
+def _is_id(field: Any, value: str) -> bool:
+    try:
+        field.to_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
 class ProviderLicenseInline(admin.TabularInline[ProviderLicense, ProviderProfile]):
     model = ProviderLicense
     extra = 1
@@ -96,6 +121,15 @@ class ProviderProfileAdmin(admin.ModelAdmin[ProviderProfile]):
     filter_horizontal = ["languages"]
     inlines = [ProviderLicenseInline]
     list_select_related = ["user"]
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
+        if db_field.name in self.autocomplete_fields:
+            kwargs["widget"] = CheckedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(PatientProfile)

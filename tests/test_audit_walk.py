@@ -42,7 +42,7 @@ def test_every_page_audits_each_patient_it_shows(settings):
     """Walk every GET page as six roles; each patient shown is one event, the patient's own none."""
     clinic = demo_clinic(settings)
     names = identities()
-    urls = sorted({url for route in routes() if (url := clinic.url(route)) is not None})
+    urls = sorted({url for route in routes() for url in clinic.urls(route)})
     failures, showing = [], {}
     for role, user in clinic.roles.items():
         client = Client()

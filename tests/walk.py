@@ -20,7 +20,7 @@ from accounts.models import PatientProfile, ProviderProfile, Role, User
 from tests.accounts.fixtures import enrol_totp
 from visits.audit import AuditEvent
 from visits.intake.models import IntakeStep
-from visits.questionnaires.models import QuestionnaireResponse, SafetyAlert
+from visits.questionnaires.models import Questionnaire, QuestionnaireResponse, SafetyAlert
 from visits.scheduling.models import Visit
 
 
@@ -74,14 +74,24 @@ class Clinic:
             "admin": self.admin,
         }
 
-    def url(self, route: Route) -> str | None:
+    def urls(self, route: Route) -> list[str]:
+        """The route's URL, once for each intake step and each questionnaire where it takes one."""
+        if "step" in route.parameters:
+            return [u for step in IntakeStep if (u := self.url(route, step=step.value))]
+        if route.name in {"questionnaire_answer", "visit_questionnaire"}:
+            slugs = Questionnaire.objects.values_list("slug", flat=True).distinct()
+            return [u for slug in sorted(slugs) if (u := self.url(route, slug=slug))]
+        url = self.url(route)
+        return [url] if url else []
+
+    def url(self, route: Route, **given: Any) -> str | None:
         """The route's URL for the patient's own records, or None when it takes no GET arguments
         we can make (the admin's catch-all, a redirect by content type)."""
         if route.name is None or route.name in {"admin:view_on_site"}:
             return None
         kwargs = {}
         for parameter in route.parameters:
-            value = self.argument(route, parameter)
+            value = given.get(parameter, self.argument(route, parameter))
             if value is None:
                 return None
             kwargs[parameter] = value
