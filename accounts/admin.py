@@ -1,6 +1,5 @@
 """Admin for people, roles and provider profiles."""
 
-from collections.abc import Sequence
 from typing import Any
 
 from allauth.account.admin import EmailAddressAdmin as BaseEmailAddressAdmin
@@ -8,9 +7,9 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
-from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import Group
 from django.db.models import ForeignKey, QuerySet
 from django.forms import ModelChoiceField
 from django.http import HttpRequest, HttpResponse
@@ -67,6 +66,7 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin[User]):
         return super().get_search_results(request, queryset, search_term)
 
     ordering = ["email"]
+    filter_horizontal = ()  # labelled multiple selects: the two-box widget fails axe
     list_display = ["email", "display_name", "role", "is_active", "is_staff", "date_joined"]
     list_filter = ["role", "is_active", "is_staff"]
     search_fields = ["email", "display_name"]
@@ -84,28 +84,9 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin[User]):
     )
 
 
-class CheckedAutocompleteSelect(AutocompleteSelect):
-    """Django's autocomplete widget, which looks up only values that could be an id.
+class ProviderLicenseInline(admin.StackedInline[ProviderLicense, ProviderProfile]):
+    """Stacked, so each license's fields have their own labels (a table's headers are not)."""
 
-    Django's own looks up whatever was posted to show it again, so re-rendering a refused form
-    whose value is not a number (a mistyped or hostile post) raised ValueError: a 500.
-    """
-
-    def optgroups(self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None) -> Any:
-        target = self.field.remote_field
-        to_field = target.model._meta.get_field(target.field_name)
-        return super().optgroups(name, [each for each in value if _is_id(to_field, each)], attr)
-
-
-def _is_id(field: Any, value: str) -> bool:
-    try:
-        field.to_python(value)
-    except ValidationError:
-        return False
-    return True
-
-
-class ProviderLicenseInline(admin.TabularInline[ProviderLicense, ProviderProfile]):
     model = ProviderLicense
     extra = 1
 
@@ -117,18 +98,17 @@ class ProviderProfileAdmin(admin.ModelAdmin[ProviderProfile]):
     list_display = ["__str__", "kind", "time_zone"]
     list_filter = ["kind", "licenses__state"]
     search_fields = ["user__email", "user__display_name"]
-    autocomplete_fields = ["user"]
-    filter_horizontal = ["languages"]
     inlines = [ProviderLicenseInline]
     list_select_related = ["user"]
+    # Plain labelled fields: Django's autocomplete and two-box filter widgets fail axe (an
+    # unnamed combobox, ARIA labels on plain spans).
 
     def formfield_for_foreignkey(
         self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> ModelChoiceField[Any] | None:
-        if db_field.name in self.autocomplete_fields:
-            kwargs["widget"] = CheckedAutocompleteSelect(
-                db_field, self.admin_site, using=kwargs.get("using")
-            )
+        """A profile belongs to a clinician: only clinicians are offered, never a patient."""
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.filter(role=Role.CLINICIAN).order_by("email")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -189,6 +169,17 @@ class AuthenticatorAdmin(AuditedAdminMixin, admin.ModelAdmin[Authenticator]):
 
     def has_change_permission(self, request: HttpRequest, obj: Authenticator | None = None) -> bool:
         return False
+
+
+# Django's group admin uses the two-box filter widget, whose ARIA fails axe.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin):
+    """Groups of permissions, chosen in a labelled multiple select."""
+
+    filter_horizontal = ()
 
 
 # allauth's list of email addresses shows patients' emails; each one shown is in their log.

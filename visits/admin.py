@@ -93,7 +93,7 @@ class VisitTypeAdmin(admin.ModelAdmin):
         "is_active",
     ]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["providers"]
+    # A labelled multiple select: Django's two-box filter widget puts ARIA labels on plain spans.
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
