@@ -259,3 +259,19 @@ class TestAdminPagesAreAudited:
         response = admin_client.get(reverse("admin:mfa_authenticator_changelist"))
         assert patient.email in response.content.decode()
         assert len(viewed(patient, "admin:mfa_authenticator_changelist")) == 1
+
+    def test_the_admin_index_names_no_patient_changed(self, admin_client):
+        """Recent actions would name a patient whose details were changed, unaudited: not shown."""
+        profile = PatientProfileFactory(legal_first_name="Marisol", legal_last_name="Okafor")
+        change = reverse("admin:accounts_patientprofile_change", args=[profile.pk])
+        form = admin_client.get(change).context["adminform"].form
+        data = {name: value for name, value in form.initial.items() if value is not None}
+        data |= {
+            "legal_first_name": "Marisol",
+            "date_of_birth": "1990-05-17",
+            "user": profile.user_id,
+        }
+        assert admin_client.post(change, data, follow=True).status_code == 200
+        assert "Marisol" not in admin_client.get(reverse("admin:index")).content.decode()
+        history = reverse("admin:accounts_patientprofile_history", args=[profile.pk])
+        assert "Marisol Okafor" in admin_client.get(history).content.decode()
