@@ -93,7 +93,7 @@ class VisitTypeAdmin(admin.ModelAdmin):
         "is_active",
     ]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["providers"]
+    # A labelled multiple select: Django's two-box filter widget puts ARIA labels on plain spans.
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -152,7 +152,7 @@ class VisitAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["start", "visit_type", "provider", "status", "series"]
     list_filter = ["status", "visit_type"]
     date_hierarchy = "start"
-    fields = [
+    fields = readonly_fields = (
         "patient",
         "provider",
         "visit_type",
@@ -161,8 +161,7 @@ class VisitAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "blocked_until",
         "status",
         "series",
-    ]
-    readonly_fields = fields
+    )
     list_select_related = ["visit_type", "provider__user"]
 
     def has_add_permission(self, request) -> bool:
@@ -187,15 +186,24 @@ class QuestionnaireAdmin(ReadOnlyAdmin):
 class SafetyAlertAdmin(AuditedAdminMixin, ReadOnlyAdmin):
     audit_what = "safety alert"
     list_display = ["created_at", "reason", "acknowledged_at", "acknowledged_by"]
-    fields = ["created_at", "reason", "acknowledged_at", "acknowledged_by", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "created_at",
+        "reason",
+        "acknowledged_at",
+        "acknowledged_by",
+        "note",
+    )
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    """The audit log: who read or changed which patient's data, when and from where."""
+class AuditEventAdmin(AuditedAdminMixin, ReadOnlyAdmin):
+    """The audit log: who read or changed which patient's data, when and from where.
 
-    list_display = ["at", "actor", "action", "what", "patient", "object_id", "ip_address"]
+    It names patients too, so reading it is itself in each patient's access log.
+    """
+
+    audit_what = "access log"
+    list_display = ["at", "actor", "action", "what", "count", "page", "patient", "ip_address"]
     list_filter = ["action", "what"]
     date_hierarchy = "at"
     search_fields = ["actor__email", "patient__email", "object_id"]

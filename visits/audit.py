@@ -1,15 +1,47 @@
 """Who read or changed which patient's protected data, when and from where."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from allauth.account.adapter import get_adapter
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+
+from accounts.policy import EXTERNAL_RULES, RULE_ATTRIBUTE
+
+if TYPE_CHECKING:
+    from django.contrib import admin
+
+    _AdminBase = admin.ModelAdmin[Any]
+else:
+    _AdminBase = object
+
+# (patient id, object id): one record of a patient's data that a page showed or a service changed.
+Record = tuple[int, object]
+
+OBJECT_IDS_KEPT = 255
+
+# Where a page is, in the words of the patient's access log ("Viewed your visit on the calendar").
+PAGE_WORDS = {
+    "clinician_dashboard": "on the clinician's dashboard",
+    "scheduling:schedule_calendar": "on the clinic's calendar",
+    "scheduling:schedule_book": "while booking a visit for you",
+    "scheduling:schedule_visit_move": "while moving a visit",
+    "scheduling:schedule_visit_cancel": "while cancelling a visit",
+    "scheduling:schedule_edit": "while changing a clinician's hours",
+    "scheduling:visit_detail": "on the visit's page",
+    "patient_alerts": "in your safety alert history",
+    "patient_scores": "in your scores over time",
+    "patient_intake": "in your health history",
+    "questionnaire_result": "on the answers' page",
+    "safety_alert_detail": "on the alert's page",
+}
 
 
 class AuditEvent(models.Model):
-    """One access to a patient's protected data. Never edited, never deleted by the app."""
+    """What one page view (or one change) touched of one patient's protected data."""
 
     class Action(models.TextChoices):
         VIEW = "view", "Viewed"
@@ -27,7 +59,21 @@ class AuditEvent(models.Model):
     )
     action = models.CharField(max_length=8, choices=Action.choices)
     what = models.CharField(max_length=64, help_text="The kind of record, e.g. visit.")
-    object_id = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(
+        max_length=OBJECT_IDS_KEPT,
+        blank=True,
+        help_text="The records' ids, comma separated; cut short when long (count says how many).",
+    )
+    count = models.PositiveIntegerField(
+        default=1, db_default=1, help_text="How many of the patient's records the page showed."
+    )
+    page = models.CharField(
+        max_length=100,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The page's URL name, e.g. admin:index.",
+    )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
@@ -37,13 +83,48 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.actor_id} {self.action} {self.what} of {self.patient_id}"
 
+    @property
+    def summary(self) -> str:
+        """The event in the patient's words: "Viewed 21 of your visits on the clinic's calendar"."""
+        kinds = [kind.strip() for kind in self.what.split(",") if kind.strip()]
+        if len(kinds) == 1 and self.count > 1:
+            shown = f"{self.count} of your {_plural(kinds[0])}"
+        else:
+            shown = "your " + _and(kinds or ["record"])
+        where = page_words(self.page)
+        return " ".join(part for part in [self.get_action_display(), shown, where] if part)
+
+
+def page_words(page: str) -> str:
+    """Where the page is, in words; the admin's pages are all "in the clinic's admin"."""
+    if page in PAGE_WORDS:
+        return PAGE_WORDS[page]
+    if page.startswith("admin:"):
+        return "in the clinic's administration pages"
+    return ""
+
+
+def _plural(kind: str) -> str:
+    return kind if kind.endswith(("s", "history", "details", "intake")) else f"{kind}s"
+
+
+def _and(kinds: list[str]) -> str:
+    return kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
+
+
+def _object_ids(ids: list[str]) -> str:
+    joined = ",".join(ids)
+    if len(joined) <= OBJECT_IDS_KEPT:
+        return joined
+    return joined[: OBJECT_IDS_KEPT - 1].rsplit(",", 1)[0] + ",…"
+
 
 def audit_change(
     *,
-    actor,
+    actor: Any,
     action: str,
     what: str,
-    records: Iterable[tuple[int, object]],
+    records: Iterable[Record],
     ip_address: str | None = None,
 ) -> None:
     """Record a change to patients' protected data, from inside the service that makes it.
@@ -68,54 +149,125 @@ def audit_change(
         AuditEvent.objects.bulk_create(events)
 
 
-def audit_read(request: HttpRequest, *, what: str, records: Iterable[tuple[int, object]]) -> None:
-    """The one helper that records what a page or export showed of patients' protected data.
+def audit_page(request: HttpRequest, shown: Mapping[str, Iterable[Record]]) -> None:
+    """Record what one page view showed of patients' protected data: one event per patient.
 
-    Called once per page view by the selector or view that assembles the page; a patient's
-    own reads are not logged.
+    `shown` maps each kind of record on the page ("visit", "safety alert") to the records of it;
+    each patient shown gets one event naming every kind and how many records, whatever the
+    number of rows, written with one insert. A patient's own reads are not logged.
     """
-    audit_change(
-        actor=request.user,
-        action=AuditEvent.Action.VIEW,
-        what=what,
-        records=records,
-        ip_address=get_adapter(request).get_client_ip(request),
+    viewer = request.user.pk
+    kinds: dict[int, dict[str, None]] = {}
+    ids: dict[int, dict[str, None]] = {}
+    for what, records in shown.items():
+        for patient_id, object_id in records:
+            if patient_id is None or patient_id == viewer:
+                continue
+            kinds.setdefault(patient_id, {})[what] = None
+            ids.setdefault(patient_id, {})[str(object_id)] = None
+    if not kinds:
+        return
+    if viewer is None:  # nobody signed in is ever shown a patient's data
+        raise PermissionDenied
+    match = request.resolver_match
+    page = match.view_name if match is not None else ""
+    ip_address = get_adapter(request).get_client_ip(request)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor_id=viewer,
+                patient_id=patient_id,
+                action=AuditEvent.Action.VIEW,
+                what=", ".join(kinds[patient_id])[:64],
+                object_id=_object_ids(list(ids[patient_id])),
+                count=len(ids[patient_id]),
+                page=page[:100],
+                ip_address=ip_address,
+            )
+            for patient_id in kinds
+        ]
     )
 
 
-class AuditedAdminMixin:
-    """Log every patient's record an admin page shows: each row of a list, and an opened record.
+def audit_read(request: HttpRequest, *, what: str, records: Iterable[Record]) -> None:
+    """The one helper that records what a page or export showed of one kind of record.
+
+    Called once per page view by the selector or view that assembles the page; a page that
+    shows several kinds calls `audit_page` once instead, so each patient still has one event.
+    """
+    audit_page(request, {what: records})
+
+
+ADMIN_RULE = next(reason for prefix, _, reason in EXTERNAL_RULES if prefix == "admin/")
+
+
+def admin_page[F: Callable[..., Any]](view: F) -> F:
+    """Mark an admin view we override as the admin's own: the admin site admits is_staff only."""
+    setattr(view, RULE_ATTRIBUTE, ADMIN_RULE)
+    return view
+
+
+class AuditedAdminMixin(_AdminBase):
+    """Log every patient an admin page shows: the rows of a list, an opened record, its history,
+    its delete and password pages. Changes made in the admin are also in the admin's own history.
 
     `audit_what` names the record in the patient's access log; `audit_patient_id` says whose it is.
-    Changes made in the admin are also in the admin's own history.
     """
 
     audit_what = "record"
 
-    def audit_patient_id(self, obj) -> int | None:
+    def audit_patient_id(self, obj: Any) -> int | None:
         return obj.patient_id
 
-    def _audit(self, request: HttpRequest, action: str, objects: Iterable) -> None:
-        records = [(self.audit_patient_id(obj), obj.pk) for obj in objects]
-        audit_change(
-            actor=request.user,
-            action=action,
-            what=self.audit_what,
-            records=[(patient_id, pk) for patient_id, pk in records if patient_id is not None],
-            ip_address=get_adapter(request).get_client_ip(request),
-        )
+    def _records(self, objects: Iterable[Any]) -> list[Record]:
+        return [
+            (patient_id, obj.pk)
+            for obj in objects
+            if (patient_id := self.audit_patient_id(obj)) is not None
+        ]
 
-    def get_changelist_instance(self, request):
+    def audit_shown(self, request: HttpRequest, objects: Iterable[Any]) -> None:
+        """One event per patient among `objects`, for this page view."""
+        audit_read(request, what=self.audit_what, records=self._records(objects))
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
         changelist = super().get_changelist_instance(request)
-        self._audit(request, AuditEvent.Action.VIEW, changelist.result_list)
+        self.audit_shown(request, changelist.result_list)
         return changelist
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> HttpResponse:
         if obj is not None:
-            self._audit(request, AuditEvent.Action.VIEW, [obj])
+            self.audit_shown(request, [obj])
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def save_model(self, request, obj, form, change) -> None:
+    def render_delete_form(self, request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+        self.audit_shown(request, [context["object"]])
+        return super().render_delete_form(request, context)
+
+    @admin_page
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().history_view(request, object_id, extra_context)
+        obj = getattr(response, "context_data", {}).get("object")
+        if response.status_code == 200 and obj is not None:
+            self.audit_shown(request, [obj])
+        return response
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        action = AuditEvent.Action.UPDATE if change else AuditEvent.Action.CREATE
-        self._audit(request, action, [obj])
+        audit_change(
+            actor=request.user,
+            action=AuditEvent.Action.UPDATE if change else AuditEvent.Action.CREATE,
+            what=self.audit_what,
+            records=self._records([obj]),
+            ip_address=get_adapter(request).get_client_ip(request),
+        )

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import PatientProfile, ProviderLicense, ProviderProfile, Role, User
 from accounts.policy import allow
-from visits.audit import AuditEvent, audit_read
+from visits.audit import AuditEvent, audit_page
 from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.selectors import due_before_visits, open_alerts_for
 from visits.scheduling.models import Visit
@@ -88,10 +88,16 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             .order_by("start")
         )
         changes = recent_changes(visits, provider=provider, now=now)
-        shown = {(visit.patient_id, visit.pk) for visit in today}
-        shown |= {(change.visit.patient_id, change.visit.pk) for change in changes}
-        audit_read(request, what="visit", records=sorted(shown, key=str))
     alerts = list(open_alerts_for(user))
+    shown = {(visit.patient_id, visit.pk) for visit in today}
+    shown |= {(change.visit.patient_id, change.visit.pk) for change in changes}
+    audit_page(
+        request,
+        {
+            "visit": sorted(shown, key=str),
+            "safety alert": [(alert.patient_id, alert.pk) for alert in alerts],
+        },
+    )
     return render(
         request,
         "visits/clinician_dashboard.html",
