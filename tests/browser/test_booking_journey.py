@@ -333,6 +333,8 @@ def test_patient_moves_then_cancels_a_visit_from_its_page(page: Page, axe_check:
     expect(page.get_by_role("heading", level=1)).to_have_text("Cancel this visit?")
     expect(page.get_by_text("Cancelling now is free: it is more than 12 hours")).to_be_visible()
     axe_check(page)
+    page.get_by_role("radio", name="Something else came up at that time").check()
+    page.get_by_label("Anything you'd like the clinic to know (optional)").fill("Travelling")
     page.get_by_role("button", name="Cancel visit").click()
 
     expect(page).to_have_url(path_is("/patient/"))
@@ -344,6 +346,7 @@ def test_patient_moves_then_cancels_a_visit_from_its_page(page: Page, axe_check:
     expect(past).to_contain_text("(cancelled)")
     visit.refresh_from_db()
     assert visit.status == Visit.Status.CANCELLED
+    assert (visit.cancel_reason, visit.cancel_reason_text) == ("schedule_conflict", "Travelling")
     subjects = [message.subject for message in emails_to(user.email, at_least=3)]
     assert subjects == [
         "Housecall: your visit is booked",

@@ -42,7 +42,11 @@ def exception_summary(exception: ScheduleException) -> str:
     days = date_format(exception.start_date, "l, F j")
     if exception.end_date != exception.start_date:
         days += " to " + date_format(exception.end_date, "l, F j")
-    times = (
-        "whole day" if exception.is_whole_day else span(exception.start_time, exception.end_time)
-    )
+    start, end = exception.start_time, exception.end_time
+    times = "whole day" if start is None or end is None else span(start, end)
     return f"{exception.get_kind_display()}, {days}, {times}"
+
+
+def when_in_words(value: datetime.datetime) -> str:
+    """A local date and time without the zone's abbreviation: Monday, January 12 at 9:00 AM."""
+    return date_format(value, "l, F j \\a\\t g:i A")

@@ -5,6 +5,7 @@ slip a session (dateutil's rrule works on naive local times).
 """
 
 import datetime
+from collections.abc import Iterable
 from itertools import islice
 from zoneinfo import ZoneInfo
 
@@ -23,9 +24,13 @@ def series_starts(
 ) -> list[datetime.datetime]:
     """Weekly or fortnightly starts at the same local wall-clock time, in UTC (dateutil rrule)."""
     local_first = first.astimezone(zone).replace(tzinfo=None)
-    if count is not None:
+    rule: Iterable[datetime.datetime]
+    if count is not None or until is None:
         rule = rrule(
-            WEEKLY, interval=every_weeks, dtstart=local_first, count=min(count, MAX_SERIES_SESSIONS)
+            WEEKLY,
+            interval=every_weeks,
+            dtstart=local_first,
+            count=min(count or 1, MAX_SERIES_SESSIONS),
         )
     else:
         last = datetime.datetime.combine(until, datetime.time(23, 59))
