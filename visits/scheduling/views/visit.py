@@ -199,10 +199,13 @@ def visit_reschedule_view(request: HtmxHttpRequest, visit_id) -> HttpResponse:
         messages.info(request, "This visit can no longer be moved.")
         return redirect("scheduling:visit_detail", visit.pk)
     zone = _viewer_zone(request, visit)
-    new_start = parse_start(request.POST.get("start") or request.GET.get("start", ""))
+    raw_start = request.POST.get("start") or request.GET.get("start", "")
+    new_start = parse_start(raw_start)
     form = ScopeForm(request.POST or None)
     context = {"visit": visit, "zone": zone, "form": form, "new_start": new_start}
     if new_start is None:
+        if raw_start:
+            messages.info(request, "That time cannot be booked. Choose one of the free times.")
         context.update(
             times_context(
                 request,

@@ -364,3 +364,36 @@ class TestPatientsCancelReason:
             reverse("scheduling:visit_cancel", args=[visit.pk]), {"note": "The doctor is unwell"}
         )
         assert "Message from the clinic: The doctor is unwell" in mail.outbox[0].body
+
+
+class TestExtremeDatesWhenMoving:
+    @pytest.fixture
+    def visit(self, patient, physician, urgent_care):
+        start = free_start(physician, urgent_care, days_ahead=3)
+        return visit_book(
+            patient=patient, actor=patient, provider=physician, visit_type=urgent_care, start=start
+        )
+
+    @pytest.mark.parametrize("value", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:00-05:00"])
+    def test_an_extreme_new_start_shows_the_times_with_why(self, patient_client, visit, value):
+        """Asked for or posted, an extreme start shows the time picker and a message, never a 500."""
+        url = reverse("scheduling:visit_reschedule", args=[visit.pk])
+        for response in (
+            patient_client.get(url, {"start": value}),
+            patient_client.post(url, {"start": value, "sequence": "0"}),
+        ):
+            assert response.status_code == 200
+            content = response.content.decode()
+            assert "That time cannot be booked. Choose one of the free times." in content
+            assert "Choose a day" in content
+        visit.refresh_from_db()
+        assert visit.sequence == 0
+
+    @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+    def test_a_day_at_either_end_shows_the_first_free_day(self, patient_client, visit, day):
+        """?day= at either end is ignored."""
+        response = patient_client.get(
+            reverse("scheduling:visit_reschedule", args=[visit.pk]), {"day": day}
+        )
+        assert response.status_code == 200
+        assert "Times on" in response.content.decode()
