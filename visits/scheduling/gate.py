@@ -1,8 +1,10 @@
 """The one booking gate: may this patient book this visit type now, and if not, why.
 
 The patient's booking pages, staff booking for a patient, and the booking services all ask
-`booking_refusal`; each refusal is a small typed value with a message for the patient and one
-for the clinic, which pages turn into their message and link.
+`booking_gate` (or `booking_refusal`, its refusal alone); each refusal is a small typed value
+with a message for the patient and one for the clinic, which pages turn into their message and
+link. While a symptom check with an emergency answer is valid, the answer also carries
+`red_flag_warning`, the guidance every booking page shows first, for any visit type.
 """
 
 import datetime

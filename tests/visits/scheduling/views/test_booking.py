@@ -426,7 +426,9 @@ class TestRedFlagBlocksMoreThanUrgentCare:
         assert "Dr. Follow Up" in patient_client.get(providers_url).content.decode()
         start = free_start(follow_up_physician, follow_up, days_ahead=3)
         url = confirm_url(follow_up, follow_up_physician)
-        assert "Confirm your visit" in patient_client.get(url, {"start": start}).content.decode()
+        confirm = patient_client.get(url, {"start": start}).content.decode()
+        assert "Confirm your visit" in confirm
+        assert "You told us this visit is for something else." in confirm
         response = patient_client.post(url, {"start": start.isoformat()})
         assert response.status_code == 302
         assert Visit.objects.get(patient=patient).visit_type == follow_up
