@@ -2,6 +2,7 @@
 
 import datetime
 import uuid
+from typing import cast
 
 from django.conf import settings
 from django.db import models
@@ -172,7 +173,8 @@ class VisitQuerySet(models.QuerySet):
 
     def visible_to(self, user) -> "VisitQuerySet":
         """Only the visits the access policy lets this user see (or change)."""
-        return policy.VISITS.filter(self, user)
+        # The rule filters the queryset it is given, so the result is still a VisitQuerySet.
+        return cast("VisitQuerySet", policy.VISITS.filter(self, user))
 
     def active(self) -> "VisitQuerySet":
         """Visits that hold their time: not cancelled."""
