@@ -289,6 +289,38 @@ def test_red_flag_symptoms_stop_urgent_care_booking(page: Page, axe_check: AxeCh
     assert not Visit.objects.filter(patient=user).exists()
 
 
+def test_after_a_red_flag_a_follow_up_needs_the_patient_to_confirm(page: Page, axe_check: AxeCheck):
+    """Another visit type shows the emergency guidance first and goes on once confirmed.
+
+    The confirmation is a plain form (tested without JavaScript in the view tests).
+    """
+    provider(name=PHYSICIAN)
+    user = patient(time_zone="America/Chicago")
+    sign_in_patient(page, user)
+    page.goto("/symptoms/")
+    page.get_by_role("link", name="Cough, cold or flu").click()
+    answer_cough_cold_flu(page, javascript=True, chest_pain=True, short_of_breath=True)
+    page.get_by_role("button", name="Submit answers").click()
+    expect(page).to_have_url(re.compile(r"/responses/\d+/$"))
+
+    page.goto("/book/")
+    expect(page.get_by_role("alert")).to_contain_text("This may be an emergency. Call 911 now.")
+    page.get_by_role("link", name=re.compile(r"^Follow-up")).click()
+    expect(page).to_have_url(path_is("/book/follow-up/"))
+    expect(page.get_by_role("alert").first).to_contain_text(
+        "This may be an emergency. Call 911 now."
+    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("Is this visit for something else?")
+    axe_check(page)
+    page.get_by_role("button", name="Continue booking").click()
+    expect(page.get_by_text("Tick the box to confirm")).to_be_visible()
+    page.get_by_label("This visit is for something else, not the symptoms I described").check()
+    page.get_by_role("button", name="Continue booking").click()
+    expect(page).to_have_url(path_is("/book/follow-up/"))
+    expect(page.get_by_text(PHYSICIAN).first).to_be_visible()
+    assert not Visit.objects.filter(patient=user).exists()
+
+
 def test_patient_moves_then_cancels_a_visit_from_its_page(page: Page, axe_check: AxeCheck):
     """From the visit page a patient moves the visit (same provider), then cancels it for free."""
     physician = provider(name=PHYSICIAN)
@@ -333,6 +365,8 @@ def test_patient_moves_then_cancels_a_visit_from_its_page(page: Page, axe_check:
     expect(page.get_by_role("heading", level=1)).to_have_text("Cancel this visit?")
     expect(page.get_by_text("Cancelling now is free: it is more than 12 hours")).to_be_visible()
     axe_check(page)
+    page.get_by_role("radio", name="Something else came up at that time").check()
+    page.get_by_label("Anything you'd like the clinic to know (optional)").fill("Travelling")
     page.get_by_role("button", name="Cancel visit").click()
 
     expect(page).to_have_url(path_is("/patient/"))
@@ -344,6 +378,7 @@ def test_patient_moves_then_cancels_a_visit_from_its_page(page: Page, axe_check:
     expect(past).to_contain_text("(cancelled)")
     visit.refresh_from_db()
     assert visit.status == Visit.Status.CANCELLED
+    assert (visit.cancel_reason, visit.cancel_reason_text) == ("schedule_conflict", "Travelling")
     subjects = [message.subject for message in emails_to(user.email, at_least=3)]
     assert subjects == [
         "Housecall: your visit is booked",

@@ -45,3 +45,8 @@ def exception_summary(exception: ScheduleException) -> str:
     start, end = exception.start_time, exception.end_time
     times = "whole day" if start is None or end is None else span(start, end)
     return f"{exception.get_kind_display()}, {days}, {times}"
+
+
+def when_in_words(value: datetime.datetime) -> str:
+    """A local date and time without the zone's abbreviation: Monday, January 12 at 9:00 AM."""
+    return date_format(value, "l, F j \\a\\t g:i A")

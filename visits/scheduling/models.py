@@ -173,6 +173,7 @@ class VisitQuerySet(models.QuerySet):
 
     def visible_to(self, user) -> "VisitQuerySet":
         """Only the visits the access policy lets this user see (or change)."""
+        # The rule filters the queryset it is given, so the result is still a VisitQuerySet.
         return cast("VisitQuerySet", policy.VISITS.filter(self, user))
 
     def active(self) -> "VisitQuerySet":
@@ -222,6 +223,15 @@ class Visit(models.Model):
         LATE_CANCELLED = "late_cancelled", "Cancelled late"
         NO_SHOW = "no_show", "No-show"
 
+    class CancelReason(models.TextChoices):
+        """Why a patient cancelled, as they choose it from a list."""
+
+        FEELING_BETTER = "feeling_better", "I'm feeling better"
+        SCHEDULE_CONFLICT = "schedule_conflict", "Something else came up at that time"
+        BOOKED_BY_MISTAKE = "booked_by_mistake", "I booked it by mistake"
+        COST = "cost", "The cost"
+        OTHER = "other", "Another reason"
+
     HOLDING_STATUSES = (
         Status.BOOKED,
         Status.CHECKED_IN,
@@ -260,6 +270,23 @@ class Visit(models.Model):
         null=True,
         blank=True,
         related_name="+",
+    )
+    # With a default in the database, so the release before this one, which does not know these
+    # columns, still inserts visits while this one rolls out.
+    cancel_reason = models.CharField(
+        max_length=24,
+        choices=CancelReason.choices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Why the patient cancelled, from the list they chose from.",
+    )
+    cancel_reason_text = models.CharField(
+        max_length=500,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The patient's own words about why they cancelled, for the clinic.",
     )
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     sequence = models.PositiveIntegerField(

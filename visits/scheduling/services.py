@@ -8,15 +8,19 @@ database lock when it begins (transaction_mode IMMEDIATE), so the check below ca
 import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, Role
+from accounts.zones import zone_name
 from visits.audit import AuditEvent, audit_change
 from visits.questionnaires.models import QuestionnaireResponse
 from visits.scheduling import notifications, tasks
-from visits.scheduling.availability import provider_free_times, series_plan
+from visits.scheduling.availability import PlannedSession, provider_free_times, series_plan
+from visits.scheduling.display import patient_name, when_in_words
 from visits.scheduling.gate import Refusal, booking_refusal, valid_symptom_check
 from visits.scheduling.models import Visit, VisitSeries, VisitType
 from visits.scheduling.recurrence import shifted_start
@@ -37,6 +41,32 @@ class NotBookable(BookingError):
         self.refusal = refusal
 
 
+class VisitChanged(BookingError):
+    """Someone changed this visit since the person loaded it; `visit` is the row as it now is.
+
+    Of two changes to one visit sent at once (two tabs, a patient and the clinic), the first to
+    take the row's lock wins; the other is refused with this, never applied to a stale copy.
+    """
+
+    def __init__(self, visit: Visit) -> None:
+        self.visit = visit
+        self.cancelled = visit.is_cancelled
+        if self.cancelled:
+            message = "This visit was cancelled a moment ago."
+        elif visit.status != Visit.Status.BOOKED:
+            message = "This visit has already started, so it can no longer be changed."
+        else:
+            message = "This visit was moved a moment ago."
+        super().__init__(message)
+
+    def message_in(self, zone: ZoneInfo) -> str:
+        """The refusal for the reader, naming the visit's new time in their zone when it moved."""
+        if self.cancelled or self.visit.status != Visit.Status.BOOKED:
+            return str(self)
+        local = self.visit.start.astimezone(zone)
+        return f"This visit was moved a moment ago to {when_in_words(local)} {zone_name(zone)}."
+
+
 class SlotTaken(BookingError):
     """The time is no longer free; `alternatives` are the nearest free starts."""
 
@@ -45,15 +75,57 @@ class SlotTaken(BookingError):
         self.alternatives = alternatives or []
 
 
+class OwnVisitClash(SlotTaken):
+    """The time overlaps the patient's own other visit (`visit`), not someone else's booking."""
+
+    def __init__(
+        self,
+        visit: Visit,
+        *,
+        by_patient: bool,
+        alternatives: list[datetime.datetime] | None = None,
+    ) -> None:
+        profile = getattr(visit.patient, "patient_profile", None)
+        zone = profile.zone if profile else visit.provider.zone
+        local = visit.start.astimezone(zone)
+        whose = "your own" if by_patient else f"{patient_name(visit.patient)}'s own"
+        super().__init__(
+            f"That time overlaps {whose} {visit.visit_type.name.lower()} visit with "
+            f"{visit.provider} on {when_in_words(local)} {zone_name(zone)}.",
+            alternatives,
+        )
+        self.visit = visit
+
+
+class SeriesClash(SlotTaken):
+    """Some dates of a series are no longer free; `plan` keeps every date as it was chosen,
+    with alternatives on the same day for the dates that clash."""
+
+    def __init__(self, message: str, plan: list[PlannedSession]) -> None:
+        super().__init__(
+            message,
+            [alternative for session in plan for alternative in session.alternatives],
+        )
+        self.plan = plan
+
+
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 TAKEN_MESSAGE = (
     "Sorry, that time was just taken. Here are the nearest free times with the same provider."
 )
 
 
-def _refuse_unless_bookable(*, patient, provider, visit_type, actor, now) -> None:
+def _refuse_unless_bookable(
+    *, patient, provider, visit_type, actor, now, other_complaint_confirmed: bool
+) -> None:
     """Ask the booking gate, and raise its refusal in the words of the person booking."""
-    refusal = booking_refusal(patient=patient, visit_type=visit_type, provider=provider, now=now)
+    refusal = booking_refusal(
+        patient=patient,
+        visit_type=visit_type,
+        provider=provider,
+        now=now,
+        other_complaint_confirmed=other_complaint_confirmed,
+    )
     if refusal is not None:
         raise NotBookable(refusal, by_patient=actor == patient)
 
@@ -114,6 +186,20 @@ def _overlap_refused() -> Iterator[None]:
         raise
 
 
+def own_overlap(
+    patient, visit_type: VisitType, start: datetime.datetime, *, ignore_visits: tuple = ()
+) -> Visit | None:
+    """The patient's own visit that a visit of this type at `start` would overlap, if any."""
+    return (
+        Visit.objects.active()
+        .filter(patient=patient, start__lt=start + visit_type.duration, end__gt=start)
+        .exclude(pk__in=ignore_visits)
+        .select_related("visit_type", "provider__user", "patient__patient_profile")
+        .order_by("start")
+        .first()
+    )
+
+
 def _insert(visit: Visit) -> None:
     """Save a new visit; the database's exclusion constraint has the last word on PostgreSQL."""
     with _overlap_refused(), transaction.atomic():
@@ -152,16 +238,24 @@ def visit_book(
     ip_address: str | None = None,
     now: datetime.datetime | None = None,
     allow_outside_window: bool = False,
+    other_complaint_confirmed: bool = False,
 ) -> Visit:
     """Book one visit if the time is free, then email the patient a confirmation with an .ics file.
 
     `allow_outside_window`: clinic staff (only) may book past the horizon or inside the minimum
     notice; the view asks them for the reason, which it keeps in the visit's `reason`.
+    `other_complaint_confirmed`: the person booking confirmed that the visit is for something
+    other than a recent symptom check's emergency answers (see gate.patient_refusal).
     """
     now = now or timezone.now()
     with transaction.atomic():
         _refuse_unless_bookable(
-            patient=patient, provider=provider, visit_type=visit_type, actor=actor, now=now
+            patient=patient,
+            provider=provider,
+            visit_type=visit_type,
+            actor=actor,
+            now=now,
+            other_complaint_confirmed=other_complaint_confirmed,
         )
         _lock_schedule(provider)
         free = provider_free_times(
@@ -173,7 +267,11 @@ def visit_book(
             outside_window=allow_outside_window and actor.role == Role.STAFF,
         )
         if start not in free:
-            raise SlotTaken(TAKEN_MESSAGE, nearest(free, start))
+            alternatives = nearest(free, start)
+            own = own_overlap(patient, visit_type, start)
+            if own is not None:
+                raise OwnVisitClash(own, by_patient=actor == patient, alternatives=alternatives)
+            raise SlotTaken(TAKEN_MESSAGE, alternatives)
         visit = _new_visit(
             patient=patient,
             provider=provider,
@@ -204,6 +302,7 @@ def visit_series_book(
     actor,
     ip_address: str | None = None,
     now: datetime.datetime | None = None,
+    other_complaint_confirmed: bool = False,
 ) -> VisitSeries:
     """Book every start in one transaction, or none: a clash anywhere stops the whole series."""
     now = now or timezone.now()
@@ -212,7 +311,12 @@ def visit_series_book(
     starts = sorted(set(starts))
     with transaction.atomic():
         _refuse_unless_bookable(
-            patient=patient, provider=provider, visit_type=visit_type, actor=actor, now=now
+            patient=patient,
+            provider=provider,
+            visit_type=visit_type,
+            actor=actor,
+            now=now,
+            other_complaint_confirmed=other_complaint_confirmed,
         )
         _lock_schedule(provider)
         plan = series_plan(
@@ -220,9 +324,10 @@ def visit_series_book(
         )
         clashes = [session for session in plan if not session.free]
         if clashes:
-            raise SlotTaken(
-                f"{len(clashes)} of the times you chose {'is' if len(clashes) == 1 else 'are'} no longer free.",
-                [alternative for session in clashes for alternative in session.alternatives],
+            raise SeriesClash(
+                f"{len(clashes)} of the times you chose {'was' if len(clashes) == 1 else 'were'} "
+                "just taken. Every other session is kept as you chose it.",
+                plan,
             )
         series = VisitSeries.objects.create(
             patient=patient, provider=provider, visit_type=visit_type, frequency=every_weeks
@@ -259,18 +364,45 @@ class Scope:
     ]
 
 
-def visits_in_scope(visit: Visit, scope: str, *, now: datetime.datetime) -> list[Visit]:
-    """The upcoming, still-booked visits an action on `visit` with this scope touches."""
+CHANGED_FIELDS = (
+    "status",
+    "start",
+    "end",
+    "blocked_until",
+    "sequence",
+    "cancelled_at",
+    "cancelled_by_id",
+    "reminder_sent_at",
+    "series_id",
+)
+
+
+def _lock_in_scope(visit: Visit, scope: str, *, now: datetime.datetime) -> list[Visit]:
+    """Re-read and lock, inside the caller's transaction, the visits a change to `visit` touches.
+
+    `visit` is the copy the person saw. If its row is no longer booked, or its calendar sequence
+    moved on (someone moved it meanwhile), the change is refused with VisitChanged. On
+    PostgreSQL the rows stay locked until the transaction ends, so a concurrent change waits
+    and then finds the new row; SQLite's IMMEDIATE transactions already run writers one by one.
+    The caller's copy is brought up to date, and every change is made from the fresh rows.
+    """
+    rows = Visit.objects.select_for_update(of=("self",)).select_related(
+        "visit_type", "provider__user", "patient"
+    )
     if scope == Scope.THIS or visit.series_id is None:
-        return [visit]
-    siblings = Visit.objects.filter(
-        series_id=visit.series_id, status=Visit.Status.BOOKED, end__gt=now
-    )
-    if scope == Scope.FOLLOWING:
-        siblings = siblings.filter(start__gte=visit.start)
-    return list(
-        siblings.select_related("visit_type", "provider__user", "patient").order_by("start")
-    )
+        rows = rows.filter(pk=visit.pk)
+    else:
+        siblings = Q(series_id=visit.series_id, status=Visit.Status.BOOKED, end__gt=now)
+        if scope == Scope.FOLLOWING:
+            siblings &= Q(start__gte=visit.start)
+        rows = rows.filter(Q(pk=visit.pk) | siblings)
+    fresh = list(rows.order_by("start"))
+    current = next(each for each in fresh if each.pk == visit.pk)
+    if current.status != Visit.Status.BOOKED or current.sequence != visit.sequence:
+        raise VisitChanged(current)
+    for name in CHANGED_FIELDS:
+        setattr(visit, name, getattr(current, name))
+    return [visit if each.pk == visit.pk else each for each in fresh]
 
 
 def is_late_cancellation(visit: Visit, *, now: datetime.datetime) -> bool:
@@ -284,16 +416,23 @@ def visit_cancel(
     actor,
     scope: str = Scope.THIS,
     note: str = "",
+    reason: str = "",
+    reason_text: str = "",
     ip_address: str | None = None,
     now: datetime.datetime | None = None,
 ) -> list[Visit]:
-    """Cancel a visit (or part of its series) and send one email. The patient's late cancellations are recorded."""
+    """Cancel a visit (or part of its series) and send one email. The patient's late cancellations are recorded.
+
+    `note` is the clinic's message to the patient, and only the clinic writes one: a patient's
+    own words go in `reason_text`, with `reason` (a Visit.CancelReason) kept on the visit for
+    the clinic and never sent back to them as a message from the clinic.
+    Raises VisitChanged if the visit was cancelled or moved since `visit` was read.
+    """
     now = now or timezone.now()
     by_patient = actor == visit.patient
+    clinic_note = "" if by_patient else note
     with transaction.atomic():
-        visits = [
-            v for v in visits_in_scope(visit, scope, now=now) if v.status == Visit.Status.BOOKED
-        ]
+        visits = _lock_in_scope(visit, scope, now=now)
         late = False
         for each in visits:
             each_late = by_patient and is_late_cancellation(each, now=now)
@@ -301,13 +440,22 @@ def visit_cancel(
             each.status = Visit.Status.LATE_CANCELLED if each_late else Visit.Status.CANCELLED
             each.cancelled_at = now
             each.cancelled_by = actor
+            each.cancel_reason = reason
+            each.cancel_reason_text = reason_text
             each.sequence += 1
             each.save(
-                update_fields=["status", "cancelled_at", "cancelled_by", "sequence", "updated_at"]
+                update_fields=[
+                    "status",
+                    "cancelled_at",
+                    "cancelled_by",
+                    "cancel_reason",
+                    "cancel_reason_text",
+                    "sequence",
+                    "updated_at",
+                ]
             )
-        if visits:
-            _audit_visits(actor, AuditEvent.Action.CANCEL, visits, ip_address)
-            notifications.notify_cancelled(visits, late=late, by_staff=not by_patient, note=note)
+        _audit_visits(actor, AuditEvent.Action.CANCEL, visits, ip_address)
+        notifications.notify_cancelled(visits, late=late, by_staff=not by_patient, note=clinic_note)
     return visits
 
 
@@ -321,12 +469,16 @@ def visit_reschedule(
     ip_address: str | None = None,
     now: datetime.datetime | None = None,
 ) -> list[Visit]:
-    """Move a visit, or the rest of its series, with the same provider; all or nothing, one email."""
+    """Move a visit, or the rest of its series, with the same provider; all or nothing, one email.
+
+    Raises VisitChanged if the visit was cancelled or moved since `visit` was read, SlotTaken
+    (OwnVisitClash when it is the patient's own other visit) if the new time is not free.
+    """
     now = now or timezone.now()
     zone = visit.provider.zone
     with transaction.atomic():
         _lock_schedule(visit.provider)
-        visits = visits_in_scope(visit, scope, now=now)
+        visits = _lock_in_scope(visit, scope, now=now)
         targets = [
             shifted_start(each.start, old_anchor=visit.start, new_anchor=new_start, zone=zone)
             for each in visits
@@ -341,11 +493,22 @@ def visit_reschedule(
         )
         clashes = [session for session in plan if not session.free]
         if clashes:
+            alternatives = [
+                alternative for session in clashes for alternative in session.alternatives
+            ]
+            if len(visits) == 1:
+                own = own_overlap(
+                    visit.patient, visit.visit_type, targets[0], ignore_visits=(visit.pk,)
+                )
+                if own is not None:
+                    raise OwnVisitClash(
+                        own, by_patient=actor == visit.patient, alternatives=alternatives
+                    )
             raise SlotTaken(
                 "That time is not free."
                 if len(visits) == 1
                 else f"{len(clashes)} of the new times are not free.",
-                [alternative for session in clashes for alternative in session.alternatives],
+                alternatives,
             )
         if connection.vendor == "postgresql":
             # Visits of one series may pass one another while they move.

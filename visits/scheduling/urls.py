@@ -10,6 +10,11 @@ urlpatterns = [
     # A patient books step by step.
     path("book/", booking.booking_start, name="booking_start"),
     path("book/<slug:slug>/", booking.booking_providers, name="booking_providers"),
+    path(
+        "book/<slug:slug>/for-something-else/",
+        booking.booking_other_complaint,
+        name="booking_other_complaint",
+    ),
     path("book/<slug:slug>/<int:provider_id>/", booking.booking_times, name="booking_times"),
     path(
         "book/<slug:slug>/<int:provider_id>/confirm/",

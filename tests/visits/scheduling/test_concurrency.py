@@ -28,7 +28,7 @@ from tests.visits.factories import (
     at,
     provider_with_hours,
 )
-from visits.scheduling import services
+from visits.scheduling import notifications, services
 from visits.scheduling.models import Visit, VisitType
 
 ATTEMPTS = 24
@@ -104,6 +104,99 @@ def race(
     for thread in threads:
         thread.join(timeout=90)
     return outcomes
+
+
+def change_race(*, visit_id: str, changes: list[str], now: datetime.datetime) -> dict:
+    """Each change ("cancel", or "move@<ISO start>") is made at once by the visit's patient, one
+    thread and connection each, each from its own copy of the visit read before any ran.
+
+    Returns each change's outcome ("done", "changed" for VisitChanged, or the unexpected error)
+    and the emails sent, by template.
+    """
+    barrier = threading.Barrier(len(changes))
+    outcomes: list[str] = [""] * len(changes)
+    sent: list[str] = []
+    send = notifications._send
+
+    def counted_send(template, *args, **kwargs):
+        sent.append(template)
+        return send(template, *args, **kwargs)
+
+    def change(index: int) -> None:
+        try:
+            visit = Visit.objects.select_related("visit_type", "provider__user", "patient").get(
+                pk=visit_id
+            )
+            barrier.wait(timeout=30)
+            if changes[index] == "cancel":
+                services.visit_cancel(visit=visit, actor=visit.patient, now=now)
+            else:
+                new_start = datetime.datetime.fromisoformat(changes[index].removeprefix("move@"))
+                services.visit_reschedule(
+                    visit=visit, new_start=new_start, actor=visit.patient, now=now
+                )
+            outcomes[index] = "done"
+        except services.VisitChanged:
+            outcomes[index] = "changed"
+        except Exception as error:  # any other error is what the test reports
+            outcomes[index] = repr(error)
+        finally:
+            connection.close()
+
+    notifications._send = counted_send
+    try:
+        threads = [threading.Thread(target=change, args=(i,)) for i in range(len(changes))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=90)
+    finally:
+        notifications._send = send
+    return {"outcomes": outcomes, "sent": sent}
+
+
+TWO_CHANGES = {
+    "cancel x move": ["cancel", f"move@{at(TUESDAY, 14).isoformat()}"],
+    "move x move": [f"move@{at(TUESDAY, 14).isoformat()}", f"move@{at(TUESDAY, 15).isoformat()}"],
+    "cancel x cancel": ["cancel", "cancel"],
+}
+ROUNDS = 4
+
+
+def booked_visits(rounds: int) -> list[str]:
+    """`rounds` visits at 10:00 on Tuesday, each with its own provider and patient, committed."""
+    visits = []
+    for _ in range(rounds):
+        provider = provider_with_hours(slugs=())
+        patient = PatientProfileFactory().user
+        visit = services.visit_book(
+            patient=patient,
+            actor=patient,
+            provider=provider,
+            visit_type=urgent_care(provider),
+            start=at(TUESDAY, 10),
+            now=NOW,
+        )
+        visits.append(str(visit.pk))
+    return visits
+
+
+def assert_one_winner(changes: list[str], result: dict, row: tuple) -> None:
+    """Exactly one change won, the other was told the visit changed, one email and one bump."""
+    outcomes, sent = result["outcomes"], result["sent"]
+    assert sorted(outcomes) == ["changed", "done"], outcomes
+    winner = changes[outcomes.index("done")]
+    status, start, sequence = row
+    assert sequence == 1, row
+    assert len(sent) == 1, sent
+    if winner == "cancel":
+        assert status == "cancelled", row
+        assert start == at(TUESDAY, 10), row  # a cancelled visit keeps its old time
+        assert sent == ["cancelled"]
+    else:
+        assert status == "booked", row
+        assert start == datetime.datetime.fromisoformat(winner.removeprefix("move@")), row
+        assert sent == ["moved"]
 
 
 def many_patients_one_provider() -> dict:
@@ -247,6 +340,20 @@ class TestRaceOnPostgreSQL:
         assert Visit.objects.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+class TestOneVisitTwoTabsOnPostgreSQL:
+    pytestmark = on_postgresql
+
+    @pytest.mark.parametrize("pair", TWO_CHANGES)
+    def test_of_two_changes_sent_at_once_exactly_one_wins(self, pair):
+        """Cancel x move, move x move, cancel x cancel: one wins, the other is told, never both."""
+        changes = TWO_CHANGES[pair]
+        for visit_id in booked_visits(ROUNDS):
+            result = change_race(visit_id=visit_id, changes=changes, now=NOW)
+            visit = Visit.objects.get(pk=visit_id)
+            assert_one_winner(changes, result, (visit.status, visit.start, visit.sequence))
+
+
 @pytest.mark.django_db
 class TestExclusionConstraints:
     pytestmark = on_postgresql
@@ -293,6 +400,72 @@ for key in ("start", "now"):
     arguments[key] = datetime.datetime.fromisoformat(arguments[key])
 print(json.dumps(race(**arguments)))
 """
+
+
+CHANGE_CHILD = """
+import json, sys, datetime
+import django
+django.setup()
+from tests.visits.scheduling.test_concurrency import change_race
+arguments = json.loads(sys.argv[1])
+now = datetime.datetime.fromisoformat(arguments["now"])
+print(json.dumps([
+    change_race(visit_id=visit_id, changes=arguments["changes"], now=now)
+    for visit_id in arguments["visits"]
+]))
+"""
+
+
+def run_on_a_database_file(tmp_path, script: str, arguments: dict) -> tuple[Path, str]:
+    """Copy the test database to a file and run `script` against it in a child process."""
+    database = tmp_path / "race.sqlite3"
+    connection.ensure_connection()
+    with sqlite3.connect(database) as copy:
+        connection.connection.backup(copy)
+    copy.close()
+    child = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(arguments)],
+        cwd=PROJECT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": f"sqlite:///{database}",
+            "EMAIL_URL": "memorymail://",
+            "PYTHONPATH": str(PROJECT),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert child.returncode == 0, child.stderr
+    return database, child.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.django_db(transaction=True)
+class TestOneVisitTwoTabsOnSQLite:
+    pytestmark = on_sqlite
+
+    @pytest.mark.parametrize("pair", TWO_CHANGES)
+    def test_of_two_changes_sent_at_once_exactly_one_wins(self, tmp_path, pair):
+        """Threads on a database file: cancel x move, move x move, cancel x cancel, one winner."""
+        changes = TWO_CHANGES[pair]
+        visits = booked_visits(ROUNDS)
+        database, output = run_on_a_database_file(
+            tmp_path,
+            CHANGE_CHILD,
+            {"visits": visits, "changes": changes, "now": NOW.isoformat()},
+        )
+        results = json.loads(output)
+        with sqlite3.connect(database) as rows:
+            for visit_id, result in zip(visits, results, strict=True):
+                status, start, sequence = rows.execute(
+                    "SELECT status, start, sequence FROM visits_visit WHERE id = ?",
+                    (visit_id.replace("-", ""),),
+                ).fetchone()
+                when = datetime.datetime.fromisoformat(start).replace(tzinfo=datetime.UTC)
+                assert_one_winner(changes, result, (status, when, sequence))
+        rows.close()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -24,7 +24,9 @@ from visits.scheduling.gate import (
     NeedsSymptomCheck,
     NotLicensed,
     NotOffered,
+    OtherComplaintUnconfirmed,
     RedFlag,
+    booking_gate,
     booking_refusal,
     valid_symptom_check,
 )
@@ -134,3 +136,80 @@ class TestServicesAskTheGate:
         visit = book(provider=provider_with_hours(), patient=patient, start=at(TUESDAY, 10))
         answers = valid_symptom_check(patient, now=NOW)
         assert answers.visit == visit
+
+
+class TestRedFlagWarning:
+    """A red-flag symptom check, for its 12 hours, warns every booking of any visit type."""
+
+    def gate(self, patient, slug, **kwargs):
+        return booking_gate(patient=patient, visit_type=visit_type(slug), now=NOW, **kwargs)
+
+    def test_another_visit_type_waits_for_confirmation(self, patient):
+        """A follow-up is held until the person booking confirms it is for something else."""
+        answers = symptoms_checked(patient, answers=RED_FLAG_COUGH, at=NOW)
+        answer = self.gate(patient, "follow-up")
+        assert isinstance(answer.refusal, OtherComplaintUnconfirmed)
+        assert answer.refusal.response == answers
+        assert "something other than the symptoms" in answer.refusal.message
+        assert answer.red_flag_warning is not None
+        assert answer.red_flag_warning.response == answers
+        assert "emergency care" in answer.red_flag_warning.message
+
+    def test_confirmed_it_proceeds_with_the_warning_still_shown(self, patient):
+        """Once confirmed the gate lets it through, and still hands back the warning to show."""
+        symptoms_checked(patient, answers=RED_FLAG_COUGH, at=NOW)
+        answer = self.gate(patient, "follow-up", other_complaint_confirmed=True)
+        assert answer.refusal is None
+        assert answer.red_flag_warning is not None
+        assert (
+            f"{patient.patient_profile.legal_name}'s symptom answers"
+            in answer.red_flag_warning.staff_message
+        )
+
+    def test_the_complaints_own_visit_type_stays_refused_even_confirmed(self, patient):
+        """Urgent care is refused for a red flag whatever anyone confirms."""
+        symptoms_checked(patient, answers=RED_FLAG_COUGH, at=NOW)
+        answer = self.gate(patient, "urgent-care", other_complaint_confirmed=True)
+        assert isinstance(answer.refusal, RedFlag)
+        assert answer.red_flag_warning is not None
+
+    def test_the_warning_lasts_as_long_as_the_symptom_check(self, patient):
+        """After 12 hours the red flag no longer warns: a new symptom check would be asked for."""
+        symptoms_checked(
+            patient,
+            answers=RED_FLAG_COUGH,
+            at=NOW - SYMPTOM_CHECK_VALID_FOR - datetime.timedelta(minutes=1),
+        )
+        answer = self.gate(patient, "follow-up")
+        assert answer.refusal is None
+        assert answer.red_flag_warning is None
+
+    def test_a_clear_symptom_check_warns_nothing(self, patient):
+        """Answers without a red flag add nothing to any booking."""
+        symptoms_checked(patient, at=NOW)
+        assert self.gate(patient, "follow-up").red_flag_warning is None
+
+    def test_the_services_hold_staff_booking_until_confirmed(self, patient, scheduler):
+        """Staff booking a follow-up after a red flag are told to confirm, then may book."""
+        symptoms_checked(patient, answers=RED_FLAG_COUGH, at=NOW)
+        provider = provider_with_hours()
+        with pytest.raises(NotBookable, match="Confirm with") as refused:
+            visit_book(
+                patient=patient,
+                provider=provider,
+                visit_type=visit_type("follow-up"),
+                start=at(TUESDAY, 10),
+                actor=scheduler,
+                now=NOW,
+            )
+        assert isinstance(refused.value.refusal, OtherComplaintUnconfirmed)
+        visit = visit_book(
+            patient=patient,
+            provider=provider,
+            visit_type=visit_type("follow-up"),
+            start=at(TUESDAY, 10),
+            actor=scheduler,
+            now=NOW,
+            other_complaint_confirmed=True,
+        )
+        assert visit.visit_type.slug == "follow-up"

@@ -29,8 +29,11 @@ from visits.scheduling.models import Visit, VisitSeries
 from visits.scheduling.recurrence import series_starts
 from visits.scheduling.services import (
     NotBookable,
+    OwnVisitClash,
     Scope,
+    SeriesClash,
     SlotTaken,
+    VisitChanged,
     visit_book,
     visit_cancel,
     visit_reschedule,
@@ -384,12 +387,13 @@ class TestVisitCancel:
         assert Visit.Status.LATE_CANCELLED.label == "Cancelled late"
 
     def test_cancelling_twice_sends_nothing_more(self, committed, provider, patient):
-        """A visit already cancelled is not cancelled again and no second email goes out."""
+        """A visit already cancelled is refused as changed meanwhile and no second email goes out."""
         visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
         committed(visit_cancel, visit=visit, actor=patient, now=NOW)
         mail.outbox.clear()
         visit.refresh_from_db()
-        assert committed(visit_cancel, visit=visit, actor=patient, now=NOW) == []
+        with pytest.raises(VisitChanged, match="cancelled a moment ago"):
+            committed(visit_cancel, visit=visit, actor=patient, now=NOW)
         assert mail.outbox == []
 
 
@@ -597,3 +601,140 @@ class TestAudit:
         visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
         committed(visit_cancel, visit=visit, actor=patient, now=NOW)
         assert not AuditEvent.objects.exists()
+
+
+class TestChangedMeanwhile:
+    """A change made from a copy of the visit read before another change is refused, typed."""
+
+    def test_a_cancel_from_a_copy_read_before_a_move_is_refused(self, provider, patient):
+        """The visit was moved meanwhile: the cancel says so with the new time and changes nothing."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        stale = Visit.objects.get(pk=visit.pk)
+        visit_reschedule(visit=visit, new_start=at(TUESDAY, 14), actor=patient, now=NOW)
+        mail.outbox.clear()
+        with pytest.raises(VisitChanged) as changed:
+            visit_cancel(visit=stale, actor=patient, now=NOW)
+        assert not changed.value.cancelled
+        assert changed.value.visit.start == at(TUESDAY, 14)
+        assert changed.value.message_in(CHICAGO) == (
+            "This visit was moved a moment ago to Tuesday, February 2 at 2:00 PM Central time."
+        )
+        fresh = Visit.objects.get(pk=visit.pk)
+        assert (fresh.status, fresh.start, fresh.sequence) == ("booked", at(TUESDAY, 14), 1)
+        assert mail.outbox == []
+
+    def test_a_move_of_a_cancelled_visit_is_refused_and_keeps_its_old_time(self, provider, patient):
+        """Cancelled meanwhile: the move is refused and the cancelled visit keeps its time."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        stale = Visit.objects.get(pk=visit.pk)
+        visit_cancel(visit=visit, actor=patient, now=NOW)
+        mail.outbox.clear()
+        with pytest.raises(VisitChanged, match="cancelled a moment ago") as changed:
+            visit_reschedule(visit=stale, new_start=at(TUESDAY, 14), actor=patient, now=NOW)
+        assert changed.value.cancelled
+        fresh = Visit.objects.get(pk=visit.pk)
+        assert (fresh.status, fresh.start, fresh.sequence) == ("cancelled", at(TUESDAY, 10), 1)
+        assert mail.outbox == []
+
+    def test_a_second_move_from_the_same_copy_is_refused(self, provider, patient):
+        """Two moves from one copy: the first wins, the second is told where the visit went."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        stale = Visit.objects.get(pk=visit.pk)
+        visit_reschedule(visit=visit, new_start=at(TUESDAY, 14), actor=patient, now=NOW)
+        with pytest.raises(VisitChanged, match="moved a moment ago"):
+            visit_reschedule(visit=stale, new_start=at(TUESDAY, 15), actor=patient, now=NOW)
+        fresh = Visit.objects.get(pk=visit.pk)
+        assert (fresh.start, fresh.sequence) == (at(TUESDAY, 14), 1)
+
+    def test_the_callers_copy_follows_each_change(self, provider, patient):
+        """The copy passed in is brought up to date, so it can be changed again."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        visit_reschedule(visit=visit, new_start=at(TUESDAY, 14), actor=patient, now=NOW)
+        visit_reschedule(visit=visit, new_start=at(TUESDAY, 15), actor=patient, now=NOW)
+        visit_cancel(visit=visit, actor=patient, now=NOW)
+        fresh = Visit.objects.get(pk=visit.pk)
+        assert (fresh.status, fresh.start, fresh.sequence) == ("cancelled", at(TUESDAY, 15), 3)
+        assert visit.sequence == 3
+
+
+class TestCancelReason:
+    def test_the_patients_reason_is_kept_and_never_sent_as_the_clinics_message(
+        self, committed, provider, patient
+    ):
+        """The reason and the patient's words stay on the visit; the email has no clinic message."""
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        mail.outbox.clear()
+        committed(
+            visit_cancel,
+            visit=visit,
+            actor=patient,
+            note="Please refund me",
+            reason=Visit.CancelReason.COST,
+            reason_text="Please refund me",
+            now=NOW,
+        )
+        visit.refresh_from_db()
+        assert (visit.cancel_reason, visit.cancel_reason_text) == ("cost", "Please refund me")
+        assert visit.get_cancel_reason_display() == "The cost"
+        [email] = mail_to(patient)
+        assert "Message from the clinic" not in email.body
+        assert "Please refund me" not in email.body
+
+
+class TestOwnVisitClash:
+    def test_booking_over_the_patients_own_visit_names_that_visit(self, provider, patient):
+        """The refusal says the time overlaps the patient's own visit, in their zone, with it."""
+        own = book(provider=provider_with_hours(), patient=patient, start=at(TUESDAY, 10))
+        with pytest.raises(OwnVisitClash) as clash:
+            book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        assert clash.value.visit == own
+        assert str(clash.value) == (
+            f"That time overlaps your own urgent care visit with {own.provider} on "
+            "Tuesday, February 2 at 10:00 AM Central time."
+        )
+
+    def test_staff_are_told_whose_visit_it_is(self, provider, patient, scheduler):
+        """Booked by staff, the refusal names the patient rather than saying "your own"."""
+        book(provider=provider_with_hours(), patient=patient, start=at(TUESDAY, 10))
+        with pytest.raises(OwnVisitClash, match=f"{patient.patient_profile.legal_name}'s own"):
+            book(provider=provider, patient=patient, start=at(TUESDAY, 10), actor=scheduler)
+
+    def test_a_time_taken_by_someone_else_keeps_the_usual_words(self, provider, patient):
+        """Another patient's booking is not the patient's own clash."""
+        book(provider=provider, start=at(TUESDAY, 10))
+        with pytest.raises(SlotTaken) as taken:
+            book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        assert not isinstance(taken.value, OwnVisitClash)
+        assert "just taken" in str(taken.value)
+
+    def test_moving_onto_the_patients_own_visit_names_it(self, provider, patient):
+        """A move onto the patient's own other visit is refused with that visit."""
+        own = book(provider=provider_with_hours(), patient=patient, start=at(TUESDAY, 14))
+        visit = book(provider=provider, patient=patient, start=at(TUESDAY, 10))
+        with pytest.raises(OwnVisitClash) as clash:
+            visit_reschedule(visit=visit, new_start=at(TUESDAY, 14), actor=patient, now=NOW)
+        assert clash.value.visit == own
+
+
+class TestSeriesClash:
+    def test_a_taken_date_keeps_every_other_session_as_chosen(self, therapist, patient):
+        """The refusal's plan has the chosen dates, with alternatives on the clashing day only."""
+        starts = weekly(at(TUESDAY + WEEK, 10), 5)
+        book(provider=therapist, start=starts[2], slug="therapy")
+        with pytest.raises(SeriesClash) as clash:
+            visit_series_book(
+                patient=patient,
+                actor=patient,
+                provider=therapist,
+                visit_type=visit_type("therapy"),
+                starts=starts,
+                every_weeks=1,
+                now=NOW,
+            )
+        plan = clash.value.plan
+        assert [session.start for session in plan] == starts
+        assert [session.free for session in plan] == [True, True, False, True, True]
+        assert plan[2].alternatives
+        assert all(abs(each - starts[2]) < DAY for each in plan[2].alternatives)
+        assert all(not session.alternatives for session in plan if session.free)
+        assert "1 of the times you chose was just taken" in str(clash.value)

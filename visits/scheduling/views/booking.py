@@ -5,6 +5,7 @@ Each step is a page that works without JavaScript; htmx swaps the times when a d
 """
 
 import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -12,9 +13,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Language, PatientProfile, ProviderProfile, Role
+from accounts.models import Language, PatientProfile, ProviderProfile, Role, User
 from accounts.policy import allow
 from visits.intake.selectors import intake_missing_steps
 from visits.scheduling.availability import (
@@ -25,19 +27,28 @@ from visits.scheduling.availability import (
     series_plan,
     with_schedules,
 )
-from visits.scheduling.forms import BookingForm, ProviderFilterForm, parse_start
+from visits.scheduling.forms import (
+    BookingForm,
+    OtherComplaintForm,
+    ProviderFilterForm,
+    parse_day,
+    parse_start,
+)
 from visits.scheduling.gate import (
+    GateAnswer,
     IntakeIncomplete,
     NeedsDetails,
     NeedsSymptomCheck,
+    OtherComplaintUnconfirmed,
     RedFlag,
-    booking_refusal,
+    booking_gate,
     valid_symptom_check,
 )
 from visits.scheduling.models import VisitType
 from visits.scheduling.recurrence import series_starts
 from visits.scheduling.services import (
     NotBookable,
+    SeriesClash,
     SlotTaken,
     visit_book,
     visit_series_book,
@@ -45,10 +56,13 @@ from visits.scheduling.services import (
 from visits.web import HtmxHttpRequest, client_ip, go, render_page
 
 SEARCH_DAYS = 14
+# Which visit types the patient confirmed are for something other than a red-flag symptom
+# check, this session: {visit type slug: the symptom check's id}. A newer check asks again.
+OTHER_COMPLAINT_KEY = "booking_other_complaint"
 
 
 def _profile_or_none(request: HtmxHttpRequest) -> PatientProfile | None:
-    return PatientProfile.objects.filter(user=request.user).first()
+    return PatientProfile.objects.filter(user=cast(User, request.user)).first()
 
 
 def _needs_details(request: HtmxHttpRequest) -> HttpResponse:
@@ -64,21 +78,47 @@ def _visit_type(slug: str) -> VisitType:
     return get_object_or_404(VisitType, slug=slug, is_active=True)
 
 
-def _parse_day(value: str | None) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+def _confirmed_for(request: HtmxHttpRequest, visit_type: VisitType, response_pk) -> bool:
+    """Whether the patient confirmed, this session, that this visit type is for something other
+    than the symptom check `response_pk`."""
+    confirmed = request.session.get(OTHER_COMPLAINT_KEY, {})
+    return response_pk is not None and confirmed.get(visit_type.slug) == str(response_pk)
 
 
-def _gate_stop(request: HtmxHttpRequest, visit_type: VisitType) -> HttpResponse | None:
+def _gate(request: HtmxHttpRequest, visit_type: VisitType) -> GateAnswer:
+    """The booking gate's answer for this patient and visit type, with what they confirmed."""
+    now = timezone.now()
+    answer = booking_gate(patient=request.user, visit_type=visit_type, now=now)
+    refusal = answer.refusal
+    if (
+        isinstance(refusal, OtherComplaintUnconfirmed)
+        and refusal.response is not None
+        and _confirmed_for(request, visit_type, refusal.response.pk)
+    ):
+        answer = booking_gate(
+            patient=request.user, visit_type=visit_type, now=now, other_complaint_confirmed=True
+        )
+    return answer
+
+
+def _other_complaint_confirmed(answer: GateAnswer) -> bool:
+    """What to tell the booking services: the patient confirmed this visit is for something else."""
+    return answer.red_flag_warning is not None and not isinstance(
+        answer.refusal, OtherComplaintUnconfirmed
+    )
+
+
+def _gate_stop(
+    request: HtmxHttpRequest, visit_type: VisitType, answer: GateAnswer | None = None
+) -> HttpResponse | None:
     """Where the booking gate sends a patient who may not book this visit type yet, if anywhere.
 
-    A red flag stops the ordinary booking: the patient is told to get emergency care instead.
+    A red flag stops the ordinary booking: the patient is told to get emergency care instead,
+    and another kind of visit goes on only once they confirm it is for something else.
     A health history still to complete does not stop the steps: the patient may look at
     providers and times, and the confirm page says what is left.
     """
-    refusal = booking_refusal(patient=request.user, visit_type=visit_type, now=timezone.now())
+    refusal = (answer or _gate(request, visit_type)).refusal
     if isinstance(refusal, NeedsDetails):
         return _needs_details(request)
     if isinstance(refusal, NeedsSymptomCheck):
@@ -90,7 +130,57 @@ def _gate_stop(request: HtmxHttpRequest, visit_type: VisitType) -> HttpResponse 
             "visits/scheduling/booking_emergency.html",
             {"response": refusal.response, "visit_type": visit_type},
         )
+    if isinstance(refusal, OtherComplaintUnconfirmed):
+        return _other_complaint_page(request, visit_type, refusal, OtherComplaintForm())
     return None
+
+
+def _other_complaint_page(
+    request: HtmxHttpRequest,
+    visit_type: VisitType,
+    refusal: OtherComplaintUnconfirmed,
+    form: OtherComplaintForm,
+    next_url: str = "",
+) -> HttpResponse:
+    """The emergency guidance, then the question: is this visit for something else?"""
+    return render(
+        request,
+        "visits/scheduling/booking_other_complaint.html",
+        {
+            "response": refusal.response,
+            "visit_type": visit_type,
+            "form": form,
+            "next": next_url or request.get_full_path(),
+            "action": reverse("scheduling:booking_other_complaint", args=[visit_type.slug]),
+        },
+        status=200 if not form.errors else 400,
+    )
+
+
+@allow(Role.PATIENT)
+@require_POST
+def booking_other_complaint(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The patient confirms that this visit is for something other than their red-flag symptoms.
+
+    Remembered for this visit type and this symptom check, for the rest of the booking.
+    """
+    visit_type = _visit_type(slug)
+    answer = _gate(request, visit_type)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("scheduling:booking_providers", args=[visit_type.slug])
+    refusal = answer.refusal
+    if not isinstance(refusal, OtherComplaintUnconfirmed) or refusal.response is None:
+        return redirect(next_url)
+    form = OtherComplaintForm(request.POST)
+    if not form.is_valid():
+        return _other_complaint_page(request, visit_type, refusal, form, next_url)
+    confirmed = dict(request.session.get(OTHER_COMPLAINT_KEY, {}))
+    confirmed[visit_type.slug] = str(refusal.response.pk)
+    request.session[OTHER_COMPLAINT_KEY] = confirmed
+    return redirect(next_url)
 
 
 @allow(Role.PATIENT)
@@ -101,6 +191,7 @@ def booking_start(request: HtmxHttpRequest) -> HttpResponse:
     if profile is None:
         return _needs_details(request)
     visit_types = VisitType.objects.filter(is_active=True)
+    symptom_check = valid_symptom_check(request.user, now=timezone.now())
     return render(
         request,
         "visits/scheduling/booking_start.html",
@@ -109,6 +200,7 @@ def booking_start(request: HtmxHttpRequest) -> HttpResponse:
             "profile": profile,
             "step": 1,
             "intake_missing": intake_missing_steps(request.user),
+            "red_flag": symptom_check if symptom_check and symptom_check.has_emergency else None,
         },
     )
 
@@ -201,7 +293,7 @@ def times_context(
         ignore_visits=ignore_visits,
     )
     days = days_with_time(free, zone)
-    chosen = _parse_day(request.GET.get("day"))
+    chosen = parse_day(request.GET.get("day"))
     if chosen not in days:
         chosen = min(days) if days else None
     times = [start for start in free if start.astimezone(zone).date() == chosen] if chosen else []
@@ -263,15 +355,23 @@ def _booking_provider(request: HtmxHttpRequest, slug: str, provider_id: int):
 def booking_confirm(request: HtmxHttpRequest, slug: str, provider_id: int) -> HttpResponse:
     """Step 5: check the details and the cancellation policy, then book (once or as a series)."""
     profile, visit_type, provider = _booking_provider(request, slug, provider_id)
-    if profile is None:
+    if profile is None or visit_type is None or provider is None:
         return _needs_details(request)
-    if stop := _gate_stop(request, visit_type):
+    answer = _gate(request, visit_type)
+    if stop := _gate_stop(request, visit_type, answer):
         return stop
+    confirmed = _other_complaint_confirmed(answer)
     symptom_check = valid_symptom_check(request.user, now=timezone.now())
-    start = parse_start(request.POST.get("start") or request.GET.get("start", ""))
+    raw_start = request.POST.get("start") or request.GET.get("start", "")
+    start = parse_start(raw_start)
     times_url = reverse("scheduling:booking_times", args=[visit_type.slug, provider.pk])
     if start is None:
-        messages.info(request, "Choose a time first.")
+        messages.info(
+            request,
+            "That time cannot be booked. Choose one of the free times below."
+            if raw_start
+            else "Choose a time first.",
+        )
         return redirect(times_url)
     form = BookingForm(
         request.POST or None,
@@ -289,11 +389,12 @@ def booking_confirm(request: HtmxHttpRequest, slug: str, provider_id: int) -> Ht
         "step": 5,
         "times_url": times_url,
         "action": reverse("scheduling:booking_confirm", args=[visit_type.slug, provider.pk]),
+        "other_complaint_confirmed": confirmed,
     }
     if request.method == "POST" and form.is_valid():
+        if form.every_weeks:
+            return _series_step(request, context, form)
         try:
-            if form.every_weeks:
-                return _series_step(request, context, form)
             visit = visit_book(
                 patient=request.user,
                 provider=provider,
@@ -302,6 +403,7 @@ def booking_confirm(request: HtmxHttpRequest, slug: str, provider_id: int) -> Ht
                 reason=form.cleaned_data["reason"],
                 actor=request.user,
                 ip_address=client_ip(request),
+                other_complaint_confirmed=confirmed,
             )
         except SlotTaken as taken:
             context.update(taken=taken, alternatives=taken.alternatives)
@@ -319,8 +421,21 @@ def booking_confirm(request: HtmxHttpRequest, slug: str, provider_id: int) -> Ht
     return render(request, "visits/scheduling/booking_confirm.html", context)
 
 
+def _chosen_sessions(request: HtmxHttpRequest) -> list[datetime.datetime]:
+    """The series dates the patient ticked, and the alternatives they picked for dates that clash."""
+    values = request.POST.getlist("session") + [
+        value for key, value in request.POST.items() if key.startswith("session-")
+    ]
+    parsed = [parse_start(value) for value in values]
+    return sorted({start for start in parsed if start is not None})
+
+
 def _series_step(request: HtmxHttpRequest, context: dict, form: BookingForm) -> HttpResponse:
-    """Show which dates of the series are free and offer alternatives; book what the patient confirms."""
+    """Show which dates of the series are free and offer alternatives; book what the patient confirms.
+
+    When a chosen date was taken meanwhile, the page comes back with every other chosen date
+    kept as it was and alternatives offered on the clashing date only.
+    """
     visit_type, provider = context["visit_type"], context["provider"]
     provider_zone = provider.zone
     starts = series_starts(
@@ -331,31 +446,48 @@ def _series_step(request: HtmxHttpRequest, context: dict, form: BookingForm) -> 
         until=form.cleaned_data.get("until"),
     )
     if request.POST.get("confirm_series"):
-        values = request.POST.getlist("session") + [
-            value for key, value in request.POST.items() if key.startswith("session-")
-        ]
-        chosen = [parse_start(value) for value in values]
-        chosen = [start for start in chosen if start is not None]
+        chosen = _chosen_sessions(request)
         if not chosen:
             form.add_error(None, "Choose at least one session to book.")
         else:
-            visit_series = visit_series_book(
-                patient=request.user,
-                provider=provider,
-                visit_type=visit_type,
-                starts=chosen,
-                every_weeks=form.every_weeks,
-                reason=form.cleaned_data["reason"],
-                actor=request.user,
-                ip_address=client_ip(request),
-            )
-            messages.success(
-                request,
-                f"Your {len(chosen)} sessions are booked. We've emailed you the dates and one calendar file.",
-            )
-            first = visit_series.visits.order_by("start").first()
-            url = reverse("scheduling:visit_detail", args=[first.pk])
-            return go(request, url)
+            try:
+                visit_series = visit_series_book(
+                    patient=request.user,
+                    provider=provider,
+                    visit_type=visit_type,
+                    starts=chosen,
+                    every_weeks=form.every_weeks,
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                    ip_address=client_ip(request),
+                    other_complaint_confirmed=context["other_complaint_confirmed"],
+                )
+            except SlotTaken as taken:
+                plan = (
+                    taken.plan
+                    if isinstance(taken, SeriesClash)
+                    else series_plan(
+                        patient=request.user,
+                        provider=provider,
+                        visit_type=visit_type,
+                        starts=chosen,
+                    )
+                )
+                context.update(
+                    plan=plan, clashes=sum(not session.free for session in plan), taken=taken
+                )
+                return render(request, "visits/scheduling/booking_series.html", context)
+            except NotBookable as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(
+                    request,
+                    f"Your {len(chosen)} sessions are booked. "
+                    "We've emailed you the dates and one calendar file.",
+                )
+                first = visit_series.visits.order_by("start").first()
+                url = reverse("scheduling:visit_detail", args=[first.pk]) if first else "/"
+                return go(request, url)
     plan = series_plan(
         patient=request.user, provider=provider, visit_type=visit_type, starts=starts
     )

@@ -17,12 +17,13 @@ from accounts.models import Role
 from accounts.policy import allow, can_view_clinical
 from visits.audit import audit_read
 from visits.questionnaires.selectors import check_ins_enabled
-from visits.scheduling.forms import ScopeForm, parse_start
+from visits.scheduling.forms import CancelReasonForm, ScopeForm, parse_start
 from visits.scheduling.models import Visit
 from visits.scheduling.notifications import visit_calendar
 from visits.scheduling.services import (
     BookingError,
     Scope,
+    VisitChanged,
     is_late_cancellation,
     visit_cancel,
     visit_reschedule,
@@ -42,11 +43,33 @@ def _visit_for(request: HtmxHttpRequest, visit_id) -> Visit:
 
 
 def _viewer_zone(request: HtmxHttpRequest, visit: Visit) -> ZoneInfo:
-    if request.user.role == Role.PATIENT:
+    if getattr(request.user, "role", None) == Role.PATIENT:
         profile = getattr(visit.patient, "patient_profile", None)
         if profile:
             return profile.zone
     return visit.provider.zone
+
+
+def _changed_meanwhile(
+    request: HtmxHttpRequest, visit: Visit, changed: VisitChanged
+) -> HttpResponse:
+    """Someone else changed the visit first: say what happened and show the visit as it now is."""
+    messages.warning(request, changed.message_in(_viewer_zone(request, visit)))
+    return go(request, reverse("scheduling:visit_detail", args=[visit.pk]))
+
+
+def _changed_since_seen(request: HtmxHttpRequest, visit: Visit) -> VisitChanged | None:
+    """On a POST, whether the visit was cancelled or moved since the page posted showed it.
+
+    The cancel and move forms carry the calendar sequence they showed, so a tab left open on
+    the old time is told what happened instead of changing a visit it no longer shows.
+    """
+    if request.method != "POST":
+        return None
+    seen = request.POST.get("sequence", "")
+    if visit.status != Visit.Status.BOOKED or (seen.isdigit() and int(seen) != visit.sequence):
+        return VisitChanged(visit)
+    return None
 
 
 @allow(Role.PATIENT, Role.CLINICIAN, Role.STAFF)
@@ -115,19 +138,34 @@ def visit_cancel_view(request: HtmxHttpRequest, visit_id) -> HttpResponse:
     """Show the cancellation policy, then cancel this visit or part of its series."""
     visit = _visit_for(request, visit_id)
     now = timezone.now()
+    if changed := _changed_since_seen(request, visit):
+        return _changed_meanwhile(request, visit, changed)
     if visit.status != Visit.Status.BOOKED or visit.end <= now:
         messages.info(request, "This visit can no longer be cancelled.")
         return redirect("scheduling:visit_detail", visit.pk)
-    form = ScopeForm(request.POST or None)
-    if request.method == "POST" and (visit.series_id is None or form.is_valid()):
+    by_patient = request.user == visit.patient
+    data = request.POST if request.method == "POST" else None
+    form = ScopeForm(data)
+    reason_form = CancelReasonForm(data) if by_patient else None
+    if (
+        data is not None
+        and (visit.series_id is None or form.is_valid())
+        and (reason_form is None or reason_form.is_valid())
+    ):
         scope = form.cleaned_data["scope"] if visit.series_id else Scope.THIS
-        cancelled = visit_cancel(
-            visit=visit,
-            actor=request.user,
-            scope=scope,
-            note=request.POST.get("note", "")[:500],
-            ip_address=client_ip(request),
-        )
+        try:
+            cancelled = visit_cancel(
+                visit=visit,
+                actor=request.user,
+                scope=scope,
+                # Only the clinic writes a message to the patient; the patient gives a reason.
+                note="" if by_patient else request.POST.get("note", "")[:500],
+                reason=reason_form.cleaned_data["reason"] if reason_form else "",
+                reason_text=reason_form.cleaned_data["details"] if reason_form else "",
+                ip_address=client_ip(request),
+            )
+        except VisitChanged as changed:
+            return _changed_meanwhile(request, visit, changed)
         count = len(cancelled)
         messages.success(
             request,
@@ -135,13 +173,13 @@ def visit_cancel_view(request: HtmxHttpRequest, visit_id) -> HttpResponse:
         )
         url = reverse("dashboard")
         return go(request, url)
-    by_patient = request.user == visit.patient
     return render(
         request,
         "visits/scheduling/visit_cancel.html",
         {
             "visit": visit,
             "form": form,
+            "reason_form": reason_form,
             "zone": _viewer_zone(request, visit),
             "late": by_patient and is_late_cancellation(visit, now=now),
             "by_patient": by_patient,
@@ -155,14 +193,19 @@ def visit_reschedule_view(request: HtmxHttpRequest, visit_id) -> HttpResponse:
     """Choose a new time with the same provider, then move this visit or the rest of its series."""
     visit = _visit_for(request, visit_id)
     now = timezone.now()
+    if changed := _changed_since_seen(request, visit):
+        return _changed_meanwhile(request, visit, changed)
     if visit.status != Visit.Status.BOOKED or visit.end <= now:
         messages.info(request, "This visit can no longer be moved.")
         return redirect("scheduling:visit_detail", visit.pk)
     zone = _viewer_zone(request, visit)
-    new_start = parse_start(request.POST.get("start") or request.GET.get("start", ""))
+    raw_start = request.POST.get("start") or request.GET.get("start", "")
+    new_start = parse_start(raw_start)
     form = ScopeForm(request.POST or None)
     context = {"visit": visit, "zone": zone, "form": form, "new_start": new_start}
     if new_start is None:
+        if raw_start:
+            messages.info(request, "That time cannot be booked. Choose one of the free times.")
         context.update(
             times_context(
                 request,
@@ -190,6 +233,8 @@ def visit_reschedule_view(request: HtmxHttpRequest, visit_id) -> HttpResponse:
                 scope=scope,
                 ip_address=client_ip(request),
             )
+        except VisitChanged as changed:
+            return _changed_meanwhile(request, visit, changed)
         except BookingError as error:
             context.update(taken=error, alternatives=getattr(error, "alternatives", []))
         else:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
-from tests.visits.factories import mail_to, symptoms_checked
+from tests.visits.factories import RED_FLAG_COUGH, mail_to, symptoms_checked
 from tests.visits.scheduling.views.patient import confirm_url, free_start, open_all_week
 from visits.scheduling.models import Visit
 from visits.scheduling.services import NotBookable, visit_book
@@ -315,3 +315,240 @@ class TestSeries:
         ).content.decode()
         assert "Say how many sessions, or the last date." in content
         assert "kept" in content
+
+
+class TestSeriesRace:
+    def test_a_date_taken_while_confirming_keeps_every_free_week(
+        self, patient_client, patient, therapist, therapy
+    ):
+        """One week taken meanwhile: only that date gets alternatives; the others stay as chosen."""
+        start = free_start(therapist, therapy, days_ahead=3)
+        url = confirm_url(therapy, therapist)
+        form = {"start": start.isoformat(), "reason": "Anxiety", "repeat": "1", "sessions": "4"}
+        starts = [start + datetime.timedelta(weeks=week) for week in range(4)]
+        assert "All 4 dates are free." in patient_client.post(url, form).content.decode()
+        someone_else = PatientProfileFactory().user
+        symptoms_checked(someone_else)
+        visit_book(
+            patient=someone_else,
+            actor=someone_else,
+            provider=therapist,
+            visit_type=therapy,
+            start=starts[2],
+        )
+        mail.outbox.clear()
+        chosen = [each.isoformat() for each in starts]
+        response = patient_client.post(url, {**form, "confirm_series": "1", "session": chosen})
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert "1 of the times you chose was just taken." in content
+        assert "The other dates stay as they are." in content
+        kept = [
+            f'name="session" value="{timezone.localtime(each, datetime.UTC).isoformat()}" checked'
+            for each in (starts[0], starts[1], starts[3])
+        ]
+        for each in kept:
+            assert each in content
+        assert content.count('name="session"') == 3
+        assert 'name="session-3"' in content
+        assert 'name="session-3" value="" checked' in content  # nothing replaces it unasked
+        assert f'name="start" value="{timezone.localtime(start, datetime.UTC).isoformat()}"' in (
+            content
+        )
+        assert not Visit.objects.filter(patient=patient).exists()
+        assert mail.outbox == []
+
+    def test_booking_the_kept_weeks_and_an_alternative(
+        self, patient_client, patient, therapist, therapy
+    ):
+        """After the clash, the free weeks and the chosen alternative are booked as one series."""
+        start = free_start(therapist, therapy, days_ahead=3)
+        url = confirm_url(therapy, therapist)
+        form = {"start": start.isoformat(), "repeat": "1", "sessions": "3"}
+        starts = [start + datetime.timedelta(weeks=week) for week in range(3)]
+        someone_else = PatientProfileFactory().user
+        symptoms_checked(someone_else)
+        visit_book(
+            patient=someone_else,
+            actor=someone_else,
+            provider=therapist,
+            visit_type=therapy,
+            start=starts[1],
+        )
+        alternative = starts[1] + datetime.timedelta(hours=2)
+        response = patient_client.post(
+            url,
+            {
+                **form,
+                "confirm_series": "1",
+                "session": [starts[0].isoformat(), starts[2].isoformat()],
+                "session-2": alternative.isoformat(),
+            },
+        )
+        assert response.status_code == 302
+        booked = list(
+            Visit.objects.filter(patient=patient).order_by("start").values_list("start", flat=True)
+        )
+        assert booked == [starts[0], alternative, starts[2]]
+
+
+class TestOwnVisitClash:
+    def test_booking_over_the_patients_own_visit_links_to_it(
+        self, patient_client, patient, physician, urgent_care
+    ):
+        """The refusal says it overlaps the patient's own visit, in their zone, with a link."""
+        start = free_start(physician, urgent_care)
+        other = ProviderProfileFactory(user__display_name="Dr. Ada Lovelace", states=["TX"])
+        urgent_care.providers.add(other)
+        open_all_week(other)
+        own = visit_book(
+            patient=patient, actor=patient, provider=other, visit_type=urgent_care, start=start
+        )
+        response = patient_client.post(confirm_url(urgent_care, physician), {"start": start})
+        content = response.content.decode()
+        local = timezone.localtime(start, patient.patient_profile.zone)
+        assert (
+            f"That time overlaps your own urgent care visit with {other} on "
+            f"{local:%A, %B} {local.day} at"
+        ) in content
+        assert "Central time." in content
+        assert reverse("scheduling:visit_detail", args=[own.pk]) in content
+        assert "just taken" not in content
+        assert Visit.objects.filter(patient=patient).count() == 1
+
+
+@pytest.fixture
+def follow_up_physician(follow_up):
+    """A physician in Texas offering follow-ups, open all week."""
+    provider = ProviderProfileFactory(user__display_name="Dr. Follow Up", states=["TX"])
+    follow_up.providers.add(provider)
+    open_all_week(provider)
+    return provider
+
+
+class TestRedFlagBlocksMoreThanUrgentCare:
+    @pytest.fixture(autouse=True)
+    def _red_flag(self, patient):
+        symptoms_checked(patient, answers=RED_FLAG_COUGH)
+
+    def test_the_first_step_shows_the_emergency_guidance(self, patient_client):
+        """Every booking attempt starts with the emergency guidance while the red flag is valid."""
+        content = patient_client.get(reverse("scheduling:booking_start")).content.decode()
+        assert "This may be an emergency. Call 911 now." in content
+
+    def test_the_complaints_own_visit_type_stays_refused(self, patient_client, physician):
+        """Urgent care is refused outright, whatever the patient confirms."""
+        content = patient_client.get(
+            reverse("scheduling:booking_providers", args=["urgent-care"])
+        ).content.decode()
+        assert "A video visit is not safe for these symptoms" in content
+        assert "for something else" not in content
+
+    def test_another_visit_type_asks_first_then_proceeds(
+        self, patient_client, patient, follow_up_physician, follow_up
+    ):
+        """A follow-up shows the guidance and asks; confirmed once, the whole booking proceeds."""
+        providers_url = reverse("scheduling:booking_providers", args=["follow-up"])
+        page = patient_client.get(providers_url)
+        content = page.content.decode()
+        assert "This may be an emergency. Call 911 now." in content
+        assert "Is this visit for something else?" in content
+        assert "Dr. Follow Up" not in content
+        action = reverse("scheduling:booking_other_complaint", args=["follow-up"])
+        assert f'action="{action}"' in content
+        refused = patient_client.post(action, {"next": providers_url})
+        assert refused.status_code == 400
+        assert "Tick the box to confirm" in refused.content.decode()
+        assert "Is this visit for something else?" in (
+            patient_client.get(providers_url).content.decode()
+        )
+        confirmed = patient_client.post(action, {"next": providers_url, "something_else": "on"})
+        assert confirmed["Location"] == providers_url
+        assert "Dr. Follow Up" in patient_client.get(providers_url).content.decode()
+        start = free_start(follow_up_physician, follow_up, days_ahead=3)
+        url = confirm_url(follow_up, follow_up_physician)
+        confirm = patient_client.get(url, {"start": start}).content.decode()
+        assert "Confirm your visit" in confirm
+        assert "You told us this visit is for something else." in confirm
+        response = patient_client.post(url, {"start": start.isoformat()})
+        assert response.status_code == 302
+        assert Visit.objects.get(patient=patient).visit_type == follow_up
+
+    def test_a_foreign_next_address_is_not_followed(self, patient_client, follow_up_physician):
+        """The confirmation returns only to a page of this site."""
+        response = patient_client.post(
+            reverse("scheduling:booking_other_complaint", args=["follow-up"]),
+            {"next": "https://evil.example/", "something_else": "on"},
+        )
+        assert response["Location"] == reverse("scheduling:booking_providers", args=["follow-up"])
+
+    def test_a_new_red_flag_asks_again(self, patient_client, patient, follow_up_physician):
+        """The confirmation belongs to one symptom check: newer red-flag answers ask again."""
+        providers_url = reverse("scheduling:booking_providers", args=["follow-up"])
+        patient_client.post(
+            reverse("scheduling:booking_other_complaint", args=["follow-up"]),
+            {"next": providers_url, "something_else": "on"},
+        )
+        symptoms_checked(patient, answers=RED_FLAG_COUGH, at=timezone.now())
+        content = patient_client.get(providers_url).content.decode()
+        assert "Is this visit for something else?" in content
+
+
+class TestExtremeDates:
+    @pytest.mark.parametrize(
+        "value",
+        ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:00-05:00", "1999-12-31T23:00:00+00:00"],
+    )
+    def test_a_start_outside_the_window_goes_back_to_the_times(
+        self, patient_client, physician, urgent_care, value
+    ):
+        """Asked for or posted, an extreme start is never a 500: back to the times, with why."""
+        url = confirm_url(urgent_care, physician)
+        times = reverse("scheduling:booking_times", args=["urgent-care", physician.pk])
+        for response in (
+            patient_client.get(url, {"start": value}),
+            patient_client.post(url, {"start": value}),
+        ):
+            assert response.status_code == 302
+            assert response["Location"] == times
+        page = patient_client.get(url, {"start": value}, follow=True).content.decode()
+        assert "That time cannot be booked. Choose one of the free times below." in page
+
+    @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "2000-01-01", "not-a-day"])
+    def test_a_day_at_either_end_shows_the_first_free_day(self, patient_client, physician, day):
+        """?day= outside the window is ignored: the times of the first free day show."""
+        response = patient_client.get(
+            reverse("scheduling:booking_times", args=["urgent-care", physician.pk]), {"day": day}
+        )
+        assert response.status_code == 200
+        assert "Times on" in response.content.decode()
+
+    def test_a_series_ending_in_year_9999_is_refused_by_the_field(
+        self, patient_client, therapist, therapy
+    ):
+        """An end date beyond the window gets a message by the field, the rest kept."""
+        start = free_start(therapist, therapy, days_ahead=3)
+        response = patient_client.post(
+            confirm_url(therapy, therapist),
+            {"start": start.isoformat(), "repeat": "1", "until": "9999-12-31", "reason": "kept"},
+        )
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert "Choose a date between January 1, 2000 and" in content
+        assert "kept" in content
+
+    def test_extreme_session_values_are_ignored(self, patient_client, therapist, therapy):
+        """Posted session times at either end never reach the booking."""
+        start = free_start(therapist, therapy, days_ahead=3)
+        response = patient_client.post(
+            confirm_url(therapy, therapist),
+            {
+                "start": start.isoformat(),
+                "repeat": "1",
+                "sessions": "2",
+                "confirm_series": "1",
+                "session": ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:00-05:00"],
+            },
+        )
+        assert response.status_code == 200
+        assert "Choose at least one session to book." in response.content.decode()

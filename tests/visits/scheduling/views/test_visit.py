@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from accounts.models import Role
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
@@ -15,7 +16,7 @@ from tests.visits.scheduling.views.patient import free_start, open_all_week
 from visits.audit import AuditEvent
 from visits.scheduling.availability import provider_free_times
 from visits.scheduling.models import Visit
-from visits.scheduling.services import visit_book
+from visits.scheduling.services import visit_book, visit_cancel, visit_reschedule
 
 pytestmark = pytest.mark.django_db
 
@@ -164,7 +165,9 @@ class TestMyVisits:
         ).content.decode()
         assert "Cancelling now is free" in page
         response = committed(
-            patient_client.post, reverse("scheduling:visit_cancel", args=[visit.pk])
+            patient_client.post,
+            reverse("scheduling:visit_cancel", args=[visit.pk]),
+            {"reason": "feeling_better"},
         )
         assert response["Location"] == reverse("dashboard")
         visit.refresh_from_db()
@@ -198,7 +201,9 @@ class TestMyVisits:
             reverse("scheduling:visit_cancel", args=[visit.pk])
         ).content.decode()
         assert "recorded as a late cancellation" in page
-        patient_client.post(reverse("scheduling:visit_cancel", args=[visit.pk]))
+        patient_client.post(
+            reverse("scheduling:visit_cancel", args=[visit.pk]), {"reason": "schedule_conflict"}
+        )
         visit.refresh_from_db()
         assert visit.status == Visit.Status.LATE_CANCELLED
 
@@ -250,3 +255,186 @@ class TestMyVisits:
         assert "Nearest free times" in response.content.decode()
         visit.refresh_from_db()
         assert visit.start == before
+
+
+def messages_on(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+class TestChangedInAnotherTab:
+    @pytest.fixture
+    def visit(self, patient, physician, urgent_care):
+        start = free_start(physician, urgent_care, days_ahead=3)
+        visit = visit_book(
+            patient=patient, actor=patient, provider=physician, visit_type=urgent_care, start=start
+        )
+        mail.outbox.clear()
+        return visit
+
+    def test_a_cancel_from_a_tab_showing_the_old_time_is_told_of_the_move(
+        self, patient_client, visit
+    ):
+        """Moved in another tab: the cancel is refused with the new time, the visit as it is now."""
+        cancel_url = reverse("scheduling:visit_cancel", args=[visit.pk])
+        page = patient_client.get(cancel_url).content.decode()
+        assert 'name="sequence" value="0"' in page
+        new_start = visit.start + datetime.timedelta(hours=2)
+        visit_reschedule(visit=visit, new_start=new_start, actor=visit.patient)
+        mail.outbox.clear()
+        response = patient_client.post(
+            cancel_url, {"reason": "feeling_better", "sequence": "0"}, follow=True
+        )
+        assert response.status_code == 200
+        assert response.redirect_chain[-1][0] == reverse("scheduling:visit_detail", args=[visit.pk])
+        local = timezone.localtime(new_start, visit.patient.patient_profile.zone)
+        expected = f"This visit was moved a moment ago to {local:%A, %B} {local.day} at"
+        assert any(message.startswith(expected) for message in messages_on(response))
+        assert "Central time." in messages_on(response)[0]
+        visit.refresh_from_db()
+        assert (visit.status, visit.start) == (Visit.Status.BOOKED, new_start)
+        assert mail.outbox == []
+
+    def test_a_move_losing_to_a_cancel_sent_at_the_same_moment_is_told(
+        self, committed, patient_client, visit, monkeypatch
+    ):
+        """The cancel commits while the move is on its way: the move says it was cancelled."""
+        from visits.scheduling.views import visit as visit_views
+
+        reschedule = visit_views.visit_reschedule
+
+        def cancelled_meanwhile(**kwargs):
+            visit_cancel(visit=Visit.objects.get(pk=visit.pk), actor=visit.patient)
+            return reschedule(**kwargs)
+
+        monkeypatch.setattr(visit_views, "visit_reschedule", cancelled_meanwhile)
+        new_start = visit.start + datetime.timedelta(hours=2)
+        response = committed(
+            patient_client.post,
+            reverse("scheduling:visit_reschedule", args=[visit.pk]),
+            {"start": new_start.isoformat(), "sequence": "0"},
+            follow=True,
+        )
+        assert response.status_code == 200
+        assert "This visit was cancelled a moment ago." in messages_on(response)
+        assert "Cancelled" in response.content.decode()
+        visit.refresh_from_db()
+        assert visit.is_cancelled
+        assert visit.sequence == 1
+        assert [message.subject for message in mail_to(visit.patient)] == [
+            "Housecall: your visit is cancelled"
+        ]
+
+    def test_cancelling_a_visit_cancelled_in_another_tab_says_so(self, patient_client, visit):
+        """The second cancel is no error: the patient reads that it was cancelled a moment ago."""
+        visit_cancel(visit=visit, actor=visit.patient)
+        response = patient_client.post(
+            reverse("scheduling:visit_cancel", args=[visit.pk]),
+            {"reason": "feeling_better", "sequence": "0"},
+            follow=True,
+        )
+        assert "This visit was cancelled a moment ago." in messages_on(response)
+
+
+class TestPatientsCancelReason:
+    @pytest.fixture
+    def visit(self, patient, physician, urgent_care):
+        start = free_start(physician, urgent_care, days_ahead=3)
+        visit = visit_book(
+            patient=patient, actor=patient, provider=physician, visit_type=urgent_care, start=start
+        )
+        mail.outbox.clear()
+        return visit
+
+    def test_the_patient_chooses_a_reason_from_a_list(self, patient_client, visit):
+        """The cancel page lists the reasons and offers the patient's own words, no clinic message."""
+        page = patient_client.get(reverse("scheduling:visit_cancel", args=[visit.pk]))
+        content = page.content.decode()
+        for label in Visit.CancelReason.labels:
+            assert escape(label) in content
+        assert "Anything you&#x27;d like the clinic to know (optional)" in content
+        assert "Message to the patient" not in content
+
+    def test_without_a_reason_nothing_is_cancelled_and_the_words_are_kept(
+        self, patient_client, visit
+    ):
+        """No reason chosen: a message by the field, the typed words kept, the visit still booked."""
+        response = patient_client.post(
+            reverse("scheduling:visit_cancel", args=[visit.pk]), {"details": "Back next month"}
+        )
+        content = response.content.decode()
+        assert "Choose a reason, so the clinic knows." in content
+        assert "Back next month" in content
+        visit.refresh_from_db()
+        assert visit.status == Visit.Status.BOOKED
+
+    def test_the_reason_is_kept_for_the_clinic_and_never_emailed_as_theirs(
+        self, committed, patient_client, client, visit
+    ):
+        """A note posted by the patient is dropped; their reason and words are shown to the clinic."""
+        committed(
+            patient_client.post,
+            reverse("scheduling:visit_cancel", args=[visit.pk]),
+            {
+                "reason": "other",
+                "details": "Moving away",
+                "note": "Your prescription is cancelled too",
+            },
+        )
+        visit.refresh_from_db()
+        assert (visit.cancel_reason, visit.cancel_reason_text) == ("other", "Moving away")
+        body = mail_to(visit.patient)[0].body
+        assert "Message from the clinic" not in body
+        assert "prescription" not in body
+        staff = UserFactory(role=Role.STAFF)
+        enrol_totp(staff)
+        client.force_login(staff)
+        content = client.get(reverse("scheduling:visit_detail", args=[visit.pk])).content.decode()
+        assert "Why the patient cancelled" in content
+        assert "Another reason" in content
+        assert "In the patient's words" in content
+        assert "Moving away" in content
+
+    def test_staff_still_write_the_clinics_message(self, committed, client, visit):
+        """From the visit page, staff's message reaches the patient as the clinic's."""
+        staff = UserFactory(role=Role.STAFF)
+        enrol_totp(staff)
+        client.force_login(staff)
+        committed(
+            client.post,
+            reverse("scheduling:visit_cancel", args=[visit.pk]),
+            {"note": "The doctor is unwell"},
+        )
+        assert "Message from the clinic: The doctor is unwell" in mail_to(visit.patient)[0].body
+
+
+class TestExtremeDatesWhenMoving:
+    @pytest.fixture
+    def visit(self, patient, physician, urgent_care):
+        start = free_start(physician, urgent_care, days_ahead=3)
+        return visit_book(
+            patient=patient, actor=patient, provider=physician, visit_type=urgent_care, start=start
+        )
+
+    @pytest.mark.parametrize("value", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:00-05:00"])
+    def test_an_extreme_new_start_shows_the_times_with_why(self, patient_client, visit, value):
+        """Asked for or posted, an extreme start shows the time picker and a message, never a 500."""
+        url = reverse("scheduling:visit_reschedule", args=[visit.pk])
+        for response in (
+            patient_client.get(url, {"start": value}),
+            patient_client.post(url, {"start": value, "sequence": "0"}),
+        ):
+            assert response.status_code == 200
+            content = response.content.decode()
+            assert "That time cannot be booked. Choose one of the free times." in content
+            assert "Choose a day" in content
+        visit.refresh_from_db()
+        assert visit.sequence == 0
+
+    @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+    def test_a_day_at_either_end_shows_the_first_free_day(self, patient_client, visit, day):
+        """?day= at either end is ignored."""
+        response = patient_client.get(
+            reverse("scheduling:visit_reschedule", args=[visit.pk]), {"day": day}
+        )
+        assert response.status_code == 200
+        assert "Times on" in response.content.decode()
