@@ -16,6 +16,7 @@ from visits.scheduling.models import Visit
 from visits.scheduling.services import (
     Scope,
     SlotTaken,
+    VisitChanged,
     visit_cancel,
     visit_reschedule,
 )
@@ -59,6 +60,15 @@ def _changeable_visit(
         local = visit.start.astimezone(provider.zone)
         return visit, go(request, calendar_url(provider, local.date()))
     return visit, None
+
+
+def _changed_meanwhile(
+    request: HtmxHttpRequest, provider: ProviderProfile, changed: VisitChanged
+) -> HttpResponse:
+    """Someone changed the visit first (another tab, the patient): say so, show the calendar."""
+    messages.warning(request, changed.message_in(provider.zone))
+    local = changed.visit.start.astimezone(provider.zone)
+    return go(request, calendar_url(provider, local.date()))
 
 
 def _visit_context(provider: ProviderProfile, visit: Visit, now: datetime.datetime) -> dict:
@@ -115,6 +125,8 @@ def visit_move_for_patient(request: HtmxHttpRequest, provider_id: int, visit_id)
                 ip_address=client_ip(request),
                 now=now,
             )
+        except VisitChanged as changed:
+            return _changed_meanwhile(request, provider, changed)
         except SlotTaken as taken:
             form.add_error("start", str(taken))
             alternatives = taken.alternatives
@@ -170,14 +182,17 @@ def visit_cancel_for_patient(request: HtmxHttpRequest, provider_id: int, visit_i
     in_series = visit.series_id is not None
     form = StaffCancelForm(request.POST if request.method == "POST" else None, in_series=in_series)
     if request.method == "POST" and form.is_valid():
-        cancelled = visit_cancel(
-            visit=visit,
-            actor=request.user,
-            scope=form.cleaned_data.get("scope", Scope.THIS),
-            note=form.cleaned_data["note"],
-            ip_address=client_ip(request),
-            now=now,
-        )
+        try:
+            cancelled = visit_cancel(
+                visit=visit,
+                actor=request.user,
+                scope=form.cleaned_data.get("scope", Scope.THIS),
+                note=form.cleaned_data["note"],
+                ip_address=client_ip(request),
+                now=now,
+            )
+        except VisitChanged as changed:
+            return _changed_meanwhile(request, provider, changed)
         count = f"{len(cancelled)} visits" if len(cancelled) != 1 else "The visit"
         messages.success(request, f"{count} cancelled. The patient is emailed.")
         return go(request, _visit_context(provider, visit, now)["calendar_url"])

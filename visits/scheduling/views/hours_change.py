@@ -29,6 +29,7 @@ from visits.scheduling.hours import (
 from visits.scheduling.hours_forms import (
     StrandedVisitsForm,
 )
+from visits.scheduling.services import VisitChanged
 from visits.scheduling.views import (
     zone_context,
 )
@@ -136,6 +137,15 @@ def change_made(
             "That time is no longer free. Choose another, or keep or cancel the visit.",
         )
         return _confirm_step(request, provider, change, decisions)
+    except VisitChanged as changed:
+        # A visit asked about was cancelled or moved meanwhile (its own page, another tab):
+        # the whole edit rolled back, and the question must be asked again as things now are.
+        messages.warning(
+            request,
+            f"{changed.message_in(provider.zone)} Nothing is saved yet: make the change again "
+            "to see which visits it leaves outside the hours.",
+        )
+        return go(request, back_to)
     if decisions is not None:
         saved = f"Saved: {change.summary}. {_outcome(done)}"
         if request.htmx:

@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+from django.core import mail
 
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
 from tests.visits.factories import RED_FLAG_COUGH, mail_to, symptoms_checked
@@ -23,7 +24,7 @@ from visits.scheduling.models import (
     VisitSeries,
     VisitType,
 )
-from visits.scheduling.services import SlotTaken, visit_book
+from visits.scheduling.services import SlotTaken, VisitChanged, visit_book
 from visits.scheduling.views.for_patient import window_note
 
 pytestmark = pytest.mark.django_db
@@ -459,6 +460,34 @@ class TestMoveAndCancel:
         assert "See you then" in content
         monday_visit.refresh_from_db()
         assert monday_visit.start == at(next_monday(), 10)
+
+    @pytest.mark.parametrize(
+        ("page", "data", "service"),
+        [
+            ("scheduling:schedule_visit_cancel", {"note": ""}, "visit_cancel"),
+            ("scheduling:schedule_visit_move", {"action": "move"}, "visit_reschedule"),
+        ],
+    )
+    def test_a_visit_changed_meanwhile_is_said_not_a_server_error(
+        self, scheduler_client, provider, monday_visit, monkeypatch, page, data, service
+    ):
+        """The patient cancels in their own tab as staff press the button: staff are told."""
+
+        def cancelled_first(*, visit, **kwargs):
+            Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.CANCELLED, sequence=1)
+            raise VisitChanged(Visit.objects.get(pk=visit.pk))
+
+        monkeypatch.setattr(f"visits.scheduling.views.for_patient_visit.{service}", cancelled_first)
+        if service == "visit_reschedule":
+            data = {
+                **data,
+                "day": next_monday().isoformat(),
+                "start": at(next_monday(), 11).isoformat(),
+            }
+        response = scheduler_client.post(url(page, provider, monday_visit.pk), data, follow=True)
+        assert response.status_code == 200
+        assert "This visit was cancelled a moment ago." in text(response)
+        assert mail.outbox == []
 
     def test_cancelling_with_a_note(
         self, committed, scheduler_client, provider, monday_visit, patient

@@ -29,7 +29,7 @@ from visits.scheduling.models import (
     Visit,
     WeeklyHours,
 )
-from visits.scheduling.services import SlotTaken
+from visits.scheduling.services import SlotTaken, VisitChanged
 
 pytestmark = pytest.mark.django_db
 
@@ -615,6 +615,28 @@ class TestStrandedVisits:
         assert "Dr. is at a conference." in email.body
         page = text(scheduler_client.get(response["Location"]))
         assert "1 visit cancelled. The patient is emailed." in page
+
+    def test_a_visit_cancelled_meanwhile_undoes_the_edit_and_says_so(
+        self, scheduler_client, provider, monday_visit, monkeypatch
+    ):
+        """The patient cancels as staff save their choice: nothing is kept and staff are told."""
+
+        def cancelled_first(*, visit, **kwargs):
+            Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.CANCELLED, sequence=1)
+            raise VisitChanged(Visit.objects.get(pk=visit.pk))
+
+        monkeypatch.setattr("visits.scheduling.hours.visit_cancel", cancelled_first)
+        response = self.remove_monday(
+            scheduler_client,
+            provider,
+            confirm="1",
+            **{f"stranded-visit-{monday_visit.pk}": "cancel"},
+        )
+        assert response.status_code == 302
+        page = text(scheduler_client.get(response["Location"]))
+        assert "This visit was cancelled a moment ago. Nothing is saved yet" in page
+        assert provider.weekly_hours.filter(weekday=0).exists()
+        assert mail.outbox == []
 
     def test_keep_choice_keeps_the_visit(self, scheduler_client, provider, monday_visit):
         """A kept visit stays booked as an exception to the new hours, and nobody is emailed."""
