@@ -167,6 +167,12 @@ class StaffBookingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="The clinician reads this before the visit.",
     )
+    other_complaint_confirmed = forms.BooleanField(
+        label="The patient confirms this visit is for something other than those symptoms",
+        required=False,
+        help_text="Ask them first. Urgent care for those symptoms cannot be booked: they need "
+        "emergency care.",
+    )
 
     def __init__(
         self,

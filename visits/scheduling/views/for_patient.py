@@ -24,7 +24,7 @@ from visits.scheduling.availability import (
 )
 from visits.scheduling.display import when
 from visits.scheduling.forms import focus, parse_start
-from visits.scheduling.gate import NotLicensed, Refusal, booking_refusal
+from visits.scheduling.gate import NotLicensed, Refusal, booking_gate
 from visits.scheduling.models import VisitType
 from visits.scheduling.recurrence import series_starts
 from visits.scheduling.selectors import licensed_providers, patient_matches, searchable_patients
@@ -225,11 +225,16 @@ def visit_book_for_patient(request: HtmxHttpRequest, provider_id: int) -> HttpRe
     outside_window = may_book_outside_window and bool(
         (chosen.get("outside_window_reason") or "").strip()
     )
-    refusal = None
+    refusal, red_flag_warning = None, None
     if selected is not None and visit_type is not None:
-        refusal = booking_refusal(
-            patient=selected, visit_type=visit_type, provider=provider, now=now
+        answer = booking_gate(
+            patient=selected,
+            visit_type=visit_type,
+            provider=provider,
+            now=now,
+            other_complaint_confirmed=bool(chosen.get("other_complaint_confirmed")),
         )
+        refusal, red_flag_warning = answer.refusal, answer.red_flag_warning
     refused = staff_refusal(refusal, selected, provider) if refusal is not None else ""
     if booking and valid and refusal is not None:
         form.add_error(None, refused)
@@ -293,6 +298,8 @@ def visit_book_for_patient(request: HtmxHttpRequest, provider_id: int) -> HttpRe
         "visit_type": visit_type,
         "offers_types": visit_types.exists(),
         "refused": refused,
+        # Emergency symptom answers in the last 12 hours: said first, whatever is booked.
+        "red_flag_warning": red_flag_warning.staff_message if red_flag_warning else "",
         "elsewhere": elsewhere,
         "window_note": note,
         "outside_window": outside_window,
@@ -346,6 +353,7 @@ def _book(
                 actor=request.user,
                 ip_address=client_ip(request),
                 now=now,
+                other_complaint_confirmed=chosen["other_complaint_confirmed"],
             )
             booked = f"{len(series)} {visit_type.name.lower()} sessions, the first"
         else:
@@ -359,6 +367,7 @@ def _book(
                 ip_address=client_ip(request),
                 now=now,
                 allow_outside_window=outside_window,
+                other_complaint_confirmed=chosen["other_complaint_confirmed"],
             )
             booked = visit_type.name
     except SlotTaken as taken:

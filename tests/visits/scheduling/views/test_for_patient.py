@@ -360,6 +360,21 @@ class TestStaffBooking:
         assert "The visit is not booked yet." in content
         assert not Visit.objects.exists()
 
+    def test_a_red_flag_is_said_first_and_another_visit_needs_confirming(
+        self, committed, scheduler_client, provider, patient, follow_up
+    ):
+        """After emergency symptom answers, staff see the warning; a follow-up books only once
+        they confirm, with the patient, that it is for something else."""
+        symptoms_checked(patient, answers=RED_FLAG_COUGH)
+        choices = self.choices(patient, follow_up, at(next_monday(), 10))
+        refused = text(self.book(scheduler_client, provider, **choices))
+        assert "Jordan Rivera's symptom answers about" in refused
+        assert "need emergency care. Call the patient." in refused
+        assert 'name="other_complaint_confirmed"' in refused
+        assert not Visit.objects.exists()
+        committed(self.book, scheduler_client, provider, **choices, other_complaint_confirmed="on")
+        assert Visit.objects.filter(patient=patient, visit_type=follow_up).exists()
+
     def test_missing_choices_are_named(self, scheduler_client, provider):
         """Booking with nothing chosen says what is needed."""
         content = text(self.book(scheduler_client, provider, action="book"))
