@@ -135,7 +135,7 @@ class TestAccountEmails:
         notice = sent("Your password was reset")
         assert_email(notice, greeting="Hello Jordan")
         # The time is given in the patient's own zone, never only in UTC.
-        assert re.search(r"at \d{1,2}:\d\d [AP]M C[SD]T\.", notice.body), notice.body
+        assert re.search(r"at \d{1,2}:\d\d [AP]M Central time\.", notice.body), notice.body
 
     def test_unknown_account(self, client):
         """A reset for an unknown address greets neutrally and offers sign-up on SITE_URL."""

@@ -21,6 +21,7 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from accounts.models import ProviderProfile
+from accounts.zones import zone_name
 from tests.accounts.factories import PASSWORD, PatientProfileFactory, ProviderProfileFactory
 from tests.browser.conftest import AxeCheck
 from tests.browser.steps import current_totp_code, log_in, path_is
@@ -93,9 +94,9 @@ def at(day: datetime.date, hour: int, zone: ZoneInfo) -> datetime.datetime:
 
 
 def shown_time(start: datetime.datetime, zone: ZoneInfo) -> str:
-    """A time as the pages show it (Django's "g:i A T"), e.g. "9:00 AM EST"."""
+    """A time as the pages show it, with its zone in words, e.g. "9:00 AM Eastern time"."""
     local = start.astimezone(zone)
-    return f"{local:%-I:%M %p} {local.tzname()}"
+    return f"{local:%-I:%M %p} {zone_name(zone)}"
 
 
 def shown_date(start: datetime.datetime, zone: ZoneInfo) -> str:

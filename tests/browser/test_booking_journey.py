@@ -78,7 +78,7 @@ def book_urgent_care_after_symptom_check(
     # Providers licensed in Texas, with times in the patient's zone.
     expect(page).to_have_url(path_is("/book/urgent-care/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Urgent care: choose a provider")
-    expect(page.get_by_text("Times are in America/New_York.")).to_be_visible()
+    expect(page.get_by_text("Times are in Eastern time.")).to_be_visible()
     cards = page.get_by_role("article")
     expect(cards).to_have_count(1)
     expect(cards.get_by_role("heading")).to_have_text(f"{PHYSICIAN}, MD")
@@ -87,7 +87,7 @@ def book_urgent_care_after_symptom_check(
     cards.get_by_role("button", name="See times with Amara").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Urgent care with {PHYSICIAN}, MD")
-    expect(page.get_by_text("In America/New_York.")).to_be_visible()
+    expect(page.get_by_text("In Eastern time.")).to_be_visible()
     check("times")
     tomorrow = local_day(NEW_YORK, days_from_today=1)
     choose_day_and_time(page, day=tomorrow, time_label="9:00 AM")
@@ -100,7 +100,7 @@ def book_urgent_care_after_symptom_check(
     expect(when).to_contain_text(
         f"{shown_date(start, NEW_YORK)}, {tomorrow.year} at {shown_time(start, NEW_YORK)}"
     )
-    expect(when).to_contain_text("Your time zone: America/New_York")
+    expect(when).to_contain_text("Your time zone: Eastern time")
     expect(when).not_to_contain_text(shown_time(start, CHICAGO))
     expect(page.locator("dt:has-text('Cancelling') + dd")).to_contain_text(
         "Free up to 2 hours before the start."

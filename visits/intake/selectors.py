@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from accounts.models import ProviderProfile, Role
 from accounts.policy import IntakeAccess, intake_access
+from accounts.zones import viewer_zone_key
 from visits.intake import display, forms
 from visits.intake.models import Intake, IntakeStep, IntakeVersion, missing_steps
 from visits.scheduling.models import Visit
@@ -54,15 +54,6 @@ def intake_as_of(patient, when: datetime.datetime) -> IntakeVersion | None:
     )
 
 
-def viewer_zone(viewer, patient_profile) -> ZoneInfo:
-    """Times in the reader's own zone: a clinician's, else the patient's (staff read with them)."""
-    if viewer.role == Role.CLINICIAN:
-        provider = ProviderProfile.objects.filter(user=viewer).only("time_zone").first()
-        if provider is not None:
-            return provider.zone
-    return patient_profile.zone if patient_profile else ZoneInfo("UTC")
-
-
 @dataclass(frozen=True)
 class IntakePage:
     """What a patient's intake page shows one viewer, and the record its reading touches."""
@@ -106,7 +97,7 @@ def intake_page(viewer, patient, *, visit: Visit | None = None) -> IntakePage:
         "visit": visit,
         "version": version,
         "visits": visits,
-        "zone": viewer_zone(viewer, profile),
+        "zone": ZoneInfo(viewer_zone_key(viewer)),
         "drafts": [IntakeStep(slug).label for slug in intake.drafts] if is_own and intake else [],
     }
     return IntakePage(context=context, record=(patient.pk, object_id))

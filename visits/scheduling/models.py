@@ -7,9 +7,11 @@ from typing import cast
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts import policy
 from accounts.models import ProviderProfile
+from accounts.zones import zone_name
 
 
 class VisitType(models.Model):
@@ -313,7 +315,10 @@ class Visit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.visit_type} on {self.start:%Y-%m-%d %H:%M} UTC"
+        # In the zone active for the reader (the viewer's own, in a request), named in words.
+        zone = timezone.get_current_timezone()
+        local = self.start.astimezone(zone)
+        return f"{self.visit_type} on {local:%Y-%m-%d %H:%M} {zone_name(zone)}"
 
     @property
     def holds_time(self) -> bool:

@@ -10,8 +10,10 @@ register = template.Library()
 
 
 @register.filter
-def zone_words(value: datetime.datetime | None) -> str:
-    """The zone a datetime is shown in, as people name it; empty for no time."""
-    if not isinstance(value, datetime.datetime) or value.tzinfo is None:
-        return ""
-    return zone_name(value.tzinfo)
+def zone_words(value: datetime.datetime | datetime.tzinfo | str | None) -> str:
+    """A zone as people name it, from a zone or from a datetime shown in it; empty for none."""
+    if isinstance(value, datetime.datetime):
+        return zone_name(value.tzinfo) if value.tzinfo is not None else ""
+    if isinstance(value, datetime.tzinfo | str) and value:
+        return zone_name(value)
+    return ""

@@ -16,7 +16,6 @@ from visits.intake.selectors import (
     intake_missing_steps,
     intake_page,
     intake_sections_visible_to,
-    viewer_zone,
 )
 
 pytestmark = pytest.mark.django_db
@@ -82,13 +81,15 @@ class TestViewerZone:
     def test_a_clinician_reads_in_their_own_zone(self, patient):
         """A clinician's times are in the clinician's zone, not the patient's."""
         provider = ProviderProfileFactory(time_zone="America/Los_Angeles")
-        zone = viewer_zone(provider.user, patient.patient_profile)
-        assert zone == ZoneInfo("America/Los_Angeles")
+        page = intake_page(provider.user, patient)
+        assert page.context["zone"] == ZoneInfo("America/Los_Angeles")
 
-    def test_others_read_in_the_patient_zone(self, patient, scheduler):
-        """Staff read with the patient, in the patient's zone; no profile means UTC."""
-        assert viewer_zone(scheduler, patient.patient_profile) == ZoneInfo("America/Chicago")
-        assert viewer_zone(scheduler, None) == ZoneInfo("UTC")
+    def test_staff_read_in_their_own_zone_else_the_clinics(self, patient, scheduler, settings):
+        """Staff read in the zone on their account, else the clinic's, never the patient's."""
+        settings.CLINIC_TIME_ZONE = "America/New_York"
+        assert intake_page(scheduler, patient).context["zone"] == ZoneInfo("America/New_York")
+        scheduler.time_zone = "America/Phoenix"
+        assert intake_page(scheduler, patient).context["zone"] == ZoneInfo("America/Phoenix")
 
 
 class TestIntakePage:

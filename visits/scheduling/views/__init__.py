@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts import policy
 from accounts.models import ProviderProfile
+from accounts.zones import zone_name
 
 
 def schedule_for(request, provider_id: int) -> ProviderProfile:
@@ -39,8 +40,6 @@ def calendar_url(provider: ProviderProfile, day: datetime.date) -> str:
 
 
 def zone_context(provider: ProviderProfile, now: datetime.datetime) -> dict:
-    """The provider's zone, by name and as it reads now (CST, CDT), for the page's heading."""
-    return {
-        "zone_name": provider.time_zone,
-        "zone_abbreviation": now.astimezone(provider.zone).tzname(),
-    }
+    """The provider's zone for the staff pages, which show a schedule in the provider's own zone:
+    its key for `{% timezone %}`, and its name in words for the reader ("Central time")."""
+    return {"zone_name": provider.time_zone, "zone_words": zone_name(provider.zone)}

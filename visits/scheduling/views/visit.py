@@ -43,11 +43,9 @@ def _visit_for(request: HtmxHttpRequest, visit_id) -> Visit:
 
 
 def _viewer_zone(request: HtmxHttpRequest, visit: Visit) -> ZoneInfo:
-    if getattr(request.user, "role", None) == Role.PATIENT:
-        profile = getattr(visit.patient, "patient_profile", None)
-        if profile:
-            return profile.zone
-    return visit.provider.zone
+    """The reader's own zone (activated for the request by middleware): the patient's, the
+    clinician's or the staff member's, never someone else's."""
+    return getattr(request, "viewer_zone", visit.provider.zone)
 
 
 def _changed_meanwhile(
