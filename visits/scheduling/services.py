@@ -8,111 +8,46 @@ database lock when it begins (transaction_mode IMMEDIATE), so the check below ca
 import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, Role
-from accounts.zones import zone_name
 from visits.audit import AuditEvent, audit_change
 from visits.questionnaires.models import QuestionnaireResponse
 from visits.scheduling import notifications, tasks
-from visits.scheduling.availability import PlannedSession, provider_free_times, series_plan
-from visits.scheduling.display import patient_name, when_in_words
-from visits.scheduling.gate import Refusal, booking_refusal, valid_symptom_check
+from visits.scheduling.availability import provider_free_times, series_plan
+from visits.scheduling.errors import (
+    DEADLOCK_DETECTED as DEADLOCK_DETECTED,
+)
+from visits.scheduling.errors import (
+    TAKEN_MESSAGE as TAKEN_MESSAGE,
+)
+from visits.scheduling.errors import (
+    BookingError as BookingError,
+)
+from visits.scheduling.errors import (
+    NotBookable as NotBookable,
+)
+from visits.scheduling.errors import (
+    OwnVisitClash as OwnVisitClash,
+)
+from visits.scheduling.errors import (
+    SeriesClash as SeriesClash,
+)
+from visits.scheduling.errors import (
+    SlotTaken as SlotTaken,
+)
+from visits.scheduling.errors import (
+    VisitChanged as VisitChanged,
+)
+from visits.scheduling.gate import booking_refusal, valid_symptom_check
 from visits.scheduling.models import Visit, VisitSeries, VisitType
 from visits.scheduling.recurrence import shifted_start
+from visits.scheduling.scope import Scope as Scope
+from visits.scheduling.scope import is_late_cancellation as is_late_cancellation
+from visits.scheduling.scope import lock_in_scope
 from visits.scheduling.slots import nearest
-
-
-class BookingError(Exception):
-    """A booking that cannot be made, with a message written for the person booking."""
-
-
-class NotBookable(BookingError):
-    """The booking gate refused: `refusal` says why, the message is for the person booking."""
-
-    def __init__(self, refusal: Refusal | str, *, by_patient: bool = True) -> None:
-        if isinstance(refusal, str):
-            refusal = Refusal(refusal, refusal)
-        super().__init__(refusal.message_for(by_patient=by_patient))
-        self.refusal = refusal
-
-
-class VisitChanged(BookingError):
-    """Someone changed this visit since the person loaded it; `visit` is the row as it now is.
-
-    Of two changes to one visit sent at once (two tabs, a patient and the clinic), the first to
-    take the row's lock wins; the other is refused with this, never applied to a stale copy.
-    """
-
-    def __init__(self, visit: Visit) -> None:
-        self.visit = visit
-        self.cancelled = visit.is_cancelled
-        if self.cancelled:
-            message = "This visit was cancelled a moment ago."
-        elif visit.status != Visit.Status.BOOKED:
-            message = "This visit has already started, so it can no longer be changed."
-        else:
-            message = "This visit was moved a moment ago."
-        super().__init__(message)
-
-    def message_in(self, zone: ZoneInfo) -> str:
-        """The refusal for the reader, naming the visit's new time in their zone when it moved."""
-        if self.cancelled or self.visit.status != Visit.Status.BOOKED:
-            return str(self)
-        local = self.visit.start.astimezone(zone)
-        return f"This visit was moved a moment ago to {when_in_words(local)} {zone_name(zone)}."
-
-
-class SlotTaken(BookingError):
-    """The time is no longer free; `alternatives` are the nearest free starts."""
-
-    def __init__(self, message: str, alternatives: list[datetime.datetime] | None = None) -> None:
-        super().__init__(message)
-        self.alternatives = alternatives or []
-
-
-class OwnVisitClash(SlotTaken):
-    """The time overlaps the patient's own other visit (`visit`), not someone else's booking."""
-
-    def __init__(
-        self,
-        visit: Visit,
-        *,
-        by_patient: bool,
-        alternatives: list[datetime.datetime] | None = None,
-    ) -> None:
-        profile = getattr(visit.patient, "patient_profile", None)
-        zone = profile.zone if profile else visit.provider.zone
-        local = visit.start.astimezone(zone)
-        whose = "your own" if by_patient else f"{patient_name(visit.patient)}'s own"
-        super().__init__(
-            f"That time overlaps {whose} {visit.visit_type.name.lower()} visit with "
-            f"{visit.provider} on {when_in_words(local)} {zone_name(zone)}.",
-            alternatives,
-        )
-        self.visit = visit
-
-
-class SeriesClash(SlotTaken):
-    """Some dates of a series are no longer free; `plan` keeps every date as it was chosen,
-    with alternatives on the same day for the dates that clash."""
-
-    def __init__(self, message: str, plan: list[PlannedSession]) -> None:
-        super().__init__(
-            message,
-            [alternative for session in plan for alternative in session.alternatives],
-        )
-        self.plan = plan
-
-
-DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
-TAKEN_MESSAGE = (
-    "Sorry, that time was just taken. Here are the nearest free times with the same provider."
-)
 
 
 def _refuse_unless_bookable(
@@ -351,65 +286,6 @@ def visit_series_book(
     return series
 
 
-class Scope:
-    """Which visits of a series an action applies to."""
-
-    THIS = "this"
-    FOLLOWING = "following"
-    SERIES = "series"
-    CHOICES = [
-        (THIS, "Only this visit"),
-        (FOLLOWING, "This and all later visits in the series"),
-        (SERIES, "Every upcoming visit in the series"),
-    ]
-
-
-CHANGED_FIELDS = (
-    "status",
-    "start",
-    "end",
-    "blocked_until",
-    "sequence",
-    "cancelled_at",
-    "cancelled_by_id",
-    "reminder_sent_at",
-    "series_id",
-)
-
-
-def _lock_in_scope(visit: Visit, scope: str, *, now: datetime.datetime) -> list[Visit]:
-    """Re-read and lock, inside the caller's transaction, the visits a change to `visit` touches.
-
-    `visit` is the copy the person saw. If its row is no longer booked, or its calendar sequence
-    moved on (someone moved it meanwhile), the change is refused with VisitChanged. On
-    PostgreSQL the rows stay locked until the transaction ends, so a concurrent change waits
-    and then finds the new row; SQLite's IMMEDIATE transactions already run writers one by one.
-    The caller's copy is brought up to date, and every change is made from the fresh rows.
-    """
-    rows = Visit.objects.select_for_update(of=("self",)).select_related(
-        "visit_type", "provider__user", "patient"
-    )
-    if scope == Scope.THIS or visit.series_id is None:
-        rows = rows.filter(pk=visit.pk)
-    else:
-        siblings = Q(series_id=visit.series_id, status=Visit.Status.BOOKED, end__gt=now)
-        if scope == Scope.FOLLOWING:
-            siblings &= Q(start__gte=visit.start)
-        rows = rows.filter(Q(pk=visit.pk) | siblings)
-    fresh = list(rows.order_by("start"))
-    current = next(each for each in fresh if each.pk == visit.pk)
-    if current.status != Visit.Status.BOOKED or current.sequence != visit.sequence:
-        raise VisitChanged(current)
-    for name in CHANGED_FIELDS:
-        setattr(visit, name, getattr(current, name))
-    return [visit if each.pk == visit.pk else each for each in fresh]
-
-
-def is_late_cancellation(visit: Visit, *, now: datetime.datetime) -> bool:
-    """Cancelling inside the visit type's window is a late cancellation."""
-    return visit.start - now < visit.visit_type.cancellation_window
-
-
 def visit_cancel(
     *,
     visit: Visit,
@@ -432,7 +308,7 @@ def visit_cancel(
     by_patient = actor == visit.patient
     clinic_note = "" if by_patient else note
     with transaction.atomic():
-        visits = _lock_in_scope(visit, scope, now=now)
+        visits = lock_in_scope(visit, scope, now=now)
         late = False
         for each in visits:
             each_late = by_patient and is_late_cancellation(each, now=now)
@@ -478,7 +354,7 @@ def visit_reschedule(
     zone = visit.provider.zone
     with transaction.atomic():
         _lock_schedule(visit.provider)
-        visits = _lock_in_scope(visit, scope, now=now)
+        visits = lock_in_scope(visit, scope, now=now)
         targets = [
             shifted_start(each.start, old_anchor=visit.start, new_anchor=new_start, zone=zone)
             for each in visits

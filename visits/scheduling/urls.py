@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from visits.scheduling.views import booking, calendar, for_patient, for_patient_visit, hours, visit
+from visits.scheduling.views import (
+    booking,
+    booking_gate,
+    calendar,
+    for_patient,
+    for_patient_visit,
+    hours,
+    visit,
+)
 
 app_name = "scheduling"
 
@@ -12,7 +20,7 @@ urlpatterns = [
     path("book/<slug:slug>/", booking.booking_providers, name="booking_providers"),
     path(
         "book/<slug:slug>/for-something-else/",
-        booking.booking_other_complaint,
+        booking_gate.booking_other_complaint,
         name="booking_other_complaint",
     ),
     path("book/<slug:slug>/<int:provider_id>/", booking.booking_times, name="booking_times"),

@@ -5,7 +5,6 @@ Each step is a page that works without JavaScript; htmx swaps the times when a d
 """
 
 import datetime
-from typing import cast
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -13,10 +12,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import Language, PatientProfile, ProviderProfile, Role, User
+from accounts.models import Language, ProviderProfile, Role
 from accounts.policy import allow
 from visits.intake.selectors import intake_missing_steps
 from visits.scheduling.availability import (
@@ -29,19 +27,12 @@ from visits.scheduling.availability import (
 )
 from visits.scheduling.forms import (
     BookingForm,
-    OtherComplaintForm,
     ProviderFilterForm,
     parse_day,
     parse_start,
 )
 from visits.scheduling.gate import (
-    GateAnswer,
     IntakeIncomplete,
-    NeedsDetails,
-    NeedsSymptomCheck,
-    OtherComplaintUnconfirmed,
-    RedFlag,
-    booking_gate,
     valid_symptom_check,
 )
 from visits.scheduling.models import VisitType
@@ -53,143 +44,26 @@ from visits.scheduling.services import (
     visit_book,
     visit_series_book,
 )
+from visits.scheduling.views.booking_gate import (
+    gate_for,
+    gate_stop,
+    needs_details,
+    other_complaint_confirmed,
+    profile_or_none,
+    visit_type_for,
+)
 from visits.web import HtmxHttpRequest, client_ip, go, render_page
 
 SEARCH_DAYS = 14
-# Which visit types the patient confirmed are for something other than a red-flag symptom
-# check, this session: {visit type slug: the symptom check's id}. A newer check asks again.
-OTHER_COMPLAINT_KEY = "booking_other_complaint"
-
-
-def _profile_or_none(request: HtmxHttpRequest) -> PatientProfile | None:
-    return PatientProfile.objects.filter(user=cast(User, request.user)).first()
-
-
-def _needs_details(request: HtmxHttpRequest) -> HttpResponse:
-    messages.info(
-        request,
-        "Before booking, tell us who you are and the state you are in: "
-        "clinicians can only see you where they are licensed.",
-    )
-    return redirect("profile_edit")
-
-
-def _visit_type(slug: str) -> VisitType:
-    return get_object_or_404(VisitType, slug=slug, is_active=True)
-
-
-def _confirmed_for(request: HtmxHttpRequest, visit_type: VisitType, response_pk) -> bool:
-    """Whether the patient confirmed, this session, that this visit type is for something other
-    than the symptom check `response_pk`."""
-    confirmed = request.session.get(OTHER_COMPLAINT_KEY, {})
-    return response_pk is not None and confirmed.get(visit_type.slug) == str(response_pk)
-
-
-def _gate(request: HtmxHttpRequest, visit_type: VisitType) -> GateAnswer:
-    """The booking gate's answer for this patient and visit type, with what they confirmed."""
-    now = timezone.now()
-    answer = booking_gate(patient=request.user, visit_type=visit_type, now=now)
-    refusal = answer.refusal
-    if (
-        isinstance(refusal, OtherComplaintUnconfirmed)
-        and refusal.response is not None
-        and _confirmed_for(request, visit_type, refusal.response.pk)
-    ):
-        answer = booking_gate(
-            patient=request.user, visit_type=visit_type, now=now, other_complaint_confirmed=True
-        )
-    return answer
-
-
-def _other_complaint_confirmed(answer: GateAnswer) -> bool:
-    """What to tell the booking services: the patient confirmed this visit is for something else."""
-    return answer.red_flag_warning is not None and not isinstance(
-        answer.refusal, OtherComplaintUnconfirmed
-    )
-
-
-def _gate_stop(
-    request: HtmxHttpRequest, visit_type: VisitType, answer: GateAnswer | None = None
-) -> HttpResponse | None:
-    """Where the booking gate sends a patient who may not book this visit type yet, if anywhere.
-
-    A red flag stops the ordinary booking: the patient is told to get emergency care instead,
-    and another kind of visit goes on only once they confirm it is for something else.
-    A health history still to complete does not stop the steps: the patient may look at
-    providers and times, and the confirm page says what is left.
-    """
-    refusal = (answer or _gate(request, visit_type)).refusal
-    if isinstance(refusal, NeedsDetails):
-        return _needs_details(request)
-    if isinstance(refusal, NeedsSymptomCheck):
-        messages.info(request, refusal.message)
-        return go(request, refusal.url)
-    if isinstance(refusal, RedFlag):
-        return render(
-            request,
-            "visits/scheduling/booking_emergency.html",
-            {"response": refusal.response, "visit_type": visit_type},
-        )
-    if isinstance(refusal, OtherComplaintUnconfirmed):
-        return _other_complaint_page(request, visit_type, refusal, OtherComplaintForm())
-    return None
-
-
-def _other_complaint_page(
-    request: HtmxHttpRequest,
-    visit_type: VisitType,
-    refusal: OtherComplaintUnconfirmed,
-    form: OtherComplaintForm,
-    next_url: str = "",
-) -> HttpResponse:
-    """The emergency guidance, then the question: is this visit for something else?"""
-    return render(
-        request,
-        "visits/scheduling/booking_other_complaint.html",
-        {
-            "response": refusal.response,
-            "visit_type": visit_type,
-            "form": form,
-            "next": next_url or request.get_full_path(),
-            "action": reverse("scheduling:booking_other_complaint", args=[visit_type.slug]),
-        },
-        status=200 if not form.errors else 400,
-    )
-
-
-@allow(Role.PATIENT)
-@require_POST
-def booking_other_complaint(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """The patient confirms that this visit is for something other than their red-flag symptoms.
-
-    Remembered for this visit type and this symptom check, for the rest of the booking.
-    """
-    visit_type = _visit_type(slug)
-    answer = _gate(request, visit_type)
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = reverse("scheduling:booking_providers", args=[visit_type.slug])
-    refusal = answer.refusal
-    if not isinstance(refusal, OtherComplaintUnconfirmed) or refusal.response is None:
-        return redirect(next_url)
-    form = OtherComplaintForm(request.POST)
-    if not form.is_valid():
-        return _other_complaint_page(request, visit_type, refusal, form, next_url)
-    confirmed = dict(request.session.get(OTHER_COMPLAINT_KEY, {}))
-    confirmed[visit_type.slug] = str(refusal.response.pk)
-    request.session[OTHER_COMPLAINT_KEY] = confirmed
-    return redirect(next_url)
 
 
 @allow(Role.PATIENT)
 @require_GET
 def booking_start(request: HtmxHttpRequest) -> HttpResponse:
     """Step 1: what the visit is for."""
-    profile = _profile_or_none(request)
+    profile = profile_or_none(request)
     if profile is None:
-        return _needs_details(request)
+        return needs_details(request)
     visit_types = VisitType.objects.filter(is_active=True)
     symptom_check = valid_symptom_check(request.user, now=timezone.now())
     return render(
@@ -209,11 +83,11 @@ def booking_start(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def booking_providers(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Step 2: providers who offer this visit and are licensed where the patient is now."""
-    profile = _profile_or_none(request)
+    profile = profile_or_none(request)
     if profile is None:
-        return _needs_details(request)
-    visit_type = _visit_type(slug)
-    if stop := _gate_stop(request, visit_type):
+        return needs_details(request)
+    visit_type = visit_type_for(slug)
+    if stop := gate_stop(request, visit_type):
         return stop
     kinds = [
         (kind, label)
@@ -309,11 +183,11 @@ def times_context(
 @require_GET
 def booking_times(request: HtmxHttpRequest, slug: str, provider_id: int) -> HttpResponse:
     """Steps 3 and 4: a day with free time, then a time on it, in the patient's zone."""
-    profile = _profile_or_none(request)
+    profile = profile_or_none(request)
     if profile is None:
-        return _needs_details(request)
-    visit_type = _visit_type(slug)
-    if stop := _gate_stop(request, visit_type):
+        return needs_details(request)
+    visit_type = visit_type_for(slug)
+    if stop := gate_stop(request, visit_type):
         return stop
     provider = get_object_or_404(
         bookable_providers(visit_type=visit_type, state=profile.current_state), pk=provider_id
@@ -340,10 +214,10 @@ def booking_times(request: HtmxHttpRequest, slug: str, provider_id: int) -> Http
 
 
 def _booking_provider(request: HtmxHttpRequest, slug: str, provider_id: int):
-    profile = _profile_or_none(request)
+    profile = profile_or_none(request)
     if profile is None:
         return None, None, None
-    visit_type = _visit_type(slug)
+    visit_type = visit_type_for(slug)
     provider = get_object_or_404(
         bookable_providers(visit_type=visit_type, state=profile.current_state), pk=provider_id
     )
@@ -356,11 +230,11 @@ def booking_confirm(request: HtmxHttpRequest, slug: str, provider_id: int) -> Ht
     """Step 5: check the details and the cancellation policy, then book (once or as a series)."""
     profile, visit_type, provider = _booking_provider(request, slug, provider_id)
     if profile is None or visit_type is None or provider is None:
-        return _needs_details(request)
-    answer = _gate(request, visit_type)
-    if stop := _gate_stop(request, visit_type, answer):
+        return needs_details(request)
+    answer = gate_for(request, visit_type)
+    if stop := gate_stop(request, visit_type, answer):
         return stop
-    confirmed = _other_complaint_confirmed(answer)
+    confirmed = other_complaint_confirmed(answer)
     symptom_check = valid_symptom_check(request.user, now=timezone.now())
     raw_start = request.POST.get("start") or request.GET.get("start", "")
     start = parse_start(raw_start)
