@@ -9,3 +9,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import sessions  # noqa: F401 - connects the session signal receivers
+        from config.forms import refuse_oversized_choices
+
+        refuse_oversized_choices()
