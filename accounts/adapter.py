@@ -63,6 +63,11 @@ def _recipient(context: dict, email: str) -> User | None:
     return User.objects.filter(email__iexact=email).first()
 
 
+def _login_of(credentials: dict) -> str:
+    """The address a sign-in attempt names, as allauth compares it."""
+    return (credentials.get("email") or credentials.get("username") or "").lower()
+
+
 # Wrong passwords for one account, from anywhere, that make us warn its owner.
 GUESSING_WARN_AFTER = 5
 GUESSING_WINDOW = datetime.timedelta(minutes=15)
@@ -144,7 +149,7 @@ class AccountAdapter(DefaultAccountAdapter):
         The account's own count is kept per address, so a guesser elsewhere can slow only
         themselves and never lock the owner out; the owner is told when it happens.
         """
-        login = (credentials.get("email") or credentials.get("username") or "").lower()
+        login = _login_of(credentials)
         # allauth's own limiter, so a correct password rolls the attempt back as allauth does.
         self._login_failed_rl_usage = ratelimit.consume(
             request,
@@ -157,7 +162,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def authentication_failed(self, request: HttpRequest, **credentials) -> None:
         """Count wrong passwords for the account from anywhere; warn the owner once an hour."""
-        login = (credentials.get("email") or credentials.get("username") or "").lower()
+        login = _login_of(credentials)
         user = User.objects.filter(email__iexact=login, is_active=True).first() if login else None
         if user is None:
             return
