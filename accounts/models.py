@@ -1,5 +1,6 @@
 """People who use Housecall: one user, one role, and the profile that role needs."""
 
+import secrets
 import zoneinfo
 from typing import ClassVar
 
@@ -176,10 +177,23 @@ class ProviderLicense(models.Model):
         return f"{self.provider} ({self.state})"
 
 
+def new_record_number() -> str:
+    """A medical record number: what labs send back in HL7 PID-3 and FHIR Patient.identifier."""
+    return f"HC{secrets.randbelow(10**8):08d}"
+
+
 class PatientProfile(models.Model):
     """Who the patient is and where they are now (the state decides licensure)."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="patient_profile")
+    record_number = models.CharField(
+        "medical record number",
+        max_length=12,
+        unique=True,
+        default=new_record_number,
+        editable=False,
+        help_text="The clinic's identifier for the patient, on lab orders and results.",
+    )
     legal_first_name = models.CharField(max_length=100)
     legal_last_name = models.CharField(max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)

@@ -229,6 +229,56 @@ def _check_in_settings(user) -> Q | None:
     return None
 
 
+def _documentable_visits(user) -> Q | None:
+    """Visits whose note, summary, prescriptions and orders this user writes: a clinician's own."""
+    if _role(user) == Role.CLINICIAN:
+        return Q(provider__user=user)
+    return None
+
+
+def _visit_notes(user) -> Q | None:
+    """Clinicians' notes (and their diagnoses and addenda): for the clinicians who treat the
+    patient only; the patient reads the after-visit summary written for them."""
+    if _role(user) == Role.CLINICIAN:
+        return Q(patient__in=_treated_patient_ids(user))
+    return None
+
+
+def _released_to_patient(released: str) -> Callable[[Any], Q | None]:
+    """Rows about a patient that they read once `released` is set; their clinicians always."""
+
+    def reach(user) -> Q | None:
+        role = _role(user)
+        if role == Role.PATIENT:
+            return Q(patient=user, **{f"{released}__isnull": False})
+        if role == Role.CLINICIAN:
+            return Q(patient__in=_treated_patient_ids(user))
+        return None
+
+    return reach
+
+
+def _psychotherapy_notes(user) -> Q | None:
+    """Psychotherapy notes: their author alone (HIPAA Privacy Rule, 45 CFR 164.501)."""
+    if _role(user) == Role.CLINICIAN:
+        return Q(author=user)
+    return None
+
+
+def _critical_alerts(user) -> Q | None:
+    """Critical-value alerts this clinician must answer: their own orders' patients they treat."""
+    if _role(user) == Role.CLINICIAN:
+        return Q(clinician=user, patient__in=_treated_patient_ids(user))
+    return None
+
+
+def _reconciliation(user) -> Q | None:
+    """Lab messages that came in: clinic staff, who see their identifiers, never their values."""
+    if _role(user) == Role.STAFF:
+        return Q()
+    return None
+
+
 # Visits: the patient's own, the clinician's own, every visit's schedule and contact for staff
 # (never clinical notes, answers or results: those follow CLINICAL_PATIENTS). Changing a visit
 # (cancel, move) follows the same rule.
@@ -245,6 +295,19 @@ SAFETY_ALERTS = Rule("safety alerts", _alerts)
 # The safety alerts a clinician sees on their dashboard, answers and acknowledges: their own.
 ASSIGNED_SAFETY_ALERTS = Rule("assigned safety alerts", _assigned_alerts)
 CHECK_IN_SETTINGS = Rule("check-in settings", _check_in_settings)
+# Visits whose record (note, summary, prescriptions, lab orders) this clinician writes.
+DOCUMENTABLE_VISITS = Rule("documentable visits", _documentable_visits)
+# Visit notes, their diagnoses and addenda (`patient` field): treating clinicians only.
+VISIT_NOTES = Rule("visit notes", _visit_notes)
+# After-visit summaries: the patient once released (the note signed), treating clinicians.
+VISIT_SUMMARIES = Rule("visit summaries", _released_to_patient("released_at"))
+# Lab reports with their values: the patient once released, treating clinicians. The patient
+# may still learn that a held report exists and when it will be released (CLINICAL_RECORDS).
+LAB_REPORTS = Rule("lab reports", _released_to_patient("released_at"))
+OBSERVATIONS = Rule("observations", _released_to_patient("report__released_at"))
+PSYCHOTHERAPY_NOTES = Rule("psychotherapy notes", _psychotherapy_notes)
+CRITICAL_RESULT_ALERTS = Rule("critical result alerts", _critical_alerts)
+RECONCILIATION = Rule("results to reconcile", _reconciliation)
 
 
 def can_manage_schedule(user, provider) -> bool:

@@ -259,6 +259,15 @@ SAFETY_ALERT_ESCALATE_AFTER = timedelta(
     minutes=env.int("SAFETY_ALERT_ESCALATE_MINUTES", default=120)
 )
 
+# The visit's life (visits.records.lifecycle): check-in opens this long before the start, and
+# a visit nobody checked in to by this long after its start is marked a no-show by the task.
+VISIT_CHECK_IN_OPENS_BEFORE = timedelta(minutes=env.int("VISIT_CHECK_IN_OPENS_MINUTES", default=15))
+VISIT_NO_SHOW_AFTER = timedelta(minutes=env.int("VISIT_NO_SHOW_MINUTES", default=15))
+
+# Results (21st Century Cures Act): final results reach the patient at once; one the ordering
+# clinician holds, with a reason, releases itself after this many days at the latest.
+RESULT_HOLD_MAX = timedelta(days=env.int("RESULT_HOLD_MAX_DAYS", default=3))
+
 # Sessions: idle limits by role and an absolute limit, enforced by SessionTimeoutMiddleware.
 SESSION_IDLE_TIMEOUT = {
     "patient": timedelta(minutes=env.int("PATIENT_IDLE_MINUTES", default=30)),

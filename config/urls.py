@@ -27,6 +27,8 @@ urlpatterns = [
     path("", include("visits.scheduling.urls")),
     path("", include("visits.questionnaires.urls")),
     path("", include("visits.intake.urls")),
+    path("", include("visits.records.urls")),
+    path("", include("visits.results.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

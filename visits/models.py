@@ -9,6 +9,17 @@ from visits.questionnaires.models import (
     QuestionnaireResponse,
     SafetyAlert,
 )
+from visits.records.models import (
+    AfterVisitSummary,
+    LabOrder,
+    NoteAddendum,
+    NoteDiagnosis,
+    Prescription,
+    PsychotherapyNote,
+    VisitNote,
+    VisitTransition,
+)
+from visits.results.models import CriticalResultAlert, InboundResult, LabReport, Observation
 from visits.scheduling.models import (
     ScheduleException,
     Visit,
@@ -18,18 +29,30 @@ from visits.scheduling.models import (
 )
 
 __all__ = [
+    "AfterVisitSummary",
     "AlertRecipient",
     "AuditEvent",
     "CheckInPreference",
     "ConsentSignature",
+    "CriticalResultAlert",
+    "InboundResult",
     "Intake",
     "IntakeVersion",
+    "LabOrder",
+    "LabReport",
+    "NoteAddendum",
+    "NoteDiagnosis",
+    "Observation",
+    "Prescription",
+    "PsychotherapyNote",
     "Questionnaire",
     "QuestionnaireResponse",
     "SafetyAlert",
     "ScheduleException",
     "Visit",
+    "VisitNote",
     "VisitSeries",
+    "VisitTransition",
     "VisitType",
     "WeeklyHours",
 ]

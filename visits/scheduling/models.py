@@ -291,6 +291,10 @@ class Visit(models.Model):
         help_text="The patient's own words about why they cancelled, for the clinic.",
     )
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # When the visit's life moved on (visits.records.lifecycle; who moved it is in transitions).
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
     sequence = models.PositiveIntegerField(
         default=0, help_text="Calendar revision, for .ics updates."
     )
