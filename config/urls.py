@@ -29,6 +29,8 @@ urlpatterns = [
     path("", include("visits.intake.urls")),
     path("", include("visits.records.urls")),
     path("", include("visits.results.urls")),
+    path("", include("visits.video.urls")),
+    path("", include("visits.ondemand.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
