@@ -1,7 +1,20 @@
-"""The results pages' URLs; every view declares its rule (accounts.policy)."""
+"""The results pages: the lab inbox, reports, critical alerts and the patient's own results.
 
-from django.urls import path  # noqa: F401 - routes are added with the pages
+Each area keeps its routes in its own block; every view declares its rule (accounts.policy).
+"""
+
+from django.urls import path
+
+from visits.results.views import patient, reports
 
 app_name = "results"
 
-urlpatterns: list = []
+urlpatterns = [
+    # Lab messages in: upload, import and the reconciliation list (staff).
+    # Reports for clinicians: holds, releases, manual entry, critical alerts.
+    path("results/reports/<int:pk>/", reports.report_detail, name="report_detail"),
+    path("results/critical/<int:pk>/", reports.critical_alert_detail, name="critical_alert_detail"),
+    # The patient's own results, summaries, medications and record.
+    path("me/results/", patient.my_results, name="my_results"),
+    path("me/results/<int:pk>/", patient.my_report, name="my_report"),
+]

@@ -1,7 +1,13 @@
-"""The video pages' URLs; every view declares its rule (accounts.policy)."""
+"""Virtual visits' URLs: check-in, the device check, the waiting room and the visit room."""
 
-from django.urls import path  # noqa: F401 - routes are added with the pages
+from django.urls import path
+
+from visits.video import views
 
 app_name = "video"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("visits/<uuid:visit_id>/check-in/", views.check_in, name="check_in"),
+    path("visits/<uuid:visit_id>/waiting-room/", views.waiting_room, name="waiting_room"),
+    path("visits/<uuid:visit_id>/room/", views.room, name="room"),
+]
