@@ -84,3 +84,44 @@ class TestSeedDemoSafetyAlerts:
         assert list(open_alerts_for(daniel)) == [current]
         seed(settings, capsys)
         assert SafetyAlert.objects.filter(patient=priya).count() == 2
+
+
+class TestVisitHistory:
+    """The demo shows past visits with signed notes, prescriptions and months of results."""
+
+    def test_past_visits_are_documented(self, settings, capsys):
+        from visits.records.models import AfterVisitSummary, Prescription, PsychotherapyNote
+        from visits.results.models import LabReport, Observation
+        from visits.scheduling.models import Visit
+
+        seed(settings, capsys)
+        alex = User.objects.get(email="alex.morgan@demo.housecall.example")
+        completed = Visit.objects.filter(patient=alex, status="completed")
+        assert completed.count() == 3
+        assert all(visit.note.is_signed for visit in completed)
+        assert (
+            AfterVisitSummary.objects.filter(patient=alex, released_at__isnull=False).count() == 3
+        )
+        assert Prescription.objects.filter(patient=alex, status="active").exists()
+        assert Prescription.objects.filter(patient=alex, status="completed").exists()
+        # Three rounds of results over four months, released, with LDL high then coming down.
+        assert LabReport.objects.filter(patient=alex, released_at__isnull=True).count() == 0
+        ldl = list(
+            Observation.objects.filter(patient=alex, loinc_code="13457-7")
+            .order_by("observed_at")
+            .values_list("flag", flat=True)
+        )
+        assert ldl == ["high", "high", "high"]
+        span = LabReport.objects.filter(patient=alex).order_by("collected_at")
+        assert (span.last().collected_at - span.first().collected_at).days >= 90
+        assert PsychotherapyNote.objects.filter(
+            patient__email="priya.shah@demo.housecall.example"
+        ).exists()
+
+    def test_seeding_twice_adds_no_second_history(self, settings, capsys):
+        from visits.records.models import VisitNote
+
+        seed(settings, capsys)
+        notes = VisitNote.objects.count()
+        seed(settings, capsys)
+        assert VisitNote.objects.count() == notes

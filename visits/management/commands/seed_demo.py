@@ -22,6 +22,7 @@ from visits.intake.services import intake_for, intake_save_step, intake_sign_con
 from visits.questionnaires import engine
 from visits.questionnaires.models import QuestionnaireResponse
 from visits.questionnaires.services import latest_version
+from visits.records.demo import seed_visit_records
 from visits.scheduling.availability import provider_free_times
 from visits.scheduling.models import ScheduleException, Visit, VisitSeries, VisitType, WeeklyHours
 
@@ -272,6 +273,7 @@ class Command(BaseCommand):
         self.schedules()
         self.bookings()
         self.score_history()
+        seed_visit_records()
         return logins
 
     def schedules(self) -> None:
