@@ -121,12 +121,31 @@ class Clinic:
         }
         if parameter == "slug":
             return visit.visit_type.slug if route.name and "booking" in route.name else "phq-9"
+        if parameter == "pk":
+            return _pk(self.object_for(route))
         if parameter == "object_id":
             model_admin = route.model_admin
             return _pk(self.object_of(model_admin.model)) if model_admin else None
         if parameter in values:
             return values[parameter]
         return None if route.route.startswith("admin/") else "x"
+
+    def object_for(self, route: Route) -> Model | None:
+        """The patient's own object a route names by `pk`, by the route's name; None (so the
+        route counts as uncovered) for a route this table does not know yet."""
+        from visits.results.models import CriticalResultAlert, LabReport
+
+        mine: dict[str, Any] = {
+            "results:report_detail": LabReport.objects.filter(patient=self.patient),
+            "results:my_report": LabReport.objects.filter(
+                patient=self.patient, released_at__isnull=False
+            ),
+            "results:critical_alert_detail": CriticalResultAlert.objects.filter(
+                patient=self.patient
+            ),
+        }
+        found = mine.get(route.name or "")
+        return None if found is None else found.order_by("pk").first()
 
     @property
     def visit(self) -> Visit:
@@ -136,6 +155,7 @@ class Clinic:
             .order_by("start")
             .first()
             or Visit.objects.filter(patient=self.patient, provider__user=self.treating).first()
+            or Visit.objects.filter(patient=self.patient).active().order_by("start").first()
         )
 
     def object_of(self, model: type[Model]) -> Model | None:
@@ -183,4 +203,54 @@ def demo_clinic(settings) -> Clinic:
     for user in (treating, not_treating, staff, admin):
         if not user.authenticator_set.exists():
             enrol_totp(user)
+    results_for(patient, treating)
     return Clinic(patient, other_patient, treating, not_treating, staff, admin)
+
+
+def results_for(patient: User, clinician: User) -> None:
+    """A released report with a critical value (and its alert) and a held report, ordered by
+    `clinician` at their latest visit with `patient`, so every results page has a row to show."""
+    from decimal import Decimal
+
+    from visits.records.models import LabOrder
+    from visits.results.models import LabReport, Observation, ResultStatus
+    from visits.results.release import report_recorded
+
+    visit = Visit.objects.filter(patient=patient, provider__user=clinician).order_by("-start")[0]
+    now = timezone.now()
+    for name, held in (("Basic metabolic panel", False), ("Thyroid stimulating hormone", True)):
+        order = LabOrder.objects.create(
+            visit=visit,
+            patient=patient,
+            ordering_clinician=clinician,
+            test_name=name,
+            loinc_code="51990-0" if not held else "3016-3",
+        )
+        report = LabReport.objects.create(
+            order=order,
+            patient=patient,
+            ordering_clinician=clinician,
+            name=name,
+            source=LabReport.Source.MANUAL,
+            status=ResultStatus.FINAL,
+            collected_at=now - datetime.timedelta(days=1),
+            held_at=now if held else None,
+            held_by=clinician if held else None,
+            hold_reason="To discuss with the patient first" if held else "",
+            release_by=now + datetime.timedelta(days=3) if held else None,
+        )
+        Observation.objects.create(
+            report=report,
+            patient=patient,
+            loinc_code="2823-3" if not held else "3016-3",
+            name="Potassium" if not held else "TSH",
+            value=Decimal("6.8") if not held else Decimal("9.1"),
+            unit="mmol/L" if not held else "m[IU]/L",
+            reference_low=Decimal("3.5") if not held else Decimal("0.4"),
+            reference_high=Decimal("5.1") if not held else Decimal("4.0"),
+            critical_low=Decimal("2.8") if not held else None,
+            critical_high=Decimal("6.2") if not held else None,
+            status=ResultStatus.FINAL,
+            observed_at=now - datetime.timedelta(days=1),
+        )
+        report_recorded(report, now=now)
