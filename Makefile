@@ -66,8 +66,13 @@ clean:
 # Its own throwaway SQLite file, made afresh each run, unless DATABASE_URL points elsewhere.
 BENCH_DATABASE_URL := $(if $(DATABASE_URL),$(DATABASE_URL),sqlite:///bench.sqlite3)
 
-.PHONY: bench
-bench: install  ## Time the availability search and booking on a seeded 50-provider clinic
+.PHONY: bench bench-booking bench-pages
+bench: bench-booking bench-pages  ## Both benchmarks: the booking search, and every page under gunicorn
+
+bench-pages: install-dev  ## Every page under gunicorn beside a bare Django page, demo and large clinic
+	$(DEV_ENV) $(BIN)/python manage.py bench_pages $(BENCH_PAGES_ARGS)
+
+bench-booking: install  ## Time the availability search and booking on a seeded 50-provider clinic
 	$(if $(DATABASE_URL),,rm -f bench.sqlite3)
 	$(DEV_ENV) DATABASE_URL='$(BENCH_DATABASE_URL)' $(BIN)/python manage.py migrate --noinput --verbosity 0
 	$(DEV_ENV) DATABASE_URL='$(BENCH_DATABASE_URL)' EMAIL_URL=memorymail:// CACHE_URL=locmemcache:// \

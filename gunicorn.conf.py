@@ -5,8 +5,20 @@ import os
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 # Heroku's dynos: WEB_CONCURRENCY is set from the dyno size; 2 suits a standard dyno.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# gthread: each worker serves GUNICORN_THREADS requests at once (4 by default), so a slow
+# request (a lab upload, a poll) does not hold up the others. sync: one request at a time per
+# worker. gunicorn silently turns a sync worker with more than one thread into gthread, so a
+# thread count with the sync worker is refused instead of ignored.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+if worker_class == "sync":
+    if int(os.environ.get("GUNICORN_THREADS", "1")) != 1:
+        raise SystemExit(
+            "GUNICORN_WORKER_CLASS=sync serves one request at a time: unset GUNICORN_THREADS "
+            "(or set it to 1), or choose GUNICORN_WORKER_CLASS=gthread."
+        )
+    threads = 1
+else:
+    threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # The router gives up after 30 s; stop a stuck request before it does.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "25"))
 graceful_timeout = 20
