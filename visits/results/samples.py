@@ -78,7 +78,8 @@ def render_sample(
         "clinician_family": "Okafor",
         "clinician_given": "Ada",
     }
-    text = Template((SAMPLES_DIR / name).read_text(encoding="utf-8"))
+    # Bytes, not read_text(): HL7 segments end in \r, which universal newlines would change.
+    text = Template((SAMPLES_DIR / name).read_bytes().decode("utf-8"))
     return text.substitute(
         {key: escape(value) for key, value in values.items()},
         dob=birth_date.strftime("%Y%m%d"),
