@@ -14,9 +14,9 @@ from visits.results.importer import (
     ResolveRefused,
     critical_limits,
     decode_message,
+    import_message,
     inbound_attach,
     inbound_reject,
-    import_message,
 )
 from visits.results.messages import MessageError
 from visits.results.models import (
