@@ -38,7 +38,7 @@ def test_matched_and_unmatched_files(tmp_path, order):
     good.write_bytes(message("bmp.hl7", order).encode())
     stranger = tmp_path / "stranger.json"
     stranger.write_bytes(fixed("bmp.json").encode())
-    out, err, failure = run(good, stranger)
+    out, _err, failure = run(good, stranger)
     assert failure is None
     assert f"{good}: matched, 1 report recorded." in out
     assert f"{stranger}: to reconcile" in out
@@ -89,7 +89,7 @@ def test_unreadable_files_fail_the_command(tmp_path, order):
 
 def test_malformed_file_is_kept_for_reconciling(tmp_path):
     """A text file that is no lab message is kept (it was read) and waits for staff."""
-    out, err, failure = run(MESSAGES / "garbage.txt")
+    out, _err, failure = run(MESSAGES / "garbage.txt")
     assert failure is None
     assert "garbage.txt: to reconcile" in out
     assert "The message could not be read. It is neither an HL7 v2 message" in out
