@@ -69,6 +69,17 @@ class TestReadsResults:
         assert message.reports[0].placer_number == "HCORDER0001"
         assert message.reports[0].observations[0].value == Decimal("6.8")
 
+    @pytest.mark.parametrize("kind", ["collection", "transaction", "batch"])
+    def test_bundle_types_that_carry_results(self, kind):
+        """Collection, transaction and batch bundles are all read."""
+        data = json.loads(sample("potassium_critical.json"))
+        data["type"] = kind
+        if kind != "collection":
+            for entry in data["entry"]:
+                resource = entry["resource"]
+                entry["request"] = {"method": "POST", "url": resource["resourceType"]}
+        assert parse_fhir(json.dumps(data)).reports[0].observations[0].value == Decimal("6.8")
+
     @pytest.mark.parametrize(
         ("status", "read_as"),
         [

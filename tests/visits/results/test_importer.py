@@ -256,6 +256,14 @@ class TestUnmatched:
         """The stored unknown-patient message waits for staff."""
         inbound = import_message(stored("unknown_patient.hl7"), source="drop")
         assert inbound.reason == "No patient has the record number the message gives."
+        assert inbound.identifiers["notes"] == []
+
+    def test_how_times_were_read_is_kept(self):
+        """A message whose times had no offset keeps the note saying how they were read."""
+        inbound = import_message(stored("no_offset.hl7"), source="drop")
+        assert inbound.identifiers["notes"] == [
+            "Times without a UTC offset were read as the lab's time (UTC)."
+        ]
 
     @pytest.mark.parametrize("name", ["bmp.hl7", "potassium_critical.json"])
     def test_record_number_of_one_patient_birth_date_of_another(self, order, name):

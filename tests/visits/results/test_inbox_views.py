@@ -169,6 +169,22 @@ class TestUpload:
         assert 'id="id_message_file_error"' in content
         assert not InboundResult.objects.exists()
 
+    def test_htmx_upload(self, scheduler_client, order):
+        """With htmx, success is a client redirect and a refusal swaps in only the form."""
+        headers = {"HX-Request": "true"}
+        bad = scheduler_client.post(
+            UPLOAD, {"message_file": SimpleUploadedFile("a.bin", b"\x00\x01")}, headers=headers
+        )
+        content = bad.content.decode()
+        assert content.lstrip().startswith('<form id="upload-form"')
+        assert "The file is not text" in content
+        good = scheduler_client.post(
+            UPLOAD,
+            {"message_file": SimpleUploadedFile("c.hl7", message("cbc.hl7", order).encode())},
+            headers=headers,
+        )
+        assert good["HX-Redirect"] == detail(InboundResult.objects.get())
+
     def test_no_file(self, scheduler_client):
         """Submitting without a file asks for one."""
         response = scheduler_client.post(UPLOAD, {})
