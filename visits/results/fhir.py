@@ -23,6 +23,7 @@ from visits.results.messages import (
     ReportMessage,
     ResultMessage,
     lab_zone,
+    recordable,
 )
 
 FORMAT = "fhir"
@@ -226,7 +227,7 @@ class _Reader:
             if quantity.comparator:
                 value_text = f"{quantity.comparator}{quantity.value}"
             else:
-                value = quantity.value
+                value = recordable(quantity.value)
             unit = (
                 quantity.code if quantity.system == UCUM and quantity.code else quantity.unit
             ) or ""
@@ -237,13 +238,13 @@ class _Reader:
             coding = next(iter(concept.coding or []), None)
             value_text = concept.text or (coding.display or coding.code if coding else "") or ""
         elif observation.valueInteger is not None:
-            value = Decimal(observation.valueInteger)
+            value = recordable(Decimal(observation.valueInteger))
         reference_range = ReferenceRange()
         ranges = observation.referenceRange or []
         if ranges:
             first = ranges[0]
-            low = first.low.value if first.low is not None else None
-            high = first.high.value if first.high is not None else None
+            low = recordable(first.low.value) if first.low is not None else None
+            high = recordable(first.high.value) if first.high is not None else None
             text = first.text or _range_text(low, high)
             reference_range = ReferenceRange(low=low, high=high, text=text[:60])
         observed = observation.effectiveDateTime or collected

@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from django.db import transaction
+from django.db import DataError, transaction
 from django.utils import timezone
 
 from accounts.models import PatientProfile, User
@@ -144,11 +144,22 @@ def import_message(raw: str, *, source: str, received_by: User | None = None) ->
         except Unmatched as refusal:
             _unmatched(inbound, refusal.reason)
             return inbound
-        inbound.state = InboundResult.State.MATCHED
-        inbound.patient = patient
-        inbound.save()
-        reports = record_reports(message, patient=patient, orders=orders, actor=received_by)
-        inbound.reports.set(reports)
+        try:
+            with transaction.atomic():
+                inbound.state = InboundResult.State.MATCHED
+                inbound.patient = patient
+                inbound.save()
+                reports = record_reports(message, patient=patient, orders=orders, actor=received_by)
+                inbound.reports.set(reports)
+        except DataError:
+            # Something the parsers let through does not fit a column: keep the message.
+            inbound = InboundResult(
+                format=message.format,
+                source=source,
+                raw=raw,
+                identifiers={**message.identifiers(), "notes": list(message.notes)},
+            )
+            _unmatched(inbound, "The results could not be recorded: a value does not fit.")
     return inbound
 
 

@@ -97,13 +97,26 @@ def lab_zone() -> ZoneInfo:
     return ZoneInfo(getattr(settings, "LAB_TIME_ZONE", "UTC"))
 
 
+# Observation values and ranges are stored with 10 digits before the point and 4 after.
+LARGEST = Decimal(10) ** 10
+
+
+def recordable(value: Decimal | None) -> Decimal | None:
+    """The number, if the clinic can store it; MessageError if it is not finite or too large."""
+    if value is None:
+        return None
+    if not value.is_finite() or abs(value) >= LARGEST:
+        raise MessageError("A number in the message is too large, or not finite, to record.")
+    return value
+
+
 def parse_decimal(text: str) -> Decimal | None:
     """A number as labs write it ("4.1", "+0.5", ".9"), or None if it is not one."""
     text = text.strip()
     if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
         return None
     try:
-        return Decimal(text)
+        return recordable(Decimal(text))
     except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
         return None
 
@@ -118,13 +131,13 @@ def parse_reference_range(text: str) -> ReferenceRange:
     if match := _RANGE.fullmatch(text):
         low, high = parse_decimal(match["low"]), parse_decimal(match["high"])
         if low is not None and high is not None:
-            return ReferenceRange(low=low, high=high, text=text)
+            return ReferenceRange(low=low, high=high, text=text[:60])
     if match := _BOUND.fullmatch(text):
         value = parse_decimal(match["value"])
         if value is not None:
             if match["op"] in ("<", "<=", "≤"):
-                return ReferenceRange(high=value, text=text)
-            return ReferenceRange(low=value, text=text)
+                return ReferenceRange(high=value, text=text[:60])
+            return ReferenceRange(low=value, text=text[:60])
     return ReferenceRange(text=text[:60])
 
 

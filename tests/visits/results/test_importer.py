@@ -222,6 +222,8 @@ class TestUnmatched:
             (lambda: fixed("nm_text.hl7"), "not a number"),
             (lambda: stored("truncated.json"), "cut short"),
             (lambda: stored("invalid_fhir.json"), "does not follow FHIR R4"),
+            (lambda: fixed("bmp.hl7").replace("||140|", "||99999999999|"), "too large"),
+            (lambda: fixed("bmp.json").replace('"value": 140', '"value": 1e12'), "too large"),
         ],
     )
     def test_malformed_is_kept_with_the_parse_error(self, raw, reason):
