@@ -17,7 +17,7 @@ NAVIGATION = {
         ("My details", "profile_edit"),
     ],
     Role.CLINICIAN: [("My day", "clinician_dashboard")],
-    Role.STAFF: [("Schedules", "staff_dashboard")],
+    Role.STAFF: [("Schedules", "staff_dashboard"), ("Lab messages", "results:inbox")],
 }
 ACCOUNT_NAVIGATION = [("Security", "account_security")]
 

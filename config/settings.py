@@ -277,6 +277,11 @@ VISIT_NO_SHOW_AFTER = timedelta(minutes=env.int("VISIT_NO_SHOW_MINUTES", default
 # clinician holds, with a reason, releases itself after this many days at the latest.
 RESULT_HOLD_MAX = timedelta(days=env.int("RESULT_HOLD_MAX_DAYS", default=3))
 
+# Lab messages: a time an HL7 v2 message gives without a UTC offset is read in this zone (the
+# lab's own); the upload page refuses files larger than this.
+LAB_TIME_ZONE = env.str("LAB_TIME_ZONE", default="UTC")
+LAB_MESSAGE_MAX_BYTES = env.int("LAB_MESSAGE_MAX_BYTES", default=1024 * 1024)
+
 # Sessions: idle limits by role and an absolute limit, enforced by SessionTimeoutMiddleware.
 SESSION_IDLE_TIMEOUT = {
     "patient": timedelta(minutes=env.int("PATIENT_IDLE_MINUTES", default=30)),

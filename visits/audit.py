@@ -37,6 +37,10 @@ PAGE_WORDS = {
     "patient_intake": "in your health history",
     "questionnaire_result": "on the answers' page",
     "safety_alert_detail": "on the alert's page",
+    "results:inbox": "on the clinic's list of lab results coming in",
+    "results:inbox_detail": "on the page of a lab result that came in",
+    "results:inbox_attach": "while attaching a lab result to your record",
+    "results:inbox_reject": "while setting aside a lab result",
 }
 
 

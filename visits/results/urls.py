@@ -5,12 +5,17 @@ Each area keeps its routes in its own block; every view declares its rule (accou
 
 from django.urls import path
 
-from visits.results.views import patient, reports
+from visits.results.views import inbox, patient, reports
 
 app_name = "results"
 
 urlpatterns = [
     # Lab messages in: upload, import and the reconciliation list (staff).
+    path("results/inbox/", inbox.inbox, name="inbox"),
+    path("results/inbox/upload/", inbox.inbox_upload, name="inbox_upload"),
+    path("results/inbox/<int:pk>/", inbox.inbox_detail, name="inbox_detail"),
+    path("results/inbox/<int:pk>/attach/", inbox.inbox_attach, name="inbox_attach"),
+    path("results/inbox/<int:pk>/reject/", inbox.inbox_reject, name="inbox_reject"),
     # Reports for clinicians: holds, releases, manual entry, critical alerts.
     path("results/reports/<int:pk>/", reports.report_detail, name="report_detail"),
     path("results/critical/<int:pk>/", reports.critical_alert_detail, name="critical_alert_detail"),
