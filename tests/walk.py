@@ -133,7 +133,7 @@ class Clinic:
     def object_for(self, route: Route) -> Model | None:
         """The patient's own object a route names by `pk`, by the route's name; None (so the
         route counts as uncovered) for a route this table does not know yet."""
-        from visits.results.models import CriticalResultAlert, LabReport
+        from visits.results.models import CriticalResultAlert, InboundResult, LabReport
 
         mine: dict[str, Any] = {
             "results:report_detail": LabReport.objects.filter(patient=self.patient),
@@ -143,6 +143,9 @@ class Clinic:
             "results:critical_alert_detail": CriticalResultAlert.objects.filter(
                 patient=self.patient
             ),
+            "results:inbox_detail": InboundResult.objects.all(),
+            "results:inbox_attach": InboundResult.objects.all(),
+            "results:inbox_reject": InboundResult.objects.all(),
         }
         found = mine.get(route.name or "")
         return None if found is None else found.order_by("pk").first()

@@ -162,6 +162,7 @@ def seed_visit_records() -> None:
     ):
         _lab_round(alex, physician.user, visit, lab_round, now - datetime.timedelta(days=days_ago))
     _therapy_history(now)
+    _unmatched_message()
 
 
 def _past_visit(patient, provider, visit_type, days_ago: int, now) -> Visit:
@@ -307,3 +308,19 @@ def _therapy_history(now) -> None:
             text="Process notes: explored the pattern of withdrawal after criticism at work; "
             "transference themes around approval. Plan to revisit next session.",
         )
+
+
+def _unmatched_message() -> None:
+    """A lab's message for someone who is not the clinic's patient, waiting on the inbox."""
+    from visits.results.importer import import_message
+    from visits.results.samples import render_sample
+
+    raw = render_sample(
+        "lipid.hl7",
+        record_number="HC99990001",
+        family_name="Rivera",
+        given_name="Jamie",
+        birth_date=datetime.date(1971, 5, 9),
+        order_number="HC0000DEMO01",
+    )
+    import_message(raw, source="lab drop folder (demo)")
