@@ -37,6 +37,11 @@ PAGE_WORDS = {
     "patient_intake": "in your health history",
     "questionnaire_result": "on the answers' page",
     "safety_alert_detail": "on the alert's page",
+    "records:visit_note": "on your visit's note",
+    "records:visit_note_draft": "on your visit's note",
+    "records:visit_note_sign": "while your visit's note was signed",
+    "records:visit_note_diagnosis_search": "on your visit's note",
+    "records:psychotherapy_notes": "in your therapist's own session notes",
 }
 
 
