@@ -170,17 +170,17 @@ def visit_note_sign(request: SignedInRequest, visit_id: object) -> HttpResponse:
             note_sign(
                 visit=visit, actor=request.user, revision=revision, ip_address=client_ip(request)
             )
-        except NoteRefused as refused:
-            messages.error(request, str(refused))
+        except NoteRefused as not_signed:
+            messages.error(request, str(not_signed))
             return go(request, reverse("records:visit_note_sign", args=[visit.pk]))
         messages.success(
             request, "Note signed. The after-visit summary is now the patient's to read."
         )
         return go(request, reverse("records:visit_note", args=[visit.pk]))
     if request.method == "POST":
-        _, refused = _save_typed(request, access)
-        if refused is not None:
-            return refused
+        _, unsaved = _save_typed(request, access)
+        if unsaved is not None:
+            return unsaved
         return go(request, reverse("records:visit_note_sign", args=[visit.pk]))
     context = note_panel_context(request, access)
     if context["note"] is not None and context["note"].is_signed:
