@@ -81,7 +81,6 @@ def test_a_clinician_writes_codes_signs_and_amends_a_note(new_page, axe_check: A
     desk.get_by_label("Objective").fill("Red, swollen tonsils on video.")
     expect(desk.locator("#note-revision")).not_to_have_value(revision)
     expect(status).to_have_text(re.compile(r"^Saved at "))
-    desk.screenshot(path="/tmp/note-editor.png", full_page=True)
 
     # Review, then sign.
     desk.get_by_role("button", name="Review and sign").click()

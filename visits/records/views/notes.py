@@ -111,7 +111,6 @@ def _saved_words(request: SignedInRequest, saved: DraftSaved) -> str:
     return f"Saved at {at} {zone}".strip()
 
 
-@restores_pending_form
 @allow(Role.CLINICIAN)
 @require_GET
 def visit_note(request: SignedInRequest, visit_id: object) -> HttpResponse:
