@@ -1,6 +1,8 @@
 """People and visits for the note's tests: the visit's clinician, another clinician treating
 the same patient, one who does not, and a therapist's session."""
 
+import datetime
+
 import pytest
 from django.test import Client
 
@@ -39,7 +41,12 @@ def colleague(visit):
     """Another clinician who treats the same patient (a visit of their own with them)."""
     user = ProviderProfileFactory().user
     enrol_totp(user)
-    VisitFactory(patient=visit.patient, provider=user.provider_profile)
+    # A day later: a patient is never booked twice at once (PostgreSQL enforces it).
+    VisitFactory(
+        patient=visit.patient,
+        provider=user.provider_profile,
+        start=visit.start + datetime.timedelta(days=1),
+    )
     return user
 
 

@@ -2,6 +2,8 @@
 """Psychotherapy notes are their author's alone: another clinician treating the client, the
 client and staff never reach them, and they appear on no other page."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -39,6 +41,7 @@ def treating_psychiatrist(therapy_visit):
         patient=therapy_visit.patient,
         provider=user.provider_profile,
         visit_type=visit_type("psychiatry-follow-up"),
+        start=therapy_visit.start + datetime.timedelta(days=1),
     )
     return user
 
