@@ -41,6 +41,11 @@ PAGE_WORDS = {
     "results:inbox_detail": "on the page of a lab result that came in",
     "results:inbox_attach": "while attaching a lab result to your record",
     "results:inbox_reject": "while setting aside a lab result",
+    "records:visit_note": "on your visit's note",
+    "records:visit_note_draft": "on your visit's note",
+    "records:visit_note_sign": "while your visit's note was signed",
+    "records:visit_note_diagnosis_search": "on your visit's note",
+    "records:psychotherapy_notes": "in your therapist's own session notes",
 }
 
 

@@ -1,0 +1,154 @@
+"""What the note editor shows, for the note page and for any page that includes the panel.
+
+`note_panel_context(request, visit, ...)` gives `visits/records/_note_panel.html` everything it
+renders; the page that includes it audits `context["audit_records"]` with its own audit_page,
+so each patient still has one event per page view. The queries are fixed: the note, the
+summary, the diagnoses and the addenda with their authors, whatever their number.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.urls import reverse
+
+from accounts import policy
+from visits.audit import Record
+from visits.records import icd10
+from visits.records.models import AfterVisitSummary, NoteAddendum, VisitNote
+from visits.records.note_forms import AddendumForm, DiagnosisSearchForm, NoteDraftForm
+from visits.records.notes import DraftConflict, keeps_psychotherapy_notes, sign_refusal
+from visits.scheduling.models import Visit
+from visits.web import SignedInRequest
+
+PANEL_TEMPLATE = "visits/records/_note_panel.html"
+
+
+@dataclass(frozen=True)
+class NoteAccess:
+    """A visit someone may open the note of, and whether they write it (its own clinician) or
+    only read it (another clinician treating the patient, once it is signed)."""
+
+    visit: Visit
+    writes: bool
+
+
+def _visits() -> QuerySet[Visit]:
+    return Visit.objects.select_related("patient__patient_profile", "provider__user", "visit_type")
+
+
+def note_access(request: SignedInRequest, visit_id: object) -> NoteAccess:
+    """The visit whose note this clinician may open; 404 for anyone else.
+
+    The visit's clinician writes it (policy.DOCUMENTABLE_VISITS); other clinicians who treat
+    the patient read it once signed (policy.VISIT_NOTES); drafts stay with their author.
+    """
+    user = request.user
+    visit = policy.DOCUMENTABLE_VISITS.filter(_visits(), user).filter(pk=visit_id).first()
+    if visit is not None:
+        return NoteAccess(visit=visit, writes=True)
+    readable = policy.VISIT_NOTES.filter(VisitNote.objects.all(), user).filter(
+        visit_id=visit_id, status=VisitNote.Status.SIGNED
+    )
+    visit = _visits().filter(pk__in=readable.values("visit_id")).first()
+    if visit is None:
+        raise Http404("No such visit note.")
+    return NoteAccess(visit=visit, writes=False)
+
+
+def panel_urls(visit: Visit) -> dict[str, str]:
+    """Where the panel's forms go."""
+    args = [visit.pk]
+    return {
+        "page": reverse("records:visit_note", args=args),
+        "draft": reverse("records:visit_note_draft", args=args),
+        "sign": reverse("records:visit_note_sign", args=args),
+        "addendum": reverse("records:visit_note_addendum", args=args),
+        "search": reverse("records:visit_note_diagnosis_search", args=args),
+        "add": reverse("records:visit_note_diagnosis_add", args=args),
+        "psychotherapy": reverse("records:psychotherapy_notes", args=args),
+    }
+
+
+def saved_note(visit: Visit) -> tuple[VisitNote | None, AfterVisitSummary | None]:
+    """The visit's note (with its diagnoses and addenda and their authors) and summary."""
+    note = (
+        VisitNote.objects.select_related("author")
+        .prefetch_related(
+            "diagnoses",
+            Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author")),
+        )
+        .filter(visit=visit)
+        .first()
+    )
+    summary = AfterVisitSummary.objects.filter(visit=visit).first()
+    return note, summary
+
+
+def note_panel_context(
+    request: SignedInRequest,
+    access: NoteAccess,
+    *,
+    form: NoteDraftForm | None = None,
+    addendum_form: AddendumForm | None = None,
+    search_form: DiagnosisSearchForm | None = None,
+    matches: list[icd10.Diagnosis] | None = None,
+    conflict: DraftConflict | None = None,
+    restored: bool = False,
+    error: str = "",
+) -> dict:
+    """Everything `_note_panel.html` shows for this viewer, with what the page must audit."""
+    visit = access.visit
+    note, summary = saved_note(visit)
+    if not access.writes and (note is None or not note.is_signed):
+        raise Http404("No such visit note.")  # drafts are their author's alone
+    editing = access.writes and not (note is not None and note.is_signed)
+    if editing and form is None:
+        form = NoteDraftForm.from_saved(note, summary)
+    diagnoses = list(note.diagnoses.all()) if note is not None else []
+    addenda = list(note.addenda.all()) if note is not None else []
+    records: list[Record] = []
+    if note is not None:
+        records.append((visit.patient_id, note.pk))
+    else:
+        records.append((visit.patient_id, visit.pk))
+    return {
+        "visit": visit,
+        "patient_name": visit.patient.patient_profile.legal_name
+        if hasattr(visit.patient, "patient_profile")
+        else visit.patient.get_full_name(),
+        "note": note,
+        "summary": summary,
+        "diagnoses": diagnoses,
+        "addenda": addenda,
+        "writes": access.writes,
+        "editing": editing,
+        "form": form,
+        # After a conflict, saving again deliberately replaces the other version with this text.
+        "revision": conflict.note.revision if conflict is not None else _revision(form, note),
+        "addendum_form": addendum_form or AddendumForm(),
+        "search_form": search_form or DiagnosisSearchForm(),
+        "matches": matches,
+        "searched": matches is not None,
+        "conflict": conflict,
+        "restored": restored,
+        "error": error,
+        "sign_refusal": sign_refusal(note) if note is not None else "",
+        "keeps_psychotherapy_notes": access.writes
+        and keeps_psychotherapy_notes(request.user, visit),
+        "urls": panel_urls(visit),
+        "zone_name": getattr(request, "viewer_zone_name", ""),
+        "code_source": "ICD-10-CM FY2026 (CMS, CDC NCHS)",
+        "audit_records": records,
+        "audit_what": "visit note" if note is not None else "visit",
+    }
+
+
+def _revision(form: NoteDraftForm | None, note: VisitNote | None) -> int:
+    """The revision the form's text started from (what the hidden field carries)."""
+    if form is not None and form.is_bound:
+        try:
+            return int(form.data.get("revision") or 0)
+        except (TypeError, ValueError):
+            return 0
+    return note.revision if note is not None else 0
