@@ -37,6 +37,8 @@ PAGE_WORDS = {
     "patient_intake": "in your health history",
     "questionnaire_result": "on the answers' page",
     "safety_alert_detail": "on the alert's page",
+    "records:day": "on the clinician's day view",
+    "records:chart": "in your chart",
 }
 
 

@@ -102,7 +102,9 @@ class TestCheckIn:
 class TestStart:
     def test_from_booked_or_checked_in(self, visit, patient, treating_clinician):
         """The clinician starts a visit whether or not the patient checked in first."""
-        other = VisitFactory(provider=visit.provider, start=visit.start + datetime.timedelta(hours=1))
+        other = VisitFactory(
+            provider=visit.provider, start=visit.start + datetime.timedelta(hours=1)
+        )
         visit_check_in(visit=visit, actor=patient, now=visit.start - MINUTE)
         visit_start(visit=visit, actor=treating_clinician, now=visit.start)
         visit_start(visit=other, actor=treating_clinician, now=other.start)
