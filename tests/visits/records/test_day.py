@@ -148,7 +148,9 @@ class TestQuestionnaires:
         assert reverse("safety_alert_detail", args=[alert.pk]) in content
         assert content.index("Safety alerts") < content.index("Visits (1)")
         submit(patient, "gad-7", QUIET_GAD7, visit=session)
-        assert "GAD-7 anxiety questionnaire: due" not in day_page(client, start.astimezone(CHICAGO).date())
+        assert "GAD-7 anxiety questionnaire: due" not in day_page(
+            client, start.astimezone(CHICAGO).date()
+        )
 
 
 class TestCriticalResults:
