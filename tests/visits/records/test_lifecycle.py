@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.core.management import call_command
 
 from tests.accounts.factories import UserFactory
 from tests.visits.factories import VisitFactory
