@@ -190,11 +190,11 @@ class TestStatusButtons:
             status=Visit.Status.IN_PROGRESS,
         )
         content = day_page(treating_client, now.astimezone(CHICAGO).date())
-        assert 'Check in<span class="visually-hidden">: Fay Okafor' in content
-        assert 'Start visit<span class="visually-hidden">: Fay Okafor' in content
-        assert 'Mark no-show<span class="visually-hidden">: Fay Okafor' in content
-        assert 'Complete<span class="visually-hidden">: Gus Okafor' in content
-        assert 'Complete<span class="visually-hidden">: Fay Okafor' not in content
+        assert 'Check in<span class="visually-hidden"> for Fay Okafor' in content
+        assert 'Start visit<span class="visually-hidden"> for Fay Okafor' in content
+        assert 'Mark no-show<span class="visually-hidden"> for Fay Okafor' in content
+        assert 'Complete<span class="visually-hidden"> for Gus Okafor' in content
+        assert 'Complete<span class="visually-hidden"> for Fay Okafor' not in content
         assert 'name="back" value="day"' in content
 
 
