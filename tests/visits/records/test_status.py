@@ -42,6 +42,10 @@ class TestMoves:
         content = treating_client.get(detail_url(now_visit)).content.decode()
         assert "The visit has started." in content
         assert "In progress" in content
+        started = timezone.localtime(
+            Visit.objects.get(pk=now_visit.pk).started_at, now_visit.provider.zone
+        )
+        assert f"Started {started:%-I:%M %p}." in content
         treating_client.post(status_url(now_visit), {"to": "completed"})
         now_visit.refresh_from_db()
         assert now_visit.status == Visit.Status.COMPLETED
