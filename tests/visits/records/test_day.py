@@ -55,7 +55,7 @@ class TestVisits:
         VisitFactory(
             provider=provider,
             patient=named("Di"),
-            start=local(DAY, 0, 0) - datetime.timedelta(minutes=1),
+            start=local(DAY, 0, 0) - datetime.timedelta(hours=1),
         )
         content = day_page(treating_client)
         assert "Tuesday, March 2, 2027" in content
@@ -178,7 +178,7 @@ class TestCriticalResults:
 class TestStatusButtons:
     def test_only_the_moves_that_make_sense_now(self, treating_client, provider):
         """A visit that began five minutes ago offers check in, start and no-show; one in
-        progress offers complete; one next week none."""
+        progress offers complete."""
         now = timezone.now()
         VisitFactory(
             provider=provider, patient=named("Fay"), start=now - datetime.timedelta(minutes=5)
@@ -186,7 +186,7 @@ class TestStatusButtons:
         VisitFactory(
             provider=provider,
             patient=named("Gus"),
-            start=now - datetime.timedelta(minutes=6),
+            start=now + datetime.timedelta(minutes=40),
             status=Visit.Status.IN_PROGRESS,
         )
         content = day_page(treating_client, now.astimezone(CHICAGO).date())
