@@ -77,12 +77,12 @@ def day_bounds(
 def day_visits(
     clinician, day: datetime.date, zone: datetime.tzinfo, *, now: datetime.datetime
 ) -> list[DayVisit]:
-    """The clinician's own visits starting on `day` in `zone` (cancelled ones too, in words),
-    with their submitted answers and what is still due."""
+    """The clinician's own visits starting on `day` in `zone` that hold their time (a cancelled
+    visit never made its patient theirs), with their submitted answers and what is still due."""
     start, end = day_bounds(day, zone)
     visits = list(
         policy.DOCUMENTABLE_VISITS.filter(Visit.objects.all(), clinician)
-        .filter(start__gte=start, start__lt=end)
+        .filter(start__gte=start, start__lt=end, status__in=Visit.HOLDING_STATUSES)
         .select_related("visit_type", "patient__patient_profile", "provider")
         .order_by("start", "pk")
     )
@@ -101,7 +101,7 @@ def day_visits(
     for response in responses:
         rows[response.visit_id].responses.append(response)
         answered.add((response.patient_id, response.questionnaire.slug))
-    asking = [visit for visit in visits if visit.visit_type.questionnaires and visit.holds_time]
+    asking = [visit for visit in visits if visit.visit_type.questionnaires]
     if asking:
         switched_off = set(
             CheckInPreference.objects.filter(

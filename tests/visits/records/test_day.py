@@ -85,6 +85,18 @@ class TestVisits:
         assert "Jordan Rivera" in content
         assert "No visits on this day" in day_page(client, DAY - datetime.timedelta(days=1))
 
+    def test_not_the_cancelled_ones(self, treating_client, provider):
+        """A cancelled visit frees its time and never made its patient theirs: not listed."""
+        VisitFactory(
+            provider=provider,
+            patient=named("Ivy"),
+            start=local(DAY, 14),
+            status=Visit.Status.CANCELLED,
+        )
+        content = day_page(treating_client)
+        assert "Ivy Okafor" not in content
+        assert "No visits on this day" in content
+
     def test_never_another_clinicians_visits(self, treating_client):
         """Another clinician's patient on the same day is not on this clinician's day."""
         VisitFactory(patient=named("Eve"), start=local(DAY, 10))
