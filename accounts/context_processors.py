@@ -16,7 +16,7 @@ NAVIGATION = {
         ("Health history", "intake_start"),
         ("My details", "profile_edit"),
     ],
-    Role.CLINICIAN: [("My day", "clinician_dashboard")],
+    Role.CLINICIAN: [("My day", "clinician_dashboard"), ("Visits by day", "records:day")],
     Role.STAFF: [("Schedules", "staff_dashboard"), ("Lab messages", "results:inbox")],
 }
 ACCOUNT_NAVIGATION = [("Security", "account_security")]

@@ -46,6 +46,8 @@ PAGE_WORDS = {
     "records:visit_note_sign": "while your visit's note was signed",
     "records:visit_note_diagnosis_search": "on your visit's note",
     "records:psychotherapy_notes": "in your therapist's own session notes",
+    "records:day": "on the clinician's day view",
+    "records:chart": "in your chart",
 }
 
 

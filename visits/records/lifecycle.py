@@ -90,6 +90,19 @@ def _refuse_unless_allowed(visit: Visit, to: str, now: datetime.datetime) -> Non
         )
 
 
+def allowed_moves(visit: Visit, *, now: datetime.datetime) -> list[str]:
+    """The statuses this visit may move to now, by the same checks the services make (for the
+    buttons a clinician or staff member is offered)."""
+    moves = []
+    for to in ALLOWED_FROM:
+        try:
+            _refuse_unless_allowed(visit, to, now)
+        except TransitionRefused:
+            continue
+        moves.append(to)
+    return moves
+
+
 def _move(
     visit: Visit,
     to: str,
@@ -158,11 +171,15 @@ def mark_no_shows(*, now: datetime.datetime | None = None) -> int:
     """Mark every booked visit nobody checked in to by settings.VISIT_NO_SHOW_AFTER past its
     start a no-show (the task's and the command's work); returns how many."""
     now = now or timezone.now()
-    due = Visit.objects.filter(
-        status=Status.BOOKED, start__lte=now - settings.VISIT_NO_SHOW_AFTER
-    ).only("pk", "start", "end", "status", "patient_id")
+    # The ids first, then one locked move each: the rows change while the sweep runs (SQLite
+    # gives a cursor over a table being written no isolation).
+    due = list(
+        Visit.objects.filter(
+            status=Status.BOOKED, start__lte=now - settings.VISIT_NO_SHOW_AFTER
+        ).only("pk", "start", "end", "status", "patient_id")
+    )
     marked = 0
-    for visit in due.iterator():
+    for visit in due:
         try:
             visit_mark_no_show(visit=visit, actor=None, now=now)
         except TransitionRefused:

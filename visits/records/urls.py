@@ -5,7 +5,7 @@ Each area keeps its routes in its own block; every view declares its rule (accou
 
 from django.urls import path
 
-from visits.records.views import chart, day, notes, orders, psychotherapy
+from visits.records.views import chart, day, notes, orders, psychotherapy, status
 
 app_name = "records"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     # The visit's life, the day and the chart.
     path("clinician/day/", day.day_view, name="day"),
     path("clinician/patients/<int:patient_id>/", chart.patient_chart, name="chart"),
+    path("visits/<uuid:visit_id>/status/", status.visit_status, name="visit_status"),
     # The note, its addenda, psychotherapy notes and the after-visit summary.
     path("visits/<uuid:visit_id>/note/", notes.visit_note, name="visit_note"),
     path("visits/<uuid:visit_id>/note/draft/", notes.visit_note_draft, name="visit_note_draft"),

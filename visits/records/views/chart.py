@@ -1,12 +1,25 @@
 """A patient's chart, for the clinicians who treat them."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
 
-from accounts.models import Role
-from accounts.policy import allow
+from accounts import policy
+from accounts.models import Role, User
+from visits.audit import audit_page
+from visits.records.chart import Shown, chart_page
+from visits.web import SignedInRequest, render_page
 
 
-@allow(Role.CLINICIAN)
-def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """A patient's chart (not built yet)."""
-    raise Http404
+@policy.allow(Role.CLINICIAN)
+@require_GET
+def patient_chart(request: SignedInRequest, patient_id: int) -> HttpResponse:
+    """The chart of a patient this clinician treats (policy.CLINICAL_PATIENTS); anyone else's
+    is not found."""
+    patients = policy.CLINICAL_PATIENTS.filter(
+        User.objects.select_related("patient_profile"), request.user
+    )
+    patient = get_object_or_404(patients, pk=patient_id)
+    page = chart_page(request.user, patient, shown=Shown.from_query(request.GET))
+    audit_page(request, page.pop("audited"))
+    return render_page(request, "visits/records/chart.html", page)

@@ -17,6 +17,8 @@ from accounts.models import Role
 from accounts.policy import allow, can_view_clinical
 from visits.audit import audit_read
 from visits.questionnaires.selectors import check_ins_enabled
+from visits.records.lifecycle import allowed_moves
+from visits.records.views.status import status_buttons
 from visits.scheduling.forms import CancelReasonForm, ScopeForm, parse_start
 from visits.scheduling.models import Visit
 from visits.scheduling.notifications import visit_calendar
@@ -113,6 +115,8 @@ def visit_detail(request: HtmxHttpRequest, visit_id) -> HttpResponse:
                 if clinical and not by_patient
                 else ""
             ),
+            # Clinicians and staff move the visit along; the patient checks in from the video area.
+            "status_buttons": [] if by_patient else status_buttons(allowed_moves(visit, now=now)),
         },
     )
 

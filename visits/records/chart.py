@@ -1,0 +1,226 @@
+"""What a patient's chart shows a treating clinician: who they are, their health history as it
+stood at each visit, answers and scores, past visits with their notes, prescriptions and lab
+results. Every list is bounded ("show more" asks for a longer one) and the queries are fixed.
+
+Psychotherapy notes are never read here: only their author sees them, on the visit's own page.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Case, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.http import QueryDict
+from django.utils import timezone
+
+from accounts import policy
+from accounts.models import User
+from visits.intake.models import Intake, IntakeStep, IntakeVersion
+from visits.intake.selectors import intake_summary
+from visits.questionnaires import charts
+from visits.questionnaires.models import QuestionnaireResponse
+from visits.questionnaires.selectors import SCORED_SLUGS
+from visits.records.models import NoteAddendum, Prescription, VisitNote
+from visits.results.flags import Flag
+from visits.results.models import LabReport, Observation
+from visits.scheduling.models import Visit
+
+PAGE = 10
+MOST_SHOWN = 500
+SCORE_POINTS = 100
+# The standing record a clinician reads first; the full history is on the intake's page.
+CHART_SECTIONS = [
+    IntakeStep.HISTORY.value,
+    IntakeStep.MEDICATIONS.value,
+    IntakeStep.ALLERGIES.value,
+    IntakeStep.EMERGENCY_CONTACT.value,
+    IntakeStep.PHARMACY.value,
+]
+LISTS = ("visits", "answers", "prescriptions", "results")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """How many rows of each list the chart shows: PAGE unless asked for more."""
+
+    visits: int = PAGE
+    answers: int = PAGE
+    prescriptions: int = PAGE
+    results: int = PAGE
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> "Shown":
+        """From ?visits=20&results=30 …; anything not a number from PAGE to MOST_SHOWN is PAGE."""
+        counts = {}
+        for name in LISTS:
+            raw = query.get(name, "")
+            count = int(raw) if raw.isdigit() and len(raw) < 5 else PAGE
+            counts[name] = count if PAGE <= count <= MOST_SHOWN else PAGE
+        return cls(**counts)
+
+    def more(self, name: str) -> str:
+        """The query string that shows PAGE more of `name`, the other lists as they are."""
+        counts = {other: getattr(self, other) for other in LISTS}
+        counts[name] = min(counts[name] + PAGE, MOST_SHOWN)
+        query = QueryDict(mutable=True)
+        query.update({key: str(value) for key, value in counts.items() if value != PAGE})
+        return f"?{query.urlencode()}#{name}"
+
+
+def _number(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def range_words(observation: Observation) -> str:
+    """The reference range as the lab sent it, else from its limits ("3.5 to 5.1" with a dash, "≤ 200", "≥ 40")."""
+    low, high = observation.reference_low, observation.reference_high
+    if observation.reference_text:
+        return observation.reference_text
+    if low is not None and high is not None:
+        return f"{_number(low)}\N{EN DASH}{_number(high)}"
+    if high is not None:
+        return f"≤ {_number(high)}"
+    if low is not None:
+        return f"≥ {_number(low)}"
+    return ""
+
+
+def _age(born: datetime.date, today: datetime.date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _bounded(rows: list, count: int) -> tuple[list, bool]:
+    return rows[:count], len(rows) > count
+
+
+def _past_visits(viewer, patient, count: int, now: datetime.datetime) -> list[Visit]:
+    """The patient's visits that began, newest first (with any clinician), each with the intake
+    version in effect at it and its note if the viewer may read it: signed, or their own draft."""
+    # As intake.selectors.intake_as_of: the latest made by the visit's start, else the first.
+    versions = IntakeVersion.objects.filter(patient=OuterRef("patient"))
+    version_at = Coalesce(
+        Subquery(
+            versions.filter(created_at__lte=OuterRef("start"))
+            .order_by("-created_at", "-number")
+            .values("number")[:1]
+        ),
+        Subquery(versions.order_by("number").values("number")[:1]),
+    )
+    notes = policy.VISIT_NOTES.filter(
+        VisitNote.objects.filter(Q(status=VisitNote.Status.SIGNED) | Q(author=viewer)), viewer
+    ).select_related("author")
+    notes = notes.prefetch_related(
+        "diagnoses",
+        Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author")),
+    )
+    return list(
+        policy.CLINICAL_RECORDS.filter(Visit.objects.filter(patient=patient), viewer)
+        .filter(start__lt=now)
+        .select_related("visit_type", "provider__user")
+        .annotate(intake_version=version_at)
+        .prefetch_related(Prefetch("note", queryset=notes, to_attr="shown_note"))
+        .order_by("-start", "pk")[: count + 1]
+    )
+
+
+def _answers(viewer, patient, count: int) -> list[QuestionnaireResponse]:
+    return list(
+        policy.CLINICAL_RECORDS.filter(QuestionnaireResponse.objects.submitted(), viewer)
+        .filter(patient=patient)
+        .select_related("questionnaire")
+        .order_by("-submitted_at", "-pk")[: count + 1]
+    )
+
+
+def _score_chart(viewer, patient) -> tuple[dict | None, list[QuestionnaireResponse]]:
+    """The latest SCORE_POINTS PHQ-9 and GAD-7 totals as the score chart (oldest first)."""
+    scored = list(
+        policy.CLINICAL_RECORDS.filter(QuestionnaireResponse.objects.submitted(), viewer)
+        .filter(patient=patient, questionnaire__slug__in=SCORED_SLUGS)
+        .select_related("questionnaire")
+        .order_by("-submitted_at", "-pk")[:SCORE_POINTS]
+    )
+    scored.reverse()
+    return charts.line_chart(charts.score_series(scored)), scored
+
+
+def _prescriptions(viewer, patient, count: int) -> list[Prescription]:
+    """Active prescriptions first, then the others, newest first."""
+    return list(
+        policy.CLINICAL_RECORDS.filter(Prescription.objects.filter(patient=patient), viewer)
+        .select_related("prescriber")
+        .annotate(
+            inactive=Case(
+                When(status=Prescription.Status.ACTIVE, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("inactive", "-created_at", "-pk")[: count + 1]
+    )
+
+
+def _lab_reports(viewer, patient, count: int) -> list[LabReport]:
+    """Reports newest first, each with its current observations (a corrected value replaces
+    the one it corrects)."""
+    current = Observation.objects.filter(superseded_by__isnull=True).order_by("position", "pk")
+    return list(
+        policy.LAB_REPORTS.filter(LabReport.objects.filter(patient=patient), viewer)
+        .prefetch_related(
+            Prefetch("observations", queryset=current, to_attr="current_observations")
+        )
+        .order_by("-collected_at", "-received_at", "-pk")[: count + 1]
+    )
+
+
+def chart_page(
+    viewer, patient: User, *, shown: Shown, now: datetime.datetime | None = None
+) -> dict:
+    """Everything the chart shows; `patient` comes from policy.CLINICAL_PATIENTS. The caller
+    records the read once with `audited`."""
+    now = now or timezone.now()
+    profile = getattr(patient, "patient_profile", None)
+    intake = Intake.objects.filter(patient=patient).only("pk", "answers", "updated_at").first()
+    visits, more_visits = _bounded(_past_visits(viewer, patient, shown.visits, now), shown.visits)
+    answers, more_answers = _bounded(_answers(viewer, patient, shown.answers), shown.answers)
+    score_chart, scored = _score_chart(viewer, patient)
+    prescriptions, more_prescriptions = _bounded(
+        _prescriptions(viewer, patient, shown.prescriptions), shown.prescriptions
+    )
+    reports, more_reports = _bounded(_lab_reports(viewer, patient, shown.results), shown.results)
+    notes = [visit.shown_note for visit in visits if visit.shown_note is not None]
+    for report in reports:
+        for observation in report.current_observations:
+            observation.flag_symbol = Flag.SYMBOLS.get(observation.flag, "")
+            observation.range_words = range_words(observation)
+    pid = patient.pk
+    audited = {
+        "details": [(pid, profile.pk)] if profile else [],
+        "intake": [(pid, intake.pk)] if intake else [],
+        "visit": [(pid, visit.pk) for visit in visits],
+        "note": [(pid, note.pk) for note in notes],
+        "answers": [(pid, response.pk) for response in [*answers, *scored]],
+        "prescription": [(pid, rx.pk) for rx in prescriptions],
+        "lab result": [(pid, report.pk) for report in reports],
+    }
+    return {
+        "patient": patient,
+        "profile": profile,
+        "age": _age(profile.date_of_birth, timezone.localdate(now)) if profile else None,
+        "intake": intake,
+        "intake_summary": intake_summary(intake.answers if intake else {}, CHART_SECTIONS),
+        "visits": visits,
+        "answers": answers,
+        "score_chart": score_chart,
+        "prescriptions": prescriptions,
+        "reports": reports,
+        "more": {
+            "visits": shown.more("visits") if more_visits else "",
+            "answers": shown.more("answers") if more_answers else "",
+            "prescriptions": shown.more("prescriptions") if more_prescriptions else "",
+            "results": shown.more("results") if more_reports else "",
+        },
+        "viewer": viewer,
+        "audited": audited,
+    }
