@@ -37,6 +37,18 @@ PAGE_WORDS = {
     "patient_intake": "in your health history",
     "questionnaire_result": "on the answers' page",
     "safety_alert_detail": "on the alert's page",
+    # The visit record and results.
+    "records:chart": "on your chart",
+    "records:day": "on the clinician's day view",
+    "records:visit_note": "on the visit's note",
+    "records:visit_orders": "on the visit's prescriptions and lab orders",
+    "results:report_detail": "on a lab report",
+    "results:critical_alert_detail": "on a critical result alert",
+    "results:inbox": "on the clinic's list of incoming lab results",
+    "results:my_results": "on your results page",
+    "results:my_report": "on your lab report's page",
+    "results:my_visit_summary": "on your visit summary",
+    "results:my_record": "in a download of your record",
 }
 
 
