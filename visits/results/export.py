@@ -124,8 +124,10 @@ def _patient(profile: PatientProfile | None, patient: User) -> Resource:
             )
         resource["name"] = names
         resource["birthDate"] = profile.date_of_birth.isoformat()
-        resource["telecom"] = [{"system": "phone", "value": profile.phone, "use": "mobile"}]
-    resource.setdefault("telecom", []).append({"system": "email", "value": patient.email})
+        resource["telecom"] = [
+            {"system": "phone", "value": profile.phone, "use": "mobile"},
+            {"system": "email", "value": patient.email},
+        ]
     return resource
 
 

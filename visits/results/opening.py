@@ -8,9 +8,7 @@ from accounts.models import User
 from visits.results.models import LabReport
 
 
-def report_open(
-    *, report: LabReport, patient: User, now: datetime.datetime | None = None
-) -> bool:
+def report_open(*, report: LabReport, patient: User, now: datetime.datetime | None = None) -> bool:
     """Mark the report opened the first time its patient reads its values; True if it was new.
 
     One conditional update, so two tabs opening it at once record the first time only. A

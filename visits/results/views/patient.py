@@ -111,7 +111,12 @@ def my_visit_summary(request: SignedInRequest, visit_id) -> HttpResponse:
     return render(
         request,
         "visits/results/my_visit_summary.html",
-        {"page": page, "summary": page.summary, "visit": page.summary.visit, "diagnoses": diagnoses},
+        {
+            "page": page,
+            "summary": page.summary,
+            "visit": page.summary.visit,
+            "diagnoses": diagnoses,
+        },
     )
 
 
