@@ -16,7 +16,7 @@ from django.utils import timezone
 from visits.questionnaires.charts import date_ticks, time_axis
 
 WIDTH, HEIGHT = 460, 270
-LEFT, RIGHT, TOP, BOTTOM = 72, 16, 16, 64
+LEFT, RIGHT, TOP, BOTTOM = 72, 32, 16, 64
 FONT_SIZE = 16
 TICKS_WANTED = 4
 # The value axis reaches a little beyond the highest and lowest of the values and the range.

@@ -146,7 +146,8 @@ class TestTrends:
     def test_value_axis_has_round_ticks_around_the_values(self):
         """Ticks are round numbers that cover every value and bound."""
         start, end, ticks = value_axis([3.5, 5.1, 5.6, 4.0])
-        assert start <= 3.5 and end >= 5.6
+        assert start <= 3.5
+        assert end >= 5.6
         assert all(round(tick * 4) == tick * 4 for tick in ticks)
         assert nice_step(0) == 1.0
         assert nice_step(7) == 2
