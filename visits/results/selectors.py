@@ -10,6 +10,7 @@ a fixed number of queries whatever the number of visits, reports or observations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import (
     Case,
@@ -406,8 +407,8 @@ class Trend:
     name: str
     points: list[TrendPoint]  # oldest first
     total: int
-    low: object = None
-    high: object = None
+    low: Decimal | None = None
+    high: Decimal | None = None
     chart: dict | None = None
 
     @property
@@ -424,7 +425,7 @@ class Trend:
 
     @property
     def range(self) -> str:
-        return range_words(self.low, self.high, "", self.unit)  # type: ignore[arg-type]
+        return range_words(self.low, self.high, "", self.unit)
 
     @property
     def rows(self) -> list[dict]:
@@ -494,7 +495,7 @@ def trends(
             )
         trend.points.insert(0, TrendPoint(row["measured"], row["value"], row["flag"]))
     for trend in found.values():
-        trend.chart = trend_chart(trend.points, low=trend.low, high=trend.high, zone=zone)  # type: ignore[arg-type]
+        trend.chart = trend_chart(trend.points, low=trend.low, high=trend.high, zone=zone)
     return dict(sorted(found.items(), key=lambda item: item[1].latest, reverse=True))
 
 

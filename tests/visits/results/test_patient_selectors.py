@@ -12,8 +12,10 @@ from tests.visits.results import patient_factories as make
 from visits.results import selectors
 from visits.results.charts import TrendPoint, nice_step, trend_chart, value_axis
 from visits.results.descriptions import described_codes, description_of
-from visits.results.display import flag_label, range_words
+from visits.results.display import flag_label, number, range_words
 from visits.results.flags import Flag
+from visits.results.models import LabReport
+from visits.results.opening import report_open
 
 pytestmark = pytest.mark.django_db
 CHICAGO = ZoneInfo("America/Chicago")
@@ -261,3 +263,21 @@ class TestWords:
         assert selectors.plain_diagnosis("Essential (primary) hypertension") == (
             "Essential (primary) hypertension"
         )
+
+
+class TestOpening:
+    def test_only_the_patient_opening_a_released_report_marks_it(self, scene):
+        """Someone else, a held report, or a second opening change nothing."""
+        other = PatientProfileFactory().user
+        assert not report_open(report=scene.released, patient=other)
+        assert not report_open(report=scene.held, patient=scene.patient)
+        assert report_open(report=scene.released, patient=scene.patient)
+        first = LabReport.objects.get(pk=scene.released.pk).first_opened_at
+        assert first is not None
+        assert not report_open(report=scene.released, patient=scene.patient)
+        assert LabReport.objects.get(pk=scene.released.pk).first_opened_at == first
+
+    def test_number_of_nothing_is_empty(self):
+        """A missing decimal reads as nothing."""
+        assert number(None) == ""
+        assert number(Decimal("100.0000")) == "100"

@@ -16,6 +16,7 @@ from visits.audit import AuditEvent
 from visits.questionnaires.services import response_start
 from visits.records.models import PsychotherapyNote
 from visits.results.export import record_bundle, record_export
+from visits.results.models import Observation
 
 pytestmark = pytest.mark.django_db
 RECORD = reverse("results:my_record")
@@ -228,3 +229,36 @@ class TestDownload:
         with django_assert_num_queries(7):
             bundle = record_bundle(patient, patient)
         assert len(resources(bundle, "Observation")) == reports * 10
+
+
+class TestResourceShapes:
+    def test_text_values_preferred_names_and_unscored_answers_stay_valid(self):
+        """A value in words with the lab's range text, a preferred name, a symptom check without
+        a score: each comes out as valid FHIR."""
+        from tests.visits.factories import symptoms_checked
+
+        profile = PatientProfileFactory(preferred_name="Jo")
+        patient = profile.user
+        provider = ProviderProfileFactory(states=["TX"])
+        visit = make.completed_visit(patient, provider)
+        lab = make.report(patient, order=make.lab_order(visit), name="Urinalysis")
+        Observation.objects.create(
+            report=lab,
+            patient=patient,
+            loinc_code="5804-0",
+            name="Protein, urine",
+            value_text="Negative",
+            reference_text="Negative",
+            status="final",
+        )
+        symptoms_checked(patient)
+        bundle = record_bundle(patient, patient)
+        Bundle.model_validate(bundle)
+        (names,) = [r["name"] for r in resources(bundle, "Patient")]
+        assert names[1] == {"use": "usual", "family": "Rivera", "given": ["Jo"]}
+        (urine,) = resources(bundle, "Observation")
+        assert urine["valueString"] == "Negative"
+        assert urine["referenceRange"] == [{"text": "Negative"}]
+        assert "interpretation" not in urine
+        (symptoms,) = resources(bundle, "QuestionnaireResponse")
+        assert "total" not in {item["linkId"] for item in symptoms["item"]}
