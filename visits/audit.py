@@ -40,11 +40,9 @@ PAGE_WORDS = {
     # The visit record and results.
     "records:chart": "on your chart",
     "records:day": "on the clinician's day view",
-    "records:visit_note": "on the visit's note",
     "records:visit_orders": "on the visit's prescriptions and lab orders",
     "results:report_detail": "on the lab report's page",
     "results:critical_alert_detail": "on the critical result alert's page",
-    "results:inbox": "on the clinic's list of incoming lab results",
     "results:my_results": "on your results page",
     "results:my_report": "on your lab report's page",
     "results:my_visit_summary": "on your visit summary",

@@ -270,11 +270,9 @@ class TestWhereResultsAreLinked:
         [
             ("records:chart", "on your chart"),
             ("records:day", "on the clinician's day view"),
-            ("records:visit_note", "on the visit's note"),
             ("records:visit_orders", "on the visit's prescriptions and lab orders"),
             ("results:report_detail", "on the lab report's page"),
             ("results:critical_alert_detail", "on the critical result alert's page"),
-            ("results:inbox", "on the clinic's list of incoming lab results"),
             ("results:my_results", "on your results page"),
         ],
     )
