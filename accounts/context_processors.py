@@ -13,6 +13,7 @@ NAVIGATION = {
     Role.PATIENT: [
         ("Home", "patient_dashboard"),
         ("Book a visit", "scheduling:booking_start"),
+        ("Results", "results:my_results"),
         ("Health history", "intake_start"),
         ("My details", "profile_edit"),
     ],

@@ -258,6 +258,17 @@ def _released_to_patient(released: str) -> Callable[[Any], Q | None]:
     return reach
 
 
+def _diagnoses(user) -> Q | None:
+    """Diagnoses on visit notes: the patient once the note is signed (the diagnoses are theirs to
+    read, the note's text is the clinicians'), and the clinicians who treat the patient."""
+    role = _role(user)
+    if role == Role.PATIENT:
+        return Q(note__patient=user, note__status="signed")
+    if role == Role.CLINICIAN:
+        return Q(note__patient__in=_treated_patient_ids(user))
+    return None
+
+
 def _psychotherapy_notes(user) -> Q | None:
     """Psychotherapy notes: their author alone (HIPAA Privacy Rule, 45 CFR 164.501)."""
     if _role(user) == Role.CLINICIAN:
@@ -305,6 +316,8 @@ VISIT_SUMMARIES = Rule("visit summaries", _released_to_patient("released_at"))
 # may still learn that a held report exists and when it will be released (CLINICAL_RECORDS).
 LAB_REPORTS = Rule("lab reports", _released_to_patient("released_at"))
 OBSERVATIONS = Rule("observations", _released_to_patient("report__released_at"))
+# Diagnoses (NoteDiagnosis) as the patient reads them: their signed notes' only.
+DIAGNOSES = Rule("diagnoses", _diagnoses)
 PSYCHOTHERAPY_NOTES = Rule("psychotherapy notes", _psychotherapy_notes)
 CRITICAL_RESULT_ALERTS = Rule("critical result alerts", _critical_alerts)
 RECONCILIATION = Rule("results to reconcile", _reconciliation)

@@ -48,6 +48,13 @@ PAGE_WORDS = {
     "records:psychotherapy_notes": "in your therapist's own session notes",
     "records:day": "on the clinician's day view",
     "records:chart": "in your chart",
+    "records:visit_orders": "on the visit's prescriptions and lab orders",
+    "results:report_detail": "on the lab report's page",
+    "results:critical_alert_detail": "on the critical result alert's page",
+    "results:my_results": "on your results page",
+    "results:my_report": "on your lab report's page",
+    "results:my_visit_summary": "on your visit summary",
+    "results:my_record": "in a download of your record",
 }
 
 

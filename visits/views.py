@@ -14,6 +14,7 @@ from accounts.policy import allow
 from visits.audit import AuditEvent, audit_page
 from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.selectors import due_before_visits, open_alerts_for
+from visits.results.selectors import new_results_count
 from visits.scheduling.models import Visit
 from visits.scheduling.recent_changes import recent_changes
 from visits.web import HtmxHttpRequest
@@ -59,6 +60,7 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             "due": due,
             "had_a_visit": had_a_visit,
             "intake_missing": intake_missing_steps(user) if profile else None,
+            "new_results": new_results_count(user, user),
         },
     )
 

@@ -1,0 +1,565 @@
+"""What a patient's own results pages show: visits with their summaries, medications, lab orders,
+reports grouped by order with their current values, and trends.
+
+The access rules decide (accounts.policy): the patient learns that a held report exists and when
+it will be released (CLINICAL_RECORDS), its values only once released (LAB_REPORTS,
+OBSERVATIONS). Every list is bounded ("show more" asks for a longer one) and each selector runs
+a fixed number of queries whatever the number of visits, reports or observations.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
+
+from accounts import policy
+from accounts.models import User
+from visits.records.models import AfterVisitSummary, LabOrder, NoteDiagnosis, Prescription
+from visits.results.charts import TrendPoint, trend_chart
+from visits.results.descriptions import description_of
+from visits.results.display import flag_label, flag_symbol, flag_words, number, range_words
+from visits.results.models import LabReport, Observation, ResultStatus
+
+VISITS_PAGE = 10
+PRESCRIPTIONS_PAGE = 10
+ORDERS_PAGE = 10
+REPORTS_PAGE = 10
+TRENDS_PAGE = 6
+# The most a "show more" link can ask for, so no page's cost grows with the record.
+MOST_SHOWN = 200
+# A trend draws and tabulates a test's most recent measurements.
+TREND_POINTS = 12
+
+
+@dataclass(frozen=True)
+class Bounded[T]:
+    """The first `shown` rows of a list, and whether there are more after them."""
+
+    items: list[T]
+    shown: int
+    more: bool
+    page: int
+
+    @property
+    def next_shown(self) -> int:
+        return min(self.shown + self.page, MOST_SHOWN)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def bounded(rows: QuerySet, *, shown: int, page: int) -> Bounded:
+    """One query for `shown` rows plus one, which says whether there are more."""
+    fetched = list(rows[: shown + 1])
+    return Bounded(fetched[:shown], shown, len(fetched) > shown, page)
+
+
+def shown_count(asked: str | None, *, page: int) -> int:
+    """How many rows a list shows: what the "show more" link asked for, in whole pages, capped."""
+    try:
+        wanted = int(asked or page)
+    except ValueError:
+        wanted = page
+    pages = max(1, -(-wanted // page))
+    return min(pages * page, MOST_SHOWN)
+
+
+# Visits and their after-visit summaries
+
+
+def released_summaries(viewer: User, patient: User, *, shown: int = VISITS_PAGE) -> Bounded:
+    """The patient's visits whose after-visit summary they may read, newest first."""
+    summaries = (
+        policy.VISIT_SUMMARIES.filter(AfterVisitSummary.objects.all(), viewer)
+        .filter(patient=patient)
+        .select_related("visit__visit_type", "visit__provider__user")
+        .order_by("-visit__start", "pk")
+    )
+    return bounded(summaries, shown=shown, page=VISITS_PAGE)
+
+
+@dataclass(frozen=True)
+class VisitSummaryPage:
+    """One visit's after-visit summary with what else came of the visit."""
+
+    summary: AfterVisitSummary
+    diagnoses: list[NoteDiagnosis]
+    prescriptions: list[Prescription]
+    orders: list[LabOrder]
+
+
+def plain_diagnosis(description: str) -> str:
+    """A diagnosis as a patient reads it: the coding words "unspecified" and "NOS" left off."""
+    words = description.strip()
+    for tail in (", unspecified", " unspecified", ", NOS", " NOS"):
+        if words.lower().endswith(tail.lower()):
+            words = words[: -len(tail)].rstrip(" ,")
+    return words or description
+
+
+def visit_summary(viewer: User, patient: User, visit_id) -> VisitSummaryPage | None:
+    """The summary of one of the patient's visits, or None if they may not read it (yet)."""
+    summary = (
+        policy.VISIT_SUMMARIES.filter(AfterVisitSummary.objects.all(), viewer)
+        .filter(patient=patient, visit_id=visit_id)
+        .select_related("visit__visit_type", "visit__provider__user")
+        .first()
+    )
+    if summary is None:
+        return None
+    diagnoses = policy.DIAGNOSES.filter(NoteDiagnosis.objects.all(), viewer).filter(
+        note__patient=patient, note__visit_id=visit_id
+    )
+    prescriptions = policy.CLINICAL_RECORDS.filter(Prescription.objects.all(), viewer).filter(
+        patient=patient, visit_id=visit_id
+    )
+    orders = (
+        policy.CLINICAL_RECORDS.filter(LabOrder.objects.all(), viewer)
+        .filter(patient=patient, visit_id=visit_id)
+        .annotate(status_words=_status_words())
+    )
+    return VisitSummaryPage(
+        summary,
+        list(diagnoses.order_by("position", "pk")),
+        list(prescriptions.order_by("-created_at", "pk")),
+        list(orders.order_by("-created_at", "pk")),
+    )
+
+
+# Medications and lab orders
+
+
+def prescriptions(
+    viewer: User, patient: User, *, active: bool, shown: int = PRESCRIPTIONS_PAGE
+) -> Bounded:
+    """The patient's active prescriptions, or their past ones (completed or stopped)."""
+    rows = (
+        policy.CLINICAL_RECORDS.filter(Prescription.objects.all(), viewer)
+        .filter(patient=patient)
+        .select_related("prescriber")
+    )
+    if active:
+        rows = rows.filter(status=Prescription.Status.ACTIVE).order_by("-created_at", "pk")
+    else:
+        rows = rows.exclude(status=Prescription.Status.ACTIVE).order_by(
+            F("status_changed_at").desc(nulls_last=True), "-created_at", "pk"
+        )
+    return bounded(rows, shown=shown, page=PRESCRIPTIONS_PAGE)
+
+
+ORDER_STATUS_WORDS = {
+    LabOrder.Status.ORDERED: "Waiting for the lab",
+    LabOrder.Status.PARTIAL: "Some results are in",
+    LabOrder.Status.RESULTED: "Results are in",
+    LabOrder.Status.CANCELLED: "Cancelled",
+}
+
+
+def lab_orders(viewer: User, patient: User, *, shown: int = ORDERS_PAGE) -> Bounded:
+    """The lab tests ordered for the patient, with where to go and what to do, newest first."""
+    orders = (
+        policy.CLINICAL_RECORDS.filter(LabOrder.objects.all(), viewer)
+        .filter(patient=patient)
+        .select_related("ordering_clinician")
+        .annotate(status_words=_status_words())
+        .order_by("-created_at", "pk")
+    )
+    return bounded(orders, shown=shown, page=ORDERS_PAGE)
+
+
+def _status_words() -> Case:
+    """An order's status as the patient reads it, from ORDER_STATUS_WORDS."""
+    return Case(
+        *[When(status=status, then=Value(words)) for status, words in ORDER_STATUS_WORDS.items()],
+        default=Value(""),
+    )
+
+
+# Reports and their values
+
+
+class ReportState:
+    """What the patient is told of a report: its values, or why not yet."""
+
+    RELEASED = "released"
+    PENDING_REVIEW = "pending_review"
+    WAITING = "waiting"
+
+
+@dataclass
+class ShownObservation:
+    """One current value as the patient reads it, with the earlier values it corrected."""
+
+    observation: Observation
+    corrected: list[Observation] = field(default_factory=list)
+    trend_anchor: str = ""
+
+    @property
+    def value(self) -> str:
+        return self.observation.display_value
+
+    @property
+    def range(self) -> str:
+        o = self.observation
+        return range_words(o.reference_low, o.reference_high, o.reference_text, o.unit)
+
+    @property
+    def flag_words(self) -> str:
+        return flag_words(self.observation.flag)
+
+    @property
+    def flag_symbol(self) -> str:
+        return flag_symbol(self.observation.flag)
+
+    @property
+    def flag_label(self) -> str:
+        return flag_label(self.observation.flag)
+
+    @property
+    def is_flagged(self) -> bool:
+        return bool(self.flag_symbol)
+
+    @property
+    def description(self) -> str:
+        return description_of(self.observation.loinc_code)
+
+    @property
+    def is_correction(self) -> bool:
+        return bool(self.corrected) or self.observation.status == ResultStatus.CORRECTED
+
+
+@dataclass
+class ShownReport:
+    """A report as the patient reads it: values when released, else what it is waiting for."""
+
+    report: LabReport
+    state: str
+    observations: list[ShownObservation] = field(default_factory=list)
+    # Values of this report that a later report corrected (observation, the correcting report).
+    replaced: list[tuple[Observation, int]] = field(default_factory=list)
+
+    @property
+    def is_released(self) -> bool:
+        return self.state == ReportState.RELEASED
+
+    @property
+    def is_new(self) -> bool:
+        return self.is_released and self.report.first_opened_at is None
+
+    @property
+    def release_by(self) -> datetime.datetime | None:
+        return self.report.release_by if self.state == ReportState.PENDING_REVIEW else None
+
+    @property
+    def when(self) -> datetime.datetime:
+        return self.report.collected_at or self.report.received_at
+
+    @property
+    def flagged_count(self) -> int:
+        return sum(1 for shown in self.observations if shown.is_flagged)
+
+    @property
+    def description(self) -> str:
+        return description_of(self.report.loinc_code)
+
+
+@dataclass
+class ReportGroup:
+    """The reports that came back for one lab order (or, without an order, on their own)."""
+
+    order: LabOrder | None
+    reports: list[ShownReport]
+
+    @property
+    def anchor(self) -> str:
+        return f"order-{self.order.pk}" if self.order else "results-without-order"
+
+
+def _reports(viewer: User, patient: User) -> QuerySet:
+    """The patient's reports the viewer may know of, each marked with whether its values show."""
+    values_rule = policy.LAB_REPORTS.reach(viewer)
+    values_visible = (
+        Case(When(values_rule, then=Value(True)), default=Value(False))
+        if values_rule is not None
+        else Value(False)
+    )
+    return (
+        policy.CLINICAL_RECORDS.filter(LabReport.objects.all(), viewer)
+        .filter(patient=patient)
+        .annotate(
+            values_visible=values_visible,
+            reported=Coalesce("collected_at", "received_at"),
+        )
+        .select_related("order__ordering_clinician")
+    )
+
+
+def _state(report: LabReport) -> str:
+    if getattr(report, "values_visible", False):
+        return ReportState.RELEASED
+    if report.held_at is not None or report.release_by is not None:
+        return ReportState.PENDING_REVIEW
+    return ReportState.WAITING
+
+
+def _shown_reports(
+    viewer: User, patient: User, reports: list[LabReport], trends: dict | None = None
+) -> list[ShownReport]:
+    """The reports with their current values (one query for all of them)."""
+    shown = [ShownReport(report, _state(report)) for report in reports]
+    released = [item.report.pk for item in shown if item.is_released]
+    if not released:
+        return shown
+    observations = list(
+        policy.OBSERVATIONS.filter(Observation.objects.all(), viewer)
+        .filter(patient=patient)
+        .filter(Q(report_id__in=released) | Q(superseded_by__report_id__in=released))
+        .annotate(correcting_report_id=F("superseded_by__report_id"))
+        .order_by("position", "pk")
+    )
+    earlier: dict[int, list[Observation]] = defaultdict(list)
+    for observation in observations:
+        if observation.superseded_by_id is not None:
+            earlier[observation.superseded_by_id].append(observation)
+    trends = trends or {}
+    by_report: dict[int, ShownReport] = {item.report.pk: item for item in shown}
+    for observation in observations:
+        item = by_report.get(observation.report_id)
+        if item is None or not item.is_released:
+            continue
+        if observation.superseded_by_id is None:
+            trend = trends.get((observation.loinc_code, observation.unit))
+            item.observations.append(
+                ShownObservation(
+                    observation,
+                    sorted(earlier.get(observation.pk, []), key=lambda o: o.pk, reverse=True),
+                    trend.anchor if trend else "",
+                )
+            )
+        elif observation.correcting_report_id != observation.report_id:
+            item.replaced.append((observation, observation.correcting_report_id))
+    return shown
+
+
+def report_groups(
+    viewer: User, patient: User, *, shown: int = REPORTS_PAGE, trends: dict | None = None
+) -> tuple[Bounded, list[ReportGroup]]:
+    """The patient's most recent reports, newest first, grouped by the order they answer."""
+    reports = bounded(
+        _reports(viewer, patient).order_by(F("reported").desc(), "-pk"),
+        shown=shown,
+        page=REPORTS_PAGE,
+    )
+    shown_reports = _shown_reports(viewer, patient, reports.items, trends)
+    groups: dict[int | None, ReportGroup] = {}
+    for item in shown_reports:
+        order_id = item.report.order_id
+        if order_id not in groups:
+            groups[order_id] = ReportGroup(item.report.order, [])
+        groups[order_id].reports.append(item)
+    return Bounded(shown_reports, reports.shown, reports.more, REPORTS_PAGE), list(groups.values())
+
+
+def one_report(viewer: User, patient: User, pk: int) -> ShownReport | None:
+    """One of the patient's reports as they may read it, or None if it is not theirs."""
+    report = _reports(viewer, patient).filter(pk=pk).first()
+    if report is None:
+        return None
+    return _shown_reports(viewer, patient, [report])[0]
+
+
+def new_results_count(viewer: User, patient: User) -> int:
+    """How many released reports the patient has not opened yet."""
+    return (
+        policy.LAB_REPORTS.filter(LabReport.objects.all(), viewer)
+        .filter(patient=patient, first_opened_at__isnull=True)
+        .count()
+    )
+
+
+# Trends
+
+
+@dataclass
+class Trend:
+    """One test measured more than once: its latest values, drawn and tabulated."""
+
+    loinc_code: str
+    unit: str
+    name: str
+    points: list[TrendPoint]  # oldest first
+    total: int
+    low: Decimal | None = None
+    high: Decimal | None = None
+    chart: dict | None = None
+
+    @property
+    def anchor(self) -> str:
+        return "trend-" + "".join(c if c.isalnum() else "-" for c in self.loinc_code + self.unit)
+
+    @property
+    def latest(self) -> datetime.datetime:
+        return self.points[-1].when
+
+    @property
+    def description(self) -> str:
+        return description_of(self.loinc_code)
+
+    @property
+    def range(self) -> str:
+        return range_words(self.low, self.high, "", self.unit)
+
+    @property
+    def rows(self) -> list[dict]:
+        """The table's rows, newest first, each flag in words and symbol."""
+        return [
+            {
+                "when": point.when,
+                "value": number(point.value),
+                "flag": point.flag,
+                "flag_words": flag_words(point.flag),
+                "flag_symbol": flag_symbol(point.flag),
+            }
+            for point in reversed(self.points)
+        ]
+
+
+def trends(
+    viewer: User, patient: User, *, zone: datetime.tzinfo, loinc_codes: list[str] | None = None
+) -> dict[tuple[str, str], Trend]:
+    """Every test (by LOINC code and unit) measured at least twice in the patient's released
+    results, with its latest TREND_POINTS values: one query, whatever the number of results."""
+    rows = (
+        policy.OBSERVATIONS.filter(Observation.objects.all(), viewer)
+        .filter(patient=patient, superseded_by__isnull=True, value__isnull=False)
+        .exclude(status=ResultStatus.CANCELLED)
+    )
+    if loinc_codes is not None:
+        rows = rows.filter(loinc_code__in=loinc_codes)
+    partition = [F("loinc_code"), F("unit")]
+    rows = (
+        rows.annotate(
+            measured=Coalesce("observed_at", "report__collected_at", "report__received_at")
+        )
+        .annotate(
+            total=Window(Count("pk"), partition_by=partition),
+            recency=Window(
+                RowNumber(), partition_by=partition, order_by=[F("measured").desc(), F("pk").desc()]
+            ),
+        )
+        .filter(total__gte=2, recency__lte=TREND_POINTS)
+        .values(
+            "loinc_code",
+            "unit",
+            "name",
+            "value",
+            "flag",
+            "measured",
+            "reference_low",
+            "reference_high",
+            "total",
+            "recency",
+        )
+    )
+    found: dict[tuple[str, str], Trend] = {}
+    for row in sorted(rows, key=lambda row: row["recency"]):
+        key = (row["loinc_code"], row["unit"])
+        trend = found.get(key)
+        if trend is None:  # the most recent measurement names the test and gives its range
+            trend = found[key] = Trend(
+                row["loinc_code"],
+                row["unit"],
+                row["name"],
+                [],
+                row["total"],
+                row["reference_low"],
+                row["reference_high"],
+            )
+        trend.points.insert(0, TrendPoint(row["measured"], row["value"], row["flag"]))
+    for trend in found.values():
+        trend.chart = trend_chart(trend.points, low=trend.low, high=trend.high, zone=zone)
+    return dict(sorted(found.items(), key=lambda item: item[1].latest, reverse=True))
+
+
+# The whole results page
+
+
+@dataclass
+class ResultsPage:
+    """Everything on the patient's results page."""
+
+    summaries: Bounded
+    active_prescriptions: Bounded
+    past_prescriptions: Bounded
+    orders: Bounded
+    reports: Bounded
+    groups: list[ReportGroup]
+    trends: Bounded
+    new_count: int
+
+    def shown_records(self) -> dict[str, list[tuple[int, object]]]:
+        """What the page shows of the patient's record, for the audit."""
+        values = [item for item in self.reports if item.is_released]
+        return {
+            "visit summary": [(s.patient_id, s.pk) for s in self.summaries],
+            "prescription": [
+                (p.patient_id, p.pk) for p in [*self.active_prescriptions, *self.past_prescriptions]
+            ],
+            "lab order": [(o.patient_id, o.pk) for o in self.orders],
+            "lab report": [(item.report.patient_id, item.report.pk) for item in values],
+        }
+
+
+SECTION_PAGES = {
+    "visits": VISITS_PAGE,
+    "medications": PRESCRIPTIONS_PAGE,
+    "past_medications": PRESCRIPTIONS_PAGE,
+    "orders": ORDERS_PAGE,
+    "reports": REPORTS_PAGE,
+    "trends": TRENDS_PAGE,
+}
+
+
+def results_page(
+    viewer: User, patient: User, *, zone: datetime.tzinfo, asked: dict[str, str | None]
+) -> ResultsPage:
+    """The results page: each list as long as "show more" asked for (`asked` by section)."""
+    shown = {key: shown_count(asked.get(key), page=page) for key, page in SECTION_PAGES.items()}
+    all_trends = trends(viewer, patient, zone=zone)
+    shown_trends = list(all_trends.values())[: shown["trends"]]
+    anchored = {(t.loinc_code, t.unit): t for t in shown_trends}
+    reports, groups = report_groups(viewer, patient, shown=shown["reports"], trends=anchored)
+    return ResultsPage(
+        summaries=released_summaries(viewer, patient, shown=shown["visits"]),
+        active_prescriptions=prescriptions(
+            viewer, patient, active=True, shown=shown["medications"]
+        ),
+        past_prescriptions=prescriptions(
+            viewer, patient, active=False, shown=shown["past_medications"]
+        ),
+        orders=lab_orders(viewer, patient, shown=shown["orders"]),
+        reports=reports,
+        groups=groups,
+        trends=Bounded(
+            shown_trends, shown["trends"], len(all_trends) > shown["trends"], TRENDS_PAGE
+        ),
+        new_count=new_results_count(viewer, patient),
+    )
