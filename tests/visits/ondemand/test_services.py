@@ -383,3 +383,24 @@ class TestSweep:
         entry.refresh_from_db()
         assert entry.status == Status.REMOVED
         assert sweep_on_demand_queue.call() == {"removed": 0, "returned": 0}
+
+
+class TestQueueRule:
+    def test_who_reaches_which_entries(self, scheduler):
+        """The patient their own; a physician the states they hold a current licence in;
+        another kind of clinician and staff nothing."""
+        from accounts.policy import QUEUE_ENTRIES
+
+        physician()
+        physician(["CA"])
+        texan = joined("TX")
+        californian = joined("CA")
+        everything = QueueEntry.objects.all()
+        assert list(QUEUE_ENTRIES.filter(everything, texan.patient)) == [texan]
+        tx_doctor = physician(["TX"], on_duty=False)
+        assert list(QUEUE_ENTRIES.filter(everything, tx_doctor.user)) == [texan]
+        assert QUEUE_ENTRIES.allows(tx_doctor.user, texan)
+        assert not QUEUE_ENTRIES.allows(tx_doctor.user, californian)
+        therapist = physician(["TX", "CA"], on_duty=False, kind="therapist")
+        assert not QUEUE_ENTRIES.filter(everything, therapist.user).exists()
+        assert not QUEUE_ENTRIES.filter(everything, scheduler).exists()
