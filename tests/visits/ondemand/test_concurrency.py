@@ -94,3 +94,16 @@ class TestConcurrentTakers:
         assert Visit.objects.filter(status=Visit.Status.IN_PROGRESS).count() == 4
         taken_by = QueueEntry.objects.values_list("taken_by", flat=True)
         assert len(set(taken_by)) == 4
+
+    def test_the_taker_skips_locked_entries_rather_than_waiting(self):
+        """The entry is read with FOR UPDATE SKIP LOCKED (of the entry's own row only)."""
+        from django.test.utils import CaptureQueriesContext
+
+        urgent_care_type()
+        doctor = physician()
+        joined()
+        with CaptureQueriesContext(connection) as queries:
+            services.take_next(provider=doctor, actor=doctor.user, now=OPEN)
+        locking = [q["sql"] for q in queries if "SKIP LOCKED" in q["sql"]]
+        assert len(locking) == 1
+        assert 'FOR UPDATE OF "visits_queueentry" SKIP LOCKED' in locking[0]
