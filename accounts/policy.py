@@ -290,6 +290,27 @@ def _reconciliation(user) -> Q | None:
     return None
 
 
+def current_licence_states(user) -> QuerySet:
+    """The states where this physician holds a licence that has not expired (a subquery)."""
+    license_model = _model("accounts.ProviderLicense")
+    return (
+        license_model._default_manager.filter(provider__user=user, provider__kind="physician")
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()))
+        .values("state")
+    )
+
+
+def _queue_entries(user) -> Q | None:
+    """On-demand queue entries: the patient's own; a physician's, those of patients in a state
+    where they hold a current licence (no other kind of clinician, never clinic staff)."""
+    role = _role(user)
+    if role == Role.PATIENT:
+        return Q(patient=user)
+    if role == Role.CLINICIAN:
+        return Q(state__in=current_licence_states(user))
+    return None
+
+
 # Visits: the patient's own, the clinician's own, every visit's schedule and contact for staff
 # (never clinical notes, answers or results: those follow CLINICAL_PATIENTS). Changing a visit
 # (cancel, move) follows the same rule.
@@ -321,6 +342,8 @@ DIAGNOSES = Rule("diagnoses", _diagnoses)
 PSYCHOTHERAPY_NOTES = Rule("psychotherapy notes", _psychotherapy_notes)
 CRITICAL_RESULT_ALERTS = Rule("critical result alerts", _critical_alerts)
 RECONCILIATION = Rule("results to reconcile", _reconciliation)
+# The on-demand queue: a patient their own place, a physician the patients they may see there.
+QUEUE_ENTRIES = Rule("on-demand queue entries", _queue_entries)
 
 
 def can_manage_schedule(user, provider) -> bool:

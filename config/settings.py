@@ -273,6 +273,21 @@ SAFETY_ALERT_ESCALATE_AFTER = timedelta(
 VISIT_CHECK_IN_OPENS_BEFORE = timedelta(minutes=env.int("VISIT_CHECK_IN_OPENS_MINUTES", default=15))
 VISIT_NO_SHOW_AFTER = timedelta(minutes=env.int("VISIT_NO_SHOW_MINUTES", default=15))
 
+# On-demand urgent care (visits.ondemand): patients may ask to be seen now between these
+# wall-clock times, every day, in the clinic's zone (CLINIC_TIME_ZONE). A waiting patient whose
+# page has not checked in for ON_DEMAND_IDLE_AFTER leaves the queue; a physician who takes a
+# patient and has not opened the room within ON_DEMAND_JOIN_WITHIN gives them back, first in line.
+# (ON_DEMAND_HOURS is read as "HH:MM" times by visits.ondemand.hours, which refuses bad ones.)
+ON_DEMAND_HOURS = (
+    env.str("ON_DEMAND_OPENS", default="08:00"),
+    env.str("ON_DEMAND_CLOSES", default="22:00"),
+)
+ON_DEMAND_IDLE_AFTER = timedelta(seconds=env.int("ON_DEMAND_IDLE_SECONDS", default=60))
+ON_DEMAND_JOIN_WITHIN = timedelta(seconds=env.int("ON_DEMAND_JOIN_SECONDS", default=120))
+ON_DEMAND_POLL_SECONDS = env.int("ON_DEMAND_POLL_SECONDS", default=5)
+# The estimated wait: this many minutes per patient ahead, shared among the physicians on duty.
+ON_DEMAND_MINUTES_PER_PATIENT = env.int("ON_DEMAND_MINUTES_PER_PATIENT", default=10)
+
 # Results (21st Century Cures Act): final results reach the patient at once; one the ordering
 # clinician holds, with a reason, releases itself after this many days at the latest.
 RESULT_HOLD_MAX = timedelta(days=env.int("RESULT_HOLD_MAX_DAYS", default=3))

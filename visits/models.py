@@ -2,6 +2,7 @@
 
 from visits.audit import AuditEvent
 from visits.intake.models import ConsentSignature, Intake, IntakeVersion
+from visits.ondemand.models import PhysicianDuty, QueueEntry
 from visits.questionnaires.models import (
     AlertRecipient,
     CheckInPreference,
@@ -43,10 +44,12 @@ __all__ = [
     "NoteAddendum",
     "NoteDiagnosis",
     "Observation",
+    "PhysicianDuty",
     "Prescription",
     "PsychotherapyNote",
     "Questionnaire",
     "QuestionnaireResponse",
+    "QueueEntry",
     "SafetyAlert",
     "ScheduleException",
     "Visit",

@@ -133,8 +133,9 @@ class TestClinicianDashboard:
         self, clinician_client, clinician, django_assert_max_num_queries
     ):
         """Today's visits appear in the clinician's zone; each read is audited in one insert."""
-        # One more than before: the recent-changes list is one query.
-        with django_assert_max_num_queries(12):
+        # One more than before: the recent-changes list is one query; and one for the
+        # seen-now duty switch (is this physician on duty).
+        with django_assert_max_num_queries(13):
             assert clinician_client.get(reverse("clinician_dashboard")).status_code == 200
         provider = clinician.provider_profile
         zone = ZoneInfo(provider.time_zone)
@@ -209,11 +210,12 @@ class TestClinicianRecentChanges:
         """Twenty recent bookings show as the last five, in the same number of queries as one."""
         provider = clinician.provider_profile
         VisitFactory(provider=provider, start=timezone.now() + datetime.timedelta(days=2))
-        with django_assert_max_num_queries(13):
+        # 14 with the seen-now duty switch's one query.
+        with django_assert_max_num_queries(14):
             clinician_client.get(reverse("clinician_dashboard"))
         for day in range(20):
             VisitFactory(provider=provider, start=timezone.now() + datetime.timedelta(days=3 + day))
-        with django_assert_max_num_queries(13):
+        with django_assert_max_num_queries(14):
             content = clinician_client.get(reverse("clinician_dashboard")).content.decode()
         section = content[
             content.index('id="changes-heading"') : content.index('id="profile-heading"')
