@@ -37,6 +37,14 @@ PAGE_WORDS = {
     "patient_intake": "in your health history",
     "questionnaire_result": "on the answers' page",
     "safety_alert_detail": "on the alert's page",
+    "results:report_detail": "on the lab report's page",
+    "results:report_hold": "while holding a lab report for review",
+    "results:report_release": "while releasing a lab report",
+    "results:critical_alerts": "in a clinician's critical result alerts",
+    "results:critical_alert_detail": "on the critical result alert's page",
+    "results:critical_alert_acknowledge": "while acknowledging a critical result",
+    "results:result_entry": "while entering a lab result",
+    "results:visit_result_entry": "while entering a lab result",
 }
 
 
