@@ -39,6 +39,15 @@ def report_recorded(
     raise an alert to the ordering clinician for every current critical value that has none."""
     now = now or timezone.now()
     with transaction.atomic():
+        # The hold as it stands now, locked: a clinician may have held it since it was loaded.
+        state = (
+            LabReport.objects.select_for_update()
+            .filter(pk=report.pk)
+            .values("held_at", "released_at", "release_by")
+            .get()
+        )
+        for field, value in state.items():
+            setattr(report, field, value)
         if report.status in RELEASABLE and report.released_at is None:
             if report.held_at is None:
                 _release([report], now=now, actor=actor, ip_address=ip_address)
