@@ -107,7 +107,7 @@ def report_for(
     )
     Observation.objects.bulk_create(
         [
-            _observation(report, position=position, status=status, **obs)
+            _observation(report, **{"position": position, "status": status, **obs})
             for position, obs in enumerate(observations)
         ]
     )
