@@ -17,9 +17,10 @@ class HoldForm(forms.Form):
     reason = forms.CharField(
         label="Why hold these results?",
         max_length=500,
-        help_text="Releasing a result may be delayed only when doing so now could harm the "
-        "patient (for example, you need to tell them in person). The patient sees that the "
-        "results are pending review and the date they will be released, not this reason.",
+        help_text="Only when releasing them now is reasonably likely to endanger the life or "
+        "physical safety of the patient or someone else (45 CFR 171.201). The patient sees "
+        "that the results are pending review and the latest date they will be released, not "
+        "this reason.",
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say why releasing these results now could harm the patient."},
     )
@@ -124,8 +125,9 @@ class ResultEntryForm(forms.Form):
     hold = forms.BooleanField(
         label="Hold from the patient for my review",
         required=False,
-        help_text="Only when releasing it now could harm the patient; it is released by itself "
-        "at the latest a few days after it is final.",
+        help_text="Only when releasing it now is reasonably likely to endanger the patient's or "
+        "someone else's life or safety; it releases itself a few days after it is final at "
+        "the latest.",
     )
     hold_reason = forms.CharField(
         label="Why hold it?",

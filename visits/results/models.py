@@ -101,6 +101,11 @@ class LabReport(models.Model):
             return PatientStatus.PENDING_REVIEW
         return PatientStatus.IN_PROGRESS
 
+    @property
+    def hold_limit_days(self) -> int:
+        """How many days after it is final a held report releases itself (RESULT_HOLD_MAX)."""
+        return max(settings.RESULT_HOLD_MAX.days, 1)
+
 
 class Observation(models.Model):
     """One measured value (HL7 OBX, FHIR Observation) with its range and computed flag.

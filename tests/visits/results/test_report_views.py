@@ -116,6 +116,20 @@ class TestContent:
         assert page(later) in client.get(page(first)).content.decode()
         assert "— was 5.9" in client.get(page(later)).content.decode()
 
+    def test_a_critical_value_shows_its_alert(self, client, s):
+        """The ordering clinician sees the alert's state with a link; another clinician, no link."""
+        report = report_for(s, potassium("6.8"))
+        alert = report.observations.get().critical_alert
+        link = reverse("results:critical_alert_detail", args=[alert.pk])
+        client.force_login(s.clinician)
+        content = client.get(page(report)).content.decode()
+        assert "not acknowledged yet" in content
+        assert link in content
+        client.force_login(clinician_treating(s.patient))
+        content = client.get(page(report)).content.decode()
+        assert "not acknowledged yet" in content
+        assert link not in content
+
     def test_release_state_released(self, client, s):
         """A released report says so."""
         report = report_for(s, potassium("4.2"))
