@@ -2,19 +2,21 @@
 ordered their test, and reports written straight to the tables (as an importer would)."""
 
 import datetime
+import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 
 from accounts.models import User
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
 from tests.accounts.fixtures import enrol_totp
-from tests.visits.factories import VisitFactory
+from tests.visits.factories import MONDAY, VisitFactory, at
 from visits.records.models import LabOrder
 from visits.results.flags import compute_flag
 from visits.results.models import LabReport, Observation, ResultStatus
 from visits.results.release import report_recorded
 
 NOW = datetime.datetime(2026, 12, 1, 15, 0, tzinfo=datetime.UTC)
+_days = itertools.count(1)
 
 
 @dataclass
@@ -30,7 +32,9 @@ def clinician_treating(patient: User, **profile) -> User:
     """A physician with an authenticator app and an upcoming visit with the patient."""
     provider = ProviderProfileFactory(**profile)
     enrol_totp(provider.user)
-    VisitFactory(patient=patient, provider=provider)
+    # Each on a day of its own: a patient is never booked twice at once (PostgreSQL enforces it).
+    start = at(MONDAY + datetime.timedelta(days=next(_days)), 10)
+    VisitFactory(patient=patient, provider=provider, start=start)
     return provider.user
 
 
@@ -40,7 +44,7 @@ def scene(**patient_profile) -> Scene:
         legal_first_name="Sam", legal_last_name="Lee", phone="+15125550123", **patient_profile
     ).user
     clinician = clinician_treating(patient, user__display_name="Dr. Ines Park")
-    visit = patient.visits.get()
+    visit = patient.visits.get(provider__user=clinician)
     order = LabOrder.objects.create(
         visit=visit,
         patient=patient,
