@@ -11,6 +11,7 @@ pending review and the latest date it will be released, and releases itself then
 
 import datetime
 from collections.abc import Iterable
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -54,6 +55,7 @@ def report_recorded(
             elif report.release_by is None:
                 report.release_by = now + settings.RESULT_HOLD_MAX
                 report.save(update_fields=["release_by"])
+                _schedule_release(report.release_by)
         critical_alerts_raise(report)
 
 
@@ -100,6 +102,8 @@ def report_hold(
             became_final = report.issued_at or report.received_at or now
             report.release_by = min(became_final, now) + settings.RESULT_HOLD_MAX
         report.save(update_fields=["held_at", "held_by", "hold_reason", "release_by"])
+        if report.release_by is not None:
+            _schedule_release(report.release_by)
         audit_change(
             actor=actor,
             action=AuditEvent.Action.UPDATE,
@@ -144,6 +148,12 @@ def release_held_results(*, now: datetime.datetime | None = None) -> int:
         )
         _release(due, now=now, actor=None)
     return len(due)
+
+
+def _schedule_release(release_by: datetime.datetime) -> None:
+    from visits.results.tasks import schedule_release  # the task module imports this one
+
+    transaction.on_commit(partial(schedule_release, release_by))
 
 
 def _release(

@@ -282,3 +282,19 @@ def test_corrected_value_supersedes_and_both_are_kept(s):
     }
     earlier.refresh_from_db()
     assert earlier.superseded_by == corrected
+
+
+class TestScheduledRelease:
+    def test_the_sweep_is_queued_for_release_by_where_tasks_can_wait(
+        self, s, settings, django_capture_on_commit_callbacks
+    ):
+        """With a backend that defers tasks, holding queues the sweep for release_by (no
+        argument stored: nothing clinical in the task table)."""
+        settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+        from django_tasks_db.models import DBTaskResult
+
+        with django_capture_on_commit_callbacks(execute=True):
+            report = held(s)
+        [queued] = DBTaskResult.objects.all()
+        assert queued.run_after == report.release_by
+        assert queued.args_kwargs == {"args": [], "kwargs": {}}
