@@ -55,6 +55,12 @@ PAGE_WORDS = {
     "results:my_report": "on your lab report's page",
     "results:my_visit_summary": "on your visit summary",
     "results:my_record": "in a download of your record",
+    "results:report_hold": "while holding a lab report for review",
+    "results:report_release": "while releasing a lab report",
+    "results:critical_alerts": "in a clinician's critical result alerts",
+    "results:critical_alert_acknowledge": "while acknowledging a critical result",
+    "results:result_entry": "while entering a lab result",
+    "results:visit_result_entry": "while entering a lab result",
 }
 
 

@@ -14,6 +14,7 @@ from accounts.policy import allow
 from visits.audit import AuditEvent, audit_page
 from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.selectors import due_before_visits, open_alerts_for
+from visits.results.critical import open_critical_alerts_for
 from visits.results.selectors import new_results_count
 from visits.scheduling.models import Visit
 from visits.scheduling.recent_changes import recent_changes
@@ -91,6 +92,7 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         )
         changes = recent_changes(visits, provider=provider, now=now)
     alerts = list(open_alerts_for(user))
+    critical_alerts = list(open_critical_alerts_for(user))
     shown = {(visit.patient_id, visit.pk) for visit in today}
     shown |= {(change.visit.patient_id, change.visit.pk) for change in changes}
     audit_page(
@@ -98,12 +100,20 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         {
             "visit": sorted(shown, key=str),
             "safety alert": [(alert.patient_id, alert.pk) for alert in alerts],
+            "critical result alert": [(alert.patient_id, alert.pk) for alert in critical_alerts],
         },
     )
     return render(
         request,
         "visits/clinician_dashboard.html",
-        {"provider": provider, "today": today, "changes": changes, "zone": zone, "alerts": alerts},
+        {
+            "provider": provider,
+            "today": today,
+            "changes": changes,
+            "zone": zone,
+            "alerts": alerts,
+            "critical_alerts": critical_alerts,
+        },
     )
 
 

@@ -17,6 +17,14 @@ class ResultStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class PatientStatus(models.TextChoices):
+    """A report as its patient sees it; nothing they may see is hidden without saying so."""
+
+    RELEASED = "released", "Released"
+    PENDING_REVIEW = "pending_review", "Pending review"
+    IN_PROGRESS = "in_progress", "Not final yet"
+
+
 class LabReport(models.Model):
     """One report from a lab (HL7 ORU^R01's OBR, a FHIR DiagnosticReport) or entered by hand."""
 
@@ -82,6 +90,21 @@ class LabReport(models.Model):
     @property
     def is_released(self) -> bool:
         return self.released_at is not None
+
+    @property
+    def patient_status(self) -> str:
+        """What the patient is told of this report (PatientStatus): released, held for the
+        clinician's review (with `release_by`, the latest it will be released), or not final."""
+        if self.released_at is not None:
+            return PatientStatus.RELEASED
+        if self.held_at is not None:
+            return PatientStatus.PENDING_REVIEW
+        return PatientStatus.IN_PROGRESS
+
+    @property
+    def hold_limit_days(self) -> int:
+        """How many days after it is final a held report releases itself (RESULT_HOLD_MAX)."""
+        return max(settings.RESULT_HOLD_MAX.days, 1)
 
 
 class Observation(models.Model):

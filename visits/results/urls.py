@@ -18,7 +18,21 @@ urlpatterns = [
     path("results/inbox/<int:pk>/reject/", inbox.inbox_reject, name="inbox_reject"),
     # Reports for clinicians: holds, releases, manual entry, critical alerts.
     path("results/reports/<int:pk>/", reports.report_detail, name="report_detail"),
+    path("results/reports/<int:pk>/hold/", reports.report_hold_view, name="report_hold"),
+    path("results/reports/<int:pk>/release/", reports.report_release_view, name="report_release"),
+    path("results/critical/", reports.critical_alerts, name="critical_alerts"),
     path("results/critical/<int:pk>/", reports.critical_alert_detail, name="critical_alert_detail"),
+    path(
+        "results/critical/<int:pk>/acknowledge/",
+        reports.critical_alert_acknowledge_view,
+        name="critical_alert_acknowledge",
+    ),
+    path("results/orders/<int:order_id>/enter/", reports.result_entry, name="result_entry"),
+    path(
+        "results/visits/<uuid:visit_id>/enter/",
+        reports.visit_result_entry,
+        name="visit_result_entry",
+    ),
     # The patient's own results, summaries, medications and record.
     path("me/results/", patient.my_results, name="my_results"),
     path("me/results/<int:pk>/", patient.my_report, name="my_report"),
