@@ -37,6 +37,11 @@ PAGE_WORDS = {
     "patient_intake": "in your health history",
     "questionnaire_result": "on the answers' page",
     "safety_alert_detail": "on the alert's page",
+    "records:visit_orders": "on the visit's prescriptions and lab orders page",
+    "records:prescription_add": "while prescribing",
+    "records:lab_order_add": "while ordering a lab test",
+    "records:prescription_stop": "while stopping a prescription",
+    "records:prescription_print": "on a printable prescription record",
 }
 
 
