@@ -26,17 +26,19 @@ MAX_QUANTITY = 9999
 # (in progress) or is over (completed). A checked-in patient has not been seen yet.
 ORDERABLE_STATUSES = (Visit.Status.IN_PROGRESS, Visit.Status.COMPLETED)
 
-LIMITS = {
-    "medication": Prescription._meta.get_field("medication").max_length,
-    "strength": Prescription._meta.get_field("strength").max_length,
-    "directions": Prescription._meta.get_field("directions").max_length,
-    "quantity_unit": Prescription._meta.get_field("quantity_unit").max_length,
-    "pharmacy": Prescription._meta.get_field("pharmacy").max_length,
-    "stop_reason": Prescription._meta.get_field("stop_reason").max_length,
-    "reason": LabOrder._meta.get_field("reason").max_length,
-    "where_to_go": LabOrder._meta.get_field("where_to_go").max_length,
-    "instructions": LabOrder._meta.get_field("instructions").max_length,
-}
+
+def _max_length(model: type[Prescription] | type[LabOrder], name: str) -> int:
+    field = model._meta.get_field(name)
+    length = getattr(field, "max_length", None)
+    if not isinstance(length, int):  # every one of these is a CharField
+        raise TypeError(f"{model.__name__}.{name} has no max_length")
+    return length
+
+
+LIMITS: dict[str, int] = {
+    name: _max_length(Prescription, name)
+    for name in ("medication", "strength", "directions", "quantity_unit", "pharmacy", "stop_reason")
+} | {name: _max_length(LabOrder, name) for name in ("reason", "where_to_go", "instructions")}
 
 
 class OrderRefused(Exception):
