@@ -1,6 +1,8 @@
 """The orders page, its forms and the printable prescription record: who may read and write,
 what they see, and a fixed number of queries."""
 
+import datetime
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -306,6 +308,30 @@ class TestStatusChanges:
         own.post(reverse("records:prescription_complete", args=[prescription.pk]))
         page = own.get(orders_url(visit)).content.decode()
         assert "This prescription is already completed." in page
+
+
+class TestTimes:
+    INSTANT = datetime.datetime(2027, 12, 2, 6, 30, tzinfo=datetime.UTC)
+
+    @pytest.mark.parametrize(
+        ("zone", "shown"),
+        [
+            ("America/Los_Angeles", "Dec 1, 2027, 10:30 PM (Pacific time)"),
+            ("America/New_York", "Dec 2, 2027, 1:30 AM (Eastern time)"),
+        ],
+    )
+    def test_status_changes_show_in_the_viewers_zone_named(self, zone, shown):
+        """The same instant reads on its own day for a clinician either side of midnight."""
+        visit = visit_in_progress(provider=clinician_profile(time_zone=zone))
+        written_prescription(
+            visit,
+            status=Prescription.Status.STOPPED,
+            stop_reason="Rash",
+            status_changed_at=self.INSTANT,
+            status_changed_by=visit.provider.user,
+        )
+        body = signed_in(visit.provider.user).get(orders_url(visit)).content.decode()
+        assert shown in body
 
 
 class TestPrint:
