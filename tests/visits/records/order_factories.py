@@ -1,9 +1,12 @@
 """Visits to prescribe from and orders already written, for the orders tests."""
 
+import datetime
+import itertools
+
 from accounts.models import ProviderProfile
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
 from tests.accounts.fixtures import enrol_totp
-from tests.visits.factories import VisitFactory
+from tests.visits.factories import MONDAY, VisitFactory, at
 from visits.records.models import LabOrder, Prescription
 from visits.scheduling.models import Visit
 
@@ -27,8 +30,15 @@ def clinician_profile(**profile) -> ProviderProfile:
     return provider
 
 
+# Each visit an hour after the last, so one patient's visits never overlap (PostgreSQL refuses).
+_HOURS = itertools.count()
+
+
 def visit_in_progress(*, provider: ProviderProfile | None = None, patient=None, **fields) -> Visit:
     """A visit that has started, with a patient whose intake is complete."""
+    fields.setdefault(
+        "start", at(MONDAY + datetime.timedelta(days=1), 8) + datetime.timedelta(hours=next(_HOURS))
+    )
     return VisitFactory(
         provider=provider or clinician_profile(),
         patient=patient or PatientProfileFactory().user,
