@@ -334,6 +334,18 @@ class TestTimes:
         assert shown in body
 
 
+class TestStoppedTwice:
+    def test_stopping_a_stopped_prescription_says_so(self, visit, own):
+        prescription = written_prescription(visit)
+        url = reverse("records:prescription_stop", args=[prescription.pk])
+        own.post(url, {f"stop-{prescription.pk}-reason": "Rash"})
+        response = own.post(url, {f"stop-{prescription.pk}-reason": "Again"}, follow=True)
+        body = response.content.decode()
+        assert "This prescription is already stopped." in body
+        prescription.refresh_from_db()
+        assert prescription.stop_reason == "Rash"
+
+
 class TestPrint:
     def test_the_record_shows_prescriber_patient_date_and_what_to_dispense(self, visit, own):
         prescription = written_prescription(visit, refills=2, substitution_allowed=False)

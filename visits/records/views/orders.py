@@ -184,8 +184,11 @@ def prescription_stop_view(request: SignedInRequest, prescription_id: int) -> Ht
                 reason=form.cleaned_data["reason"],
                 ip_address=client_ip(request),
             )
-        except OrderRefused as refusal:
+        except OrderInvalid as refusal:
             _add_errors(form, refusal)
+        except OrderRefused as refusal:  # already stopped or completed: the page shows it so
+            messages.error(request, str(refusal))
+            return go(request, reverse("records:visit_orders", args=[visit.pk]))
         else:
             messages.success(request, f"{prescription.medication} stopped.")
             return go(request, reverse("records:visit_orders", args=[visit.pk]))
