@@ -74,7 +74,9 @@ def _orders_page(
     stop_forms = dict([stopping]) if stopping else {}
     for rx in orders.prescriptions:
         # One form per row, each with its own ids; the one just refused keeps what was typed.
-        rx.stop_form = stop_forms.get(rx.pk) or StopPrescriptionForm(prefix=f"stop-{rx.pk}")  # type: ignore[attr-defined]
+        stop_form = stop_forms.get(rx.pk) or StopPrescriptionForm(prefix=f"stop-{rx.pk}")
+        stop_form.fields["reason"].label = f"Why stop {rx.medication}?"
+        rx.stop_form = stop_form  # type: ignore[attr-defined]
     audit_page(request, {"visit": [(visit.patient_id, visit.pk)], **orders.records()})
     context = {
         "visit": visit,
