@@ -21,7 +21,7 @@ from tests.accounts.fixtures import enrol_totp
 from visits.audit import AuditEvent
 from visits.intake.models import IntakeStep
 from visits.questionnaires.models import Questionnaire, QuestionnaireResponse, SafetyAlert
-from visits.records.models import NoteDiagnosis
+from visits.records.models import NoteDiagnosis, Prescription
 from visits.scheduling.models import Visit
 
 
@@ -117,6 +117,7 @@ class Clinic:
             "response_id": _pk(QuestionnaireResponse.objects.filter(patient=self.patient).first()),
             "alert_id": _pk(SafetyAlert.objects.filter(patient=self.patient).first()),
             "diagnosis_id": _pk(NoteDiagnosis.objects.filter(note__patient=self.patient).first()),
+            "prescription_id": _pk(Prescription.objects.filter(patient=self.patient).first()),
             "step": IntakeStep.DEMOGRAPHICS.value,
             "app_label": "accounts",
             "id": self.patient.pk,  # the admin's password page for an account

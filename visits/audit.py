@@ -61,6 +61,10 @@ PAGE_WORDS = {
     "results:critical_alert_acknowledge": "while acknowledging a critical result",
     "results:result_entry": "while entering a lab result",
     "results:visit_result_entry": "while entering a lab result",
+    "records:prescription_add": "while prescribing",
+    "records:lab_order_add": "while ordering a lab test",
+    "records:prescription_stop": "while stopping a prescription",
+    "records:prescription_print": "on a printable prescription record",
 }
 
 

@@ -45,4 +45,25 @@ urlpatterns = [
     ),
     # Prescriptions and lab orders.
     path("visits/<uuid:visit_id>/orders/", orders.visit_orders, name="visit_orders"),
+    path(
+        "visits/<uuid:visit_id>/orders/prescriptions/",
+        orders.prescription_add,
+        name="prescription_add",
+    ),
+    path("visits/<uuid:visit_id>/orders/labs/", orders.lab_order_add, name="lab_order_add"),
+    path(
+        "prescriptions/<int:prescription_id>/print/",
+        orders.prescription_print,
+        name="prescription_print",
+    ),
+    path(
+        "prescriptions/<int:prescription_id>/complete/",
+        orders.prescription_complete_view,
+        name="prescription_complete",
+    ),
+    path(
+        "prescriptions/<int:prescription_id>/stop/",
+        orders.prescription_stop_view,
+        name="prescription_stop",
+    ),
 ]

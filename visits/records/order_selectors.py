@@ -1,0 +1,88 @@
+"""What the orders page and the printable prescription show, read in a fixed number of queries."""
+
+from dataclasses import dataclass, field
+
+from visits.intake.models import Intake, IntakeStep
+from visits.intake.selectors import format_phone
+from visits.records.models import LabOrder, Prescription
+from visits.scheduling.models import Visit
+
+
+@dataclass(frozen=True)
+class HealthHistoryFacts:
+    """What the prescriber needs from the patient's intake as it stands."""
+
+    intake_id: int | None
+    pharmacy: str
+    allergies: list[dict] = field(default_factory=list)
+    no_known_allergies: bool = False
+    allergies_given: bool = False
+
+
+def pharmacy_words(saved: dict | None) -> str:
+    """The intake's pharmacy step as one line: name, address, phone."""
+    if not saved:
+        return ""
+    parts = [saved.get("name", ""), saved.get("address", ""), format_phone(saved.get("phone", ""))]
+    return ", ".join(part for part in parts if part)
+
+
+def health_history_facts(patient_id: int) -> HealthHistoryFacts:
+    """The patient's preferred pharmacy and allergies, from their intake, in one query."""
+    row = Intake.objects.filter(patient_id=patient_id).values("pk", "answers").first()
+    if row is None:
+        return HealthHistoryFacts(intake_id=None, pharmacy="")
+    answers = row["answers"] or {}
+    allergies = answers.get(IntakeStep.ALLERGIES.value)
+    return HealthHistoryFacts(
+        intake_id=row["pk"],
+        pharmacy=pharmacy_words(answers.get(IntakeStep.PHARMACY.value)),
+        allergies=list((allergies or {}).get("allergies") or []),
+        no_known_allergies=bool((allergies or {}).get("no_known_allergies")),
+        allergies_given=allergies is not None,
+    )
+
+
+@dataclass(frozen=True)
+class VisitOrders:
+    """A visit's prescriptions and lab orders, the patient's active prescriptions from other
+    visits, and what the intake says of pharmacy and allergies."""
+
+    patient_id: int
+    prescriptions: list[Prescription]
+    lab_orders: list[LabOrder]
+    elsewhere: list[Prescription]
+    history: HealthHistoryFacts
+
+    def records(self) -> dict[str, list[tuple[int, object]]]:
+        """What the page shows, by kind, for the audit."""
+        shown: dict[str, list[tuple[int, object]]] = {
+            "prescription": [(rx.patient_id, rx.pk) for rx in self.prescriptions + self.elsewhere],
+            "lab order": [(order.patient_id, order.pk) for order in self.lab_orders],
+        }
+        if self.history.intake_id is not None:
+            shown["health history"] = [(self.patient_id, self.history.intake_id)]
+        return shown
+
+
+def visit_orders(visit: Visit) -> VisitOrders:
+    """Everything the orders page shows for a visit the viewer may read, in four queries."""
+    prescriptions = list(
+        Prescription.objects.filter(visit=visit)
+        .select_related("status_changed_by")
+        .order_by("created_at", "pk")
+    )
+    lab_orders = list(LabOrder.objects.filter(visit=visit).order_by("created_at", "pk"))
+    elsewhere = list(
+        Prescription.objects.filter(patient_id=visit.patient_id, status=Prescription.Status.ACTIVE)
+        .exclude(visit=visit)
+        .select_related("prescriber")
+        .order_by("-created_at", "pk")
+    )
+    return VisitOrders(
+        patient_id=visit.patient_id,
+        prescriptions=prescriptions,
+        lab_orders=lab_orders,
+        elsewhere=elsewhere,
+        history=health_history_facts(visit.patient_id),
+    )
