@@ -27,6 +27,7 @@ from visits.scheduling.models import (
     VisitType,
     WeeklyHours,
 )
+from visits.video.models import PhoneCallRequest, SignalMessage
 
 __all__ = [
     "AfterVisitSummary",
@@ -43,12 +44,14 @@ __all__ = [
     "NoteAddendum",
     "NoteDiagnosis",
     "Observation",
+    "PhoneCallRequest",
     "Prescription",
     "PsychotherapyNote",
     "Questionnaire",
     "QuestionnaireResponse",
     "SafetyAlert",
     "ScheduleException",
+    "SignalMessage",
     "Visit",
     "VisitNote",
     "VisitSeries",
