@@ -107,8 +107,8 @@ def check_in(request: SignedInRequest, visit_id) -> HttpResponse:
     )
 
 
-@allows_browser_features(*CAMERA_AND_MICROPHONE)
 @allow(Role.PATIENT, Role.CLINICIAN)
+@allows_browser_features(*CAMERA_AND_MICROPHONE)
 @require_GET
 def device_check(request: SignedInRequest, visit_id) -> HttpResponse:
     """Camera, microphone and speaker, checked before the visit, with help when they fail."""
@@ -170,8 +170,8 @@ def waiting_room(request: SignedInRequest, visit_id) -> HttpResponse:
     )
 
 
-@allows_browser_features(*CAMERA_AND_MICROPHONE)
 @allow(Role.PATIENT, Role.CLINICIAN)
+@allows_browser_features(*CAMERA_AND_MICROPHONE)
 @require_GET
 def room(request: SignedInRequest, visit_id) -> HttpResponse:
     """The visit room: video between the patient's and the clinician's browsers, peer to peer."""
@@ -233,8 +233,8 @@ def complete(request: SignedInRequest, visit_id) -> HttpResponse:
     return go(request, reverse("scheduling:visit_detail", args=[visit.pk]))
 
 
-def _refused(status: int, message: str, **extra) -> JsonResponse:
-    return JsonResponse({"error": message, **extra}, status=status)
+def _refused(code: int, message: str, **extra) -> JsonResponse:
+    return JsonResponse({"error": message, **extra}, status=code)
 
 
 @allow(Role.PATIENT, Role.CLINICIAN)
