@@ -233,7 +233,7 @@ ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[])
 # Browser features: all off. A view that needs camera and microphone (the video visit's device
 # check and room) declares it with accounts.middleware.allows_browser_features, which allows them
 # for our own origin on that page only.
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     "camera": [],
     "microphone": [],
     "display-capture": [],

@@ -13,7 +13,7 @@ Status = Visit.Status
 # The statuses in which the room is open: from check-in (or a start without one) until completed.
 OPEN_STATUSES = (Status.CHECKED_IN, Status.IN_PROGRESS)
 
-CLOSED_MESSAGES = {
+CLOSED_MESSAGES: dict[str, str] = {
     Status.BOOKED: "The video room opens when you check in.",
     Status.COMPLETED: "This visit has ended.",
     Status.CANCELLED: "This visit was cancelled.",
