@@ -37,6 +37,8 @@ PAGE_WORDS = {
     "patient_intake": "in your health history",
     "questionnaire_result": "on the answers' page",
     "safety_alert_detail": "on the alert's page",
+    "video:room": "in the video visit's room",
+    "video:device_check": "on the video visit's device check",
 }
 
 

@@ -200,3 +200,41 @@ def test_a_video_visit_between_two_browsers(media_page, axe_check: AxeCheck):
     expect(phone.locator("#video-room")).to_have_attribute("data-connection-state", "closed")
     visit.refresh_from_db()
     assert visit.status == Visit.Status.COMPLETED
+
+
+def test_video_that_does_not_connect_offers_the_phone(media_page, axe_check: AxeCheck, settings):
+    """Nobody answers the call within the set time: the room says so plainly and offers "Have the
+    clinic call me"; the clinician's room shows the request with the patient's number."""
+    settings.VIDEO_CONNECT_TIMEOUT = 2
+    doctor = provider(name="Dr. Maya Patel")
+    secret = enrol_totp(doctor.user)
+    sam = patient(
+        time_zone="America/Chicago",
+        legal_first_name="Sam",
+        legal_last_name="Lee",
+        phone="+15125550123",
+    )
+    visit = visit_soon(sam, doctor)
+    Visit.objects.filter(pk=visit.pk).update(
+        status=Visit.Status.IN_PROGRESS, started_at=timezone.now()
+    )
+
+    phone = media_page(viewport=PHONE)
+    sign_in_patient(phone, sam)
+    phone.goto(f"/visits/{visit.pk}/room/")
+    expect(phone.locator("#room-status")).to_contain_text(
+        "Video could not connect after 2 seconds. You can still have your visit by phone"
+    )
+    fallback = phone.get_by_role("region", name="Video not working?")
+    expect(fallback).to_be_visible()
+    axe_check(phone)
+    fallback.get_by_role("button", name="Have the clinic call me").click()
+    expect(phone.get_by_text("The clinic will call you at (512) 555-0123")).to_be_visible()
+
+    desk = media_page(viewport=LAPTOP)
+    sign_in_clinician(desk, doctor.user, secret=secret)
+    desk.goto(f"/visits/{visit.pk}/room/")
+    expect(desk.get_by_role("alert")).to_contain_text("The patient asked to be called")
+    expect(desk.get_by_role("link", name="(512) 555-0123")).to_have_attribute(
+        "href", "tel:+15125550123"
+    )
