@@ -61,6 +61,8 @@ class TestCheckIn:
         )
         page = patient_of.get(url("check_in", soon))
         assert "Check-in opens at" in text(page)
+        assert "Central time" in text(page)
+        assert "UTC" not in text(page)
         assert "15 minutes before the start" in text(page)
         assert "Check in now" not in text(page)
         response = patient_of.post(url("check_in", soon))
@@ -150,6 +152,8 @@ class TestWaitingRoom:
         response = patient_of.get(url("waiting_room", checked_in))
         body = text(response)
         assert "You are checked in." in body
+        assert "Central time" in body
+        assert "UTC" not in body
         assert re.search(r"in [45] minutes", body)
         assert 'hx-trigger="every 5s"' in body
         assert '"X-Housecall-Background": "1"' in body
