@@ -150,3 +150,44 @@ class TestRefusals:
         assert late.json()["error"] == "This visit's time has passed."
         assert patient_of.get(signals(soon)).status_code == 403
         assert not SignalMessage.objects.exists()
+
+
+class TestCost:
+    @pytest.mark.parametrize("backlog", [10, 500])
+    def test_a_poll_costs_the_same_whatever_the_backlog(
+        self, started, patient_of, django_assert_max_num_queries, backlog
+    ):
+        """A poll is a fixed handful of queries and returns at most POLL_LIMIT messages."""
+        SignalMessage.objects.bulk_create(
+            SignalMessage(
+                visit=started, sender=started.provider.user, kind="join", payload={"peer": f"p{n}"}
+            )
+            for n in range(backlog)
+        )
+        patient_of.get(signals(started))  # the session's first request writes its start
+        with django_assert_max_num_queries(4):
+            response = patient_of.get(
+                signals(started) + "?after=0", headers={"X-Housecall-Background": "1"}
+            )
+        assert len(response.json()["signals"]) == min(backlog, 100)
+
+    @pytest.mark.parametrize("backlog", [10, 500])
+    def test_a_send_costs_the_same_whatever_the_backlog(
+        self, started, patient_of, django_assert_max_num_queries, backlog
+    ):
+        """A send deletes what is old for the visit and inserts one row, whatever is stored."""
+        SignalMessage.objects.bulk_create(
+            SignalMessage(
+                visit=started, sender=started.provider.user, kind="join", payload={"peer": f"p{n}"}
+            )
+            for n in range(backlog)
+        )
+        patient_of.get(signals(started))
+        with django_assert_max_num_queries(7):
+            response = post(
+                patient_of,
+                started,
+                {"type": "join", "peer": "me"},
+                headers={"X-Housecall-Background": "1"},
+            )
+        assert response.status_code == 201
