@@ -4,7 +4,8 @@ import logging
 import re
 import time
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import wraps
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlencode
 
@@ -256,19 +257,51 @@ class RequireMFAMiddleware:
         return self.get_response(request)
 
 
+def permissions_policy(allowed: Iterable[str] = ()) -> str:
+    """The Permissions-Policy header: settings.PERMISSIONS_POLICY, with the `allowed` features
+    (e.g. camera, microphone) opened to our own origin."""
+    opened = set(allowed)
+    unknown = opened - set(settings.PERMISSIONS_POLICY)
+    if unknown:
+        raise ValueError(f"Unknown browser features: {', '.join(sorted(unknown))}")
+    return ", ".join(
+        f"{feature}=({' '.join(['self'] if feature in opened else allowed_origins)})"
+        for feature, allowed_origins in settings.PERMISSIONS_POLICY.items()
+    )
+
+
+def allows_browser_features(*features: str) -> Callable[[Callable], Callable]:
+    """Let this view's pages use these browser features from our own origin, e.g.
+    ``@allows_browser_features("camera", "microphone")`` on the video visit's pages.
+
+    Every other page (and this view's refusals, which never reach it) keeps them off: the
+    header the view's response carries wins over NoStoreMiddleware's default.
+    """
+    header = permissions_policy(features)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def with_features(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            response["Permissions-Policy"] = header
+            return response
+
+        return with_features
+
+    return decorator
+
+
 class NoStoreMiddleware:
-    """Pages are never cached, and browser features are off but for our own camera and mic.
+    """Pages are never cached, and browser features are off but where a view opens them.
 
     It sits outside every middleware that may answer early, so timeouts, MFA redirects and
-    refusals carry these headers too; after sign-out the back button shows nothing.
+    refusals carry these headers too; after sign-out the back button shows nothing. Camera and
+    microphone are off unless the view declared `allows_browser_features`.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.permissions_policy = ", ".join(
-            f"{feature}=({' '.join(allowed)})"
-            for feature, allowed in settings.PERMISSIONS_POLICY.items()
-        )
+        self.permissions_policy = permissions_policy()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)

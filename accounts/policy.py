@@ -311,6 +311,17 @@ def _queue_entries(user) -> Q | None:
     return None
 
 
+def _video_rooms(user) -> Q | None:
+    """Visits whose video room (and its signalling) this user may join: the patient's own and
+    the clinician's own; never staff's, who keep the schedule, not the conversation."""
+    role = _role(user)
+    if role == Role.PATIENT:
+        return Q(patient=user)
+    if role == Role.CLINICIAN:
+        return Q(provider__user=user)
+    return None
+
+
 # Visits: the patient's own, the clinician's own, every visit's schedule and contact for staff
 # (never clinical notes, answers or results: those follow CLINICAL_PATIENTS). Changing a visit
 # (cancel, move) follows the same rule.
@@ -344,6 +355,8 @@ CRITICAL_RESULT_ALERTS = Rule("critical result alerts", _critical_alerts)
 RECONCILIATION = Rule("results to reconcile", _reconciliation)
 # The on-demand queue: a patient their own place, a physician the patients they may see there.
 QUEUE_ENTRIES = Rule("on-demand queue entries", _queue_entries)
+# Visits whose room, device check and signalling this user may use: their patient and clinician.
+VIDEO_ROOMS = Rule("video rooms", _video_rooms)
 
 
 def can_manage_schedule(user, provider) -> bool:

@@ -239,10 +239,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # first, so older ones still open what they sealed. Unset, one is derived from SECRET_KEY.
 ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[])
 
-# Browser features: camera and microphone for our own origin (video visits), everything else off.
-PERMISSIONS_POLICY = {
-    "camera": ["self"],
-    "microphone": ["self"],
+# Browser features: all off. A view that needs camera and microphone (the video visit's device
+# check and room) declares it with accounts.middleware.allows_browser_features, which allows them
+# for our own origin on that page only.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "camera": [],
+    "microphone": [],
     "display-capture": [],
     "geolocation": [],
     "payment": [],
@@ -287,6 +289,26 @@ ON_DEMAND_JOIN_WITHIN = timedelta(seconds=env.int("ON_DEMAND_JOIN_SECONDS", defa
 ON_DEMAND_POLL_SECONDS = env.int("ON_DEMAND_POLL_SECONDS", default=5)
 # The estimated wait: this many minutes per patient ahead, shared among the physicians on duty.
 ON_DEMAND_MINUTES_PER_PATIENT = env.int("ON_DEMAND_MINUTES_PER_PATIENT", default=10)
+# Video visits (visits.video): the room stays open to its patient and clinician from check-in until
+# the visit is completed or this long after its end; ICE servers come from the environment only
+# (STUN URLs; TURN URLs with the shared secret of coturn's use-auth-secret, from which each visit
+# gets credentials that expire after VIDEO_TURN_TTL). Video that has not connected after
+# VIDEO_CONNECT_TIMEOUT seconds offers the phone instead, at the clinic's number below.
+VIDEO_ROOM_OPEN_AFTER_END = timedelta(
+    minutes=env.int("VIDEO_ROOM_OPEN_AFTER_END_MINUTES", default=30)
+)
+VIDEO_STUN_URLS = env.list("VIDEO_STUN_URLS", default=[])
+VIDEO_TURN_URLS = env.list("VIDEO_TURN_URLS", default=[])
+VIDEO_TURN_SECRET = env.str("VIDEO_TURN_SECRET", default="")
+VIDEO_TURN_TTL = timedelta(seconds=env.int("VIDEO_TURN_TTL_SECONDS", default=3600))
+VIDEO_CONNECT_TIMEOUT = env.int("VIDEO_CONNECT_TIMEOUT_SECONDS", default=20)
+VIDEO_SIGNAL_KEEP = timedelta(minutes=env.int("VIDEO_SIGNAL_KEEP_MINUTES", default=10))
+if VIDEO_TURN_URLS and not VIDEO_TURN_SECRET:
+    raise ImproperlyConfigured(
+        "VIDEO_TURN_URLS is set without VIDEO_TURN_SECRET (the TURN server's shared secret)."
+    )
+# The clinic's phone, E.164, for patients whose video does not work (a demo number in DEBUG).
+CLINIC_PHONE = env.str("CLINIC_PHONE", default="+15125550100" if DEBUG else "")
 
 # Results (21st Century Cures Act): final results reach the patient at once; one the ordering
 # clinician holds, with a reason, releases itself after this many days at the latest.

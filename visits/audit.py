@@ -65,6 +65,8 @@ PAGE_WORDS = {
     "records:lab_order_add": "while ordering a lab test",
     "records:prescription_stop": "while stopping a prescription",
     "records:prescription_print": "on a printable prescription record",
+    "video:room": "in the video visit's room",
+    "video:device_check": "on the video visit's device check",
 }
 
 

@@ -28,6 +28,7 @@ from visits.scheduling.models import (
     VisitType,
     WeeklyHours,
 )
+from visits.video.models import PhoneCallRequest, SignalMessage
 
 __all__ = [
     "AfterVisitSummary",
@@ -45,6 +46,7 @@ __all__ = [
     "NoteDiagnosis",
     "Observation",
     "PhysicianDuty",
+    "PhoneCallRequest",
     "Prescription",
     "PsychotherapyNote",
     "Questionnaire",
@@ -52,6 +54,7 @@ __all__ = [
     "QueueEntry",
     "SafetyAlert",
     "ScheduleException",
+    "SignalMessage",
     "Visit",
     "VisitNote",
     "VisitSeries",

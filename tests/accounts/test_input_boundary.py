@@ -100,18 +100,19 @@ class TestHeadersOnEarlyAnswers:
 
 
 class TestPermissionsPolicy:
-    def test_camera_and_microphone_are_ours_and_everything_else_is_off(self, client):
-        """Every page allows camera and microphone for our own origin only; other features off."""
+    def test_every_feature_is_off_on_an_ordinary_page(self, client):
+        """Camera, microphone and every other feature are off unless a view opens them (only the
+        video visit's device check and room do: tests/visits/video)."""
         response = client.get(reverse("home"))
         features = dict(part.split("=", 1) for part in response["Permissions-Policy"].split(", "))
-        assert features["camera"] == "(self)"
-        assert features["microphone"] == "(self)"
+        assert features["camera"] == "()"
+        assert features["microphone"] == "()"
         assert features["geolocation"] == "()"
         assert features["payment"] == "()"
-        assert all(value in ("()", "(self)") for value in features.values())
+        assert set(features.values()) == {"()"}
 
     def test_early_answers_carry_it_too(self, patient_client):
         """A timeout's redirect has the same policy."""
         age_session(patient_client, idle_minutes=45)
         response = patient_client.get(reverse("patient_dashboard"))
-        assert "camera=(self)" in response["Permissions-Policy"]
+        assert "camera=()" in response["Permissions-Policy"]

@@ -38,6 +38,20 @@ def patient_greeting_name(visit: Visit) -> str:
     return profile.preferred_name or profile.legal_first_name
 
 
+def check_in_url(visit: Visit) -> str:
+    """The visit's check-in page, on the clinic's own address (it opens the sign-in first)."""
+    return settings.SITE_URL + reverse("video:check_in", args=[visit.pk])
+
+
+def check_in_words(visit: Visit) -> str:
+    """How to join the video visit, for emails and calendar files."""
+    minutes = int(settings.VISIT_CHECK_IN_OPENS_BEFORE.total_seconds() // 60)
+    return (
+        f"From {minutes} minutes before the start, check in for the video visit at "
+        f"{check_in_url(visit)} (you sign in to {settings.SITE_NAME} first)."
+    )
+
+
 def visit_calendar(visits: Sequence[Visit], *, cancelled: bool = False) -> str:
     """An iCalendar file with one event per visit, times in UTC so every calendar shows them right."""
     calendar = Calendar()
@@ -55,10 +69,7 @@ def visit_calendar(visits: Sequence[Visit], *, cancelled: bool = False) -> str:
             "summary",
             f"{settings.SITE_NAME} video visit: {visit.visit_type.name} with {visit.provider}",
         )
-        event.add(
-            "description",
-            f"Sign in to {settings.SITE_NAME} a few minutes before the start to join the video visit.",
-        )
+        event.add("description", check_in_words(visit))
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         calendar.add_component(event)
     return calendar.to_ical().decode()
@@ -73,7 +84,12 @@ def _render(template: str, zone: ZoneInfo, context: dict) -> str:
     with timezone.override(zone):  # the date filters show times in the reader's zone
         return render_to_string(
             f"visits/email/{template}.txt",
-            {"site_name": settings.SITE_NAME, "zone": zone_name(zone), **context},
+            {
+                "site_name": settings.SITE_NAME,
+                "zone": zone_name(zone),
+                "check_in_minutes": int(settings.VISIT_CHECK_IN_OPENS_BEFORE.total_seconds() // 60),
+                **context,
+            },
         )
 
 
@@ -204,4 +220,9 @@ def notify_moved(
 
 def notify_reminder(visit: Visit) -> None:
     """The day-before reminder."""
-    _send("reminder", [visit], "reminder: your visit tomorrow")
+    _send(
+        "reminder",
+        [visit],
+        "reminder: your visit tomorrow",
+        check_in_url=check_in_url(visit),
+    )

@@ -135,7 +135,7 @@ class TestGreetingsAndChanges:
             notifications.notify_booked([VisitFactory(patient=patient, start=at(TUESDAY, 10))])
         [message] = mail_to(patient)
         assert message.subject == "Northside Telehealth: your visit is booked"
-        assert "Sign in to Northside Telehealth" in message.body
+        assert "from your Northside Telehealth home page" in message.body
         assert "Housecall" not in message.body
 
     def test_a_moved_visit_email_gives_the_old_and_the_new_time(
