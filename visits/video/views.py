@@ -21,6 +21,7 @@ from accounts.middleware import allows_browser_features
 from accounts.models import Role
 from accounts.policy import VIDEO_ROOMS, allow
 from visits.audit import audit_read
+from visits.ondemand.services import mark_joined
 from visits.records.lifecycle import (
     TransitionRefused,
     can_check_in,
@@ -28,6 +29,7 @@ from visits.records.lifecycle import (
     visit_check_in,
     visit_start,
 )
+from visits.records.note_panel import NoteAccess, note_panel_context
 from visits.scheduling.models import Visit
 from visits.video.ice import ice_servers
 from visits.video.models import PhoneCallRequest
@@ -195,6 +197,13 @@ def room(request: SignedInRequest, visit_id) -> HttpResponse:
         "phone_requested": visit.phone_requested,  # type: ignore[attr-defined]
         "clinic_phone": settings.CLINIC_PHONE,
     }
+    if clinician:
+        # A physician who took this patient from the seen-now queue has now joined them.
+        mark_joined(visit, request.user, now=now)
+        if started:
+            # The note beside the video, saving as the clinician types (the note page's editor).
+            panel = note_panel_context(request, NoteAccess(visit=visit, writes=True))
+            context = {**panel, **context}
     if started:
         context["ice_servers"] = json.dumps(ice_servers(user_id=request.user.pk, now=now))
         context["after"] = last_signal_id(visit)
