@@ -21,7 +21,7 @@ from tests.accounts.fixtures import enrol_totp
 from visits.audit import AuditEvent
 from visits.intake.models import IntakeStep
 from visits.questionnaires.models import Questionnaire, QuestionnaireResponse, SafetyAlert
-from visits.records.models import NoteDiagnosis, Prescription
+from visits.records.models import LabOrder, NoteDiagnosis, Prescription
 from visits.scheduling.models import Visit
 
 
@@ -117,6 +117,7 @@ class Clinic:
             "response_id": _pk(QuestionnaireResponse.objects.filter(patient=self.patient).first()),
             "alert_id": _pk(SafetyAlert.objects.filter(patient=self.patient).first()),
             "diagnosis_id": _pk(NoteDiagnosis.objects.filter(note__patient=self.patient).first()),
+            "order_id": _pk(LabOrder.objects.filter(patient=self.patient).first()),
             "prescription_id": _pk(Prescription.objects.filter(patient=self.patient).first()),
             "step": IntakeStep.DEMOGRAPHICS.value,
             "app_label": "accounts",
@@ -144,6 +145,11 @@ class Clinic:
                 patient=self.patient, released_at__isnull=False
             ),
             "results:critical_alert_detail": CriticalResultAlert.objects.filter(
+                patient=self.patient
+            ),
+            "results:report_hold": LabReport.objects.filter(patient=self.patient),
+            "results:report_release": LabReport.objects.filter(patient=self.patient),
+            "results:critical_alert_acknowledge": CriticalResultAlert.objects.filter(
                 patient=self.patient
             ),
             "results:inbox_detail": InboundResult.objects.all(),
@@ -218,12 +224,24 @@ def results_for(patient: User, clinician: User) -> None:
     `clinician` at their latest visit with `patient`, so every results page has a row to show."""
     from decimal import Decimal
 
-    from visits.records.models import LabOrder
+    from visits.records.models import Prescription
     from visits.results.models import LabReport, Observation, ResultStatus
     from visits.results.release import report_recorded
 
     visit = Visit.objects.filter(patient=patient, provider__user=clinician).order_by("-start")[0]
     now = timezone.now()
+    Prescription.objects.create(
+        visit=visit,
+        patient=patient,
+        prescriber=clinician,
+        medication="Sertraline",
+        strength="50 mg",
+        form=Prescription.Form.TABLET,
+        directions="Take 1 tablet by mouth once a day",
+        quantity=30,
+        quantity_unit="tablets",
+        refills=2,
+    )
     for name, held in (("Basic metabolic panel", False), ("Thyroid stimulating hormone", True)):
         order = LabOrder.objects.create(
             visit=visit,

@@ -117,6 +117,8 @@ def visit_detail(request: HtmxHttpRequest, visit_id) -> HttpResponse:
             ),
             # Clinicians and staff move the visit along; the patient checks in from the video area.
             "status_buttons": [] if by_patient else status_buttons(allowed_moves(visit, now=now)),
+            # The visit's own clinician documents it from here.
+            "documents": visit.provider.user_id == request.user.pk,
         },
     )
 

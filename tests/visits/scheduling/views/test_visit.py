@@ -83,6 +83,31 @@ class TestMyVisits:
         assert link in content
         assert client.get(link).status_code == 200
 
+    def test_the_visits_clinician_documents_it_from_the_visit_page(self, client, visit):
+        """Note, orders, result entry and chart are a link away for the visit's own clinician."""
+        enrol_totp(visit.provider.user)
+        client.force_login(visit.provider.user)
+        content = client.get(reverse("scheduling:visit_detail", args=[visit.pk])).content.decode()
+        for name, arg in (
+            ("records:visit_note", visit.pk),
+            ("records:visit_orders", visit.pk),
+            ("results:visit_result_entry", visit.pk),
+            ("records:chart", visit.patient_id),
+        ):
+            assert reverse(name, args=[arg]) in content
+
+    def test_staff_and_the_patient_get_no_record_links(self, client, patient_client, visit):
+        staff = UserFactory(role=Role.STAFF)
+        enrol_totp(staff)
+        client.force_login(staff)
+        note = reverse("records:visit_note", args=[visit.pk])
+        assert (
+            note
+            not in client.get(reverse("scheduling:visit_detail", args=[visit.pk])).content.decode()
+        )
+        page = patient_client.get(reverse("scheduling:visit_detail", args=[visit.pk]))
+        assert note not in page.content.decode()
+
     def test_the_treating_clinician_can_call_the_patient_and_their_emergency_contact(
         self, client, visit
     ):
