@@ -6,7 +6,10 @@ their person, are reported and left out rather than timed as errors.
 """
 
 import datetime
+import math
 import random
+import statistics
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -49,6 +52,8 @@ class Page:
     queries: int = 0
     status: int = 0
     note: str = ""
+    render_p50_ms: float = 0.0
+    render_p95_ms: float = 0.0
 
 
 def _url(name: str, *args, query: str = "") -> str:
@@ -60,8 +65,28 @@ def _pages(people: dict[str, User]) -> list[tuple[str, str, Callable[[], str]]]:
     patient, clinician = people["patient"], people["clinician"]
     therapist = ProviderProfile.objects.get(user=clinician)
     physician = ProviderProfile.objects.get(user__email=PHYSICIAN)
-    visit = Visit.objects.filter(patient=patient, provider=therapist).order_by("-start").first()
+    visit = (
+        Visit.objects.filter(patient=patient, provider=therapist, status=Visit.Status.COMPLETED)
+        .order_by("-start")
+        .first()
+    )
     visit_id = visit.pk if visit else None
+    upcoming = Visit.objects.filter(patient=patient, status=Visit.Status.BOOKED).order_by("start")
+    upcoming_id = upcoming[0].pk if upcoming else None
+
+    def report_id() -> int | None:
+        from visits.results.models import LabReport
+
+        report = LabReport.objects.filter(patient=patient, released_at__isnull=False).first()
+        return report.pk if report else None
+
+    def summary_visit() -> object:
+        from visits.records.models import AfterVisitSummary
+
+        summary = AfterVisitSummary.objects.filter(patient=patient, released_at__isnull=False)
+        first = summary.order_by("-released_at").first()
+        return first.visit_id if first else None
+
     tomorrow = (timezone.now() + datetime.timedelta(days=1)).astimezone(therapist.zone).date()
     return [
         ("bare Django page", "bare", lambda: "/bench/bare/"),
@@ -83,12 +108,19 @@ def _pages(people: dict[str, User]) -> list[tuple[str, str, Callable[[], str]]]:
         ("PHQ-9", "patient", lambda: _url("questionnaire_answer", "phq-9")),
         ("score history", "patient", lambda: _url("my_scores")),
         ("results", "patient", lambda: _url("results:my_results")),
+        ("lab report", "patient", lambda: _url("results:my_report", report_id())),
+        ("visit summary", "patient", lambda: _url("results:my_visit_summary", summary_visit())),
+        ("seen now", "urgent", lambda: _url("ondemand:seen_now")),
+        ("check-in", "patient", lambda: _url("video:check_in", upcoming_id)),
         ("visit record", "patient", lambda: _url("scheduling:visit_detail", visit_id)),
         ("access log", "patient", lambda: _url("access_log")),
         ("clinician dashboard", "clinician", lambda: _url("clinician_dashboard")),
         ("clinician day", "clinician", lambda: _url("records:day")),
         ("patient chart", "clinician", lambda: _url("records:chart", patient.pk)),
         ("visit note", "clinician", lambda: _url("records:visit_note", visit_id)),
+        ("visit orders", "clinician", lambda: _url("records:visit_orders", visit_id)),
+        ("critical results", "clinician", lambda: _url("results:critical_alerts")),
+        ("on-demand queue", "physician", lambda: _url("ondemand:queue")),
         ("staff dashboard", "staff", lambda: _url("staff_dashboard")),
         (
             "staff day calendar",
@@ -117,12 +149,14 @@ def _signed_in(user: User | None) -> tuple[Client, str]:
     return client, f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
-def prepare() -> list[dict]:
-    """Every page with its cookie and the queries and status of one request of it."""
+def prepare(renders: int = 20) -> list[dict]:
+    """Every page with its cookie, the queries and status of one request of it, and the median
+    and 95th percentile of `renders` requests served in this process (no server, no network)."""
     people = {
         "patient": User.objects.get(email=PATIENT),
         "urgent": User.objects.get(email=URGENT_PATIENT),
         "clinician": User.objects.get(email=CLINICIAN),
+        "physician": User.objects.get(email=PHYSICIAN),
         "staff": User.objects.get(email=STAFF),
     }
     clients = {group: _signed_in(user) for group, user in people.items()}
@@ -140,8 +174,21 @@ def prepare() -> list[dict]:
         page = Page(name, group, url, cookie, len(queries), response.status_code)
         if response.status_code != 200:
             page.note = f"answers {response.status_code}"
+        else:
+            page.render_p50_ms, page.render_p95_ms = _render_times(client, url, renders)
         pages.append(page)
     return [asdict(page) for page in pages]
+
+
+def _render_times(client: Client, url: str, renders: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(renders):
+        began = time.perf_counter()
+        client.get(url)
+        samples.append((time.perf_counter() - began) * 1000)
+    samples.sort()
+    p95 = samples[max(0, math.ceil(0.95 * len(samples)) - 1)]
+    return round(statistics.median(samples), 1), round(p95, 1)
 
 
 def grow() -> dict[str, int]:

@@ -162,6 +162,7 @@ def seed_visit_records() -> None:
     ):
         _lab_round(alex, physician.user, visit, lab_round, now - datetime.timedelta(days=days_ago))
     _therapy_history(now)
+    _check_up(now)
     _unmatched_message()
 
 
@@ -324,3 +325,26 @@ def _unmatched_message() -> None:
         order_number="HC0000DEMO01",
     )
     import_message(raw, source="lab drop folder (demo)")
+
+
+def _check_up(now) -> None:
+    """Priya saw Dr. Patel about tiredness six weeks ago; her blood tests came back in range but
+    for her cholesterol."""
+    priya = User.objects.get(email=PRIYA)
+    physician = ProviderProfile.objects.get(user__email=MAYA)
+    visit = _past_visit(priya, physician, VisitType.objects.get(slug="follow-up"), 42, now)
+    _document(
+        visit,
+        physician.user,
+        "Tired for two months, sleeping 8 hours; mood improving with therapy. No weight change.",
+        "Fatigue, likely related to depression and sleep; rule out anaemia and thyroid disease.",
+        "Basic metabolic panel and lipid panel; sleep hygiene; review results by message.",
+        [("R53.83", "Other fatigue")],
+        (
+            "Tiredness that is probably linked to your mood and sleep.",
+            "Keep a regular bedtime, limit screens before bed, and have the blood tests done.",
+            "Seek care at once if you feel faint, short of breath, or have chest pain.",
+            "We will share your results here; a follow-up visit if anything is out of range.",
+        ),
+    )
+    _lab_round(priya, physician.user, visit, 1, visit.end + datetime.timedelta(days=1))
