@@ -114,6 +114,18 @@ class TestVisits:
         assert reverse("scheduling:visit_detail", args=[visit.pk]) in content
 
 
+    def test_a_checked_in_patient_is_brought_into_the_video_room_from_the_day(
+        self, treating_client, provider, patient
+    ):
+        """Today's checked-in visit offers "Start video visit", which opens the room."""
+        start = timezone.now() + datetime.timedelta(minutes=5)
+        visit = VisitFactory(provider=provider, patient=patient, start=start)
+        Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.CHECKED_IN)
+        content = day_page(treating_client, start.astimezone(CHICAGO).date())
+        assert reverse("video:start", args=[visit.pk]) in content
+        assert "Start video visit" in content
+
+
 class TestDays:
     def test_today_unless_told(self, treating_client, provider, patient):
         """Without ?date= the page shows today in the clinician's zone."""
