@@ -63,6 +63,11 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, default=5.0, help="Load per page.")
         parser.add_argument("--connections", type=int, default=4)
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument(
+            "--worker-class",
+            default="",
+            help="gunicorn's worker class (gunicorn.conf.py's if unset).",
+        )
         parser.add_argument("--port", type=int, default=8731)
         parser.add_argument("--only", default="", help="Drive only pages whose name has this.")
         parser.add_argument("--profile", action="store_true", help="Write pyinstrument profiles.")
@@ -180,6 +185,11 @@ class Command(BaseCommand):
             **env,
             "PORT": str(options["port"]),
             "WEB_CONCURRENCY": str(options["workers"]),
+            **(
+                {"GUNICORN_WORKER_CLASS": options["worker_class"]}
+                if options["worker_class"]
+                else {}
+            ),
             "GUNICORN_ACCESS_LOG": "",
         }
         server = subprocess.Popen(  # noqa: S603 - gunicorn with our own arguments
