@@ -17,7 +17,6 @@ from tests.browser.booking_steps import (
 from tests.browser.conftest import LAPTOP, PHONE, AxeCheck
 from tests.browser.steps import path_is
 from tests.visits.factories import symptoms_checked
-from visits.ondemand import services
 from visits.ondemand.models import QueueEntry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -103,10 +102,10 @@ def test_a_patient_is_seen_now_by_a_physician_licensed_in_their_state(
     expect(phone.get_by_role("heading", name="Dr. Ines Park")).to_be_visible(timeout=POLL_WAIT_MS)
     expect(phone.locator("#queue-status")).to_contain_text("is taking your visit")
 
-    # The room records the physician's arrival (the room view calls this hook); the patient's
-    # next poll takes them into the same room.
+    # Opening the room recorded the physician's arrival; the patient's next poll takes them
+    # into the same room.
     entry = QueueEntry.objects.select_related("visit").get(patient=texan)
-    assert services.mark_joined(entry.visit, texas.user)
+    assert entry.physician_joined_at is not None
     expect(phone).to_have_url(ROOM, timeout=POLL_WAIT_MS)
     assert phone.url.endswith("/" + room_path)
     assert room_path == f"visits/{entry.visit.pk}/room/"

@@ -173,7 +173,7 @@ def test_a_video_visit_between_two_browsers(media_page, axe_check: AxeCheck):
     connected(desk)
     connected(phone)
     expect(desk.locator("#connection-quality")).to_have_text(re.compile(r"^(good|fair|poor)"))
-    expect(desk.get_by_role("link", name="Open the note in a new tab")).to_be_visible()
+    expect(desk.get_by_role("link", name="Open the note on its own page")).to_be_visible()
     axe_check(phone)
     axe_check(desk)
     visit.refresh_from_db()

@@ -224,3 +224,14 @@ def test_end_to_end_on_a_fresh_clinic(tmp_path, capsys):
     assert login["errors"] == 0
     assert login["served_gzip"]
     assert login["gzip_bytes"] < login["bytes"]
+
+
+@pytest.mark.django_db
+def test_the_bare_page_is_mounted_only_by_the_benchmark_urls(client, settings):
+    """config.bench_urls adds the bare page to the site's URLs; the site alone has none."""
+    assert client.get("/bench/bare/").status_code == 404
+    settings.ROOT_URLCONF = "config.bench_urls"
+    response = client.get("/bench/bare/")
+    assert response.status_code == 200
+    assert len(response.content) > 4500
+    assert client.get("/healthz").status_code == 200

@@ -207,7 +207,7 @@ class TestAuditAndCost:
         assert event.patient == patient
         assert event.page == "records:chart"
         assert event.what == "details, intake, visit, note, answers, prescription, lab result"
-        assert event.summary.endswith("lab result in your chart")
+        assert event.summary.endswith("lab result on your chart")
 
     @pytest.mark.parametrize("count", [10, 500])
     def test_the_query_count_is_fixed(

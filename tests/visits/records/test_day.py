@@ -113,7 +113,6 @@ class TestVisits:
         assert reverse("records:visit_orders", args=[visit.pk]) in content
         assert reverse("scheduling:visit_detail", args=[visit.pk]) in content
 
-
     def test_a_checked_in_patient_is_brought_into_the_video_room_from_the_day(
         self, treating_client, provider, patient
     ):

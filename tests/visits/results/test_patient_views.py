@@ -270,7 +270,7 @@ class TestWhereResultsAreLinked:
         [
             ("records:chart", "on your chart"),
             ("records:day", "on the clinician's day view"),
-            ("records:visit_orders", "on the visit's prescriptions and lab orders"),
+            ("records:visit_orders", "on the visit's prescriptions and lab orders page"),
             ("results:report_detail", "on the lab report's page"),
             ("results:critical_alert_detail", "on the critical result alert's page"),
             ("results:my_results", "on your results page"),
