@@ -154,3 +154,71 @@ class TestRefusesMalformed:
         del data["entry"][2]
         with pytest.raises(MessageError, match="holds no DiagnosticReport"):
             parse_fhir(json.dumps(data))
+
+
+def _resources(bundle: dict, kind: str) -> list[dict]:
+    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
+
+
+def _without_id(bundle: dict) -> None:
+    bundle.pop("id", None)
+    bundle.pop("identifier", None)
+
+
+def _without_reports(bundle: dict) -> None:
+    bundle["entry"] = [
+        e for e in bundle["entry"] if e["resource"]["resourceType"] != "DiagnosticReport"
+    ]
+
+
+def _without_subject(bundle: dict) -> None:
+    _resources(bundle, "DiagnosticReport")[0].pop("subject")
+
+
+def _without_record_number(bundle: dict) -> None:
+    _resources(bundle, "Patient")[0].pop("identifier", None)
+
+
+def _subject_names_an_observation(bundle: dict) -> None:
+    _resources(bundle, "DiagnosticReport")[0]["subject"] = {"reference": "Observation/obs-1"}
+
+
+def _two_patients(bundle: dict) -> None:
+    report = json.loads(json.dumps(_resources(bundle, "DiagnosticReport")[0]))
+    report["id"] = "report-2"
+    report["subject"] = {
+        "identifier": {
+            "type": {"coding": [{"code": "MR"}]},
+            "value": "HC99999999",
+        }
+    }
+    bundle["entry"].append({"fullUrl": "urn:uuid:report-2", "resource": report})
+
+
+class TestRefusesWhatCannotBeTrusted:
+    """Each malformed bundle is refused with a reason in plain words, never a crash."""
+
+    @pytest.mark.parametrize(
+        ("change", "reason"),
+        [
+            (_without_id, "no id"),
+            (_without_reports, "no DiagnosticReport"),
+            (_without_subject, "names no patient"),
+            (_without_record_number, "no record number"),
+            (_subject_names_an_observation, "names something else"),
+            (_two_patients, "more than one patient"),
+        ],
+    )
+    def test_refused_with_its_reason(self, change, reason):
+        bundle = json.loads(sample("bmp.json"))
+        change(bundle)
+        with pytest.raises(MessageError, match=reason):
+            parse_fhir(json.dumps(bundle))
+
+    @pytest.mark.parametrize(
+        "raw",
+        ["[]", '"a string"', '{"resourceType": "Patient", "id": "p"}', '{"resourceType": 7}'],
+    )
+    def test_json_that_is_not_results(self, raw):
+        with pytest.raises(MessageError):
+            parse_fhir(raw)
