@@ -3,6 +3,7 @@ treats the patient, who see it, are emailed once without clinical content, and m
 it for everyone; with nobody else, it stays with its clinician and the clinic staff are told."""
 
 import datetime
+import io
 
 import pytest
 from django.core import mail
@@ -197,6 +198,37 @@ class TestPages:
         assert detail(alert) in content
         content = client.get(reverse("results:critical_alerts")).content.decode()
         assert "Waiting for you (1)" in content
+
+    def test_the_day_view_marks_it_escalated(self, client, alert, other, settings):
+        """Their day view lists it on top, marked as escalated, with the link to answer it."""
+        overdue(alert, settings)
+        escalate(alert)
+        client.force_login(other)
+        content = client.get(reverse("records:day")).content.decode()
+        assert "Critical results (1)" in content
+        assert ", escalated." in content
+        assert detail(alert) in content
+
+    def test_dashboard_queries_do_not_grow(
+        self, client, s, other, settings, django_assert_max_num_queries
+    ):
+        """The escalated clinician's dashboard costs the same for 1 and 20 escalated alerts."""
+        client.force_login(other)
+        report_for(s, potassium("6.8"))
+        CriticalResultAlert.objects.update(
+            created_at=timezone.now() - 2 * settings.CRITICAL_RESULT_ESCALATE_AFTER
+        )
+        call_command("escalate_critical_results", stdout=io.StringIO())
+        with django_assert_max_num_queries(40) as few:
+            client.get(reverse("clinician_dashboard"))
+        report_for(s, *[potassium("7.0", position=n) for n in range(20)])
+        CriticalResultAlert.objects.update(
+            created_at=timezone.now() - 2 * settings.CRITICAL_RESULT_ESCALATE_AFTER
+        )
+        call_command("escalate_critical_results", stdout=io.StringIO())
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            content = client.get(reverse("clinician_dashboard")).content.decode()
+        assert "Critical results (21)" in content
 
     def test_the_escalated_clinician_opens_and_acknowledges_it(
         self, client, alert, s, other, settings
