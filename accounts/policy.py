@@ -277,9 +277,12 @@ def _psychotherapy_notes(user) -> Q | None:
 
 
 def _critical_alerts(user) -> Q | None:
-    """Critical-value alerts this clinician must answer: their own orders' patients they treat."""
+    """Critical-value alerts this clinician must answer: the alert's clinician (who ordered the
+    test), or one it escalated to, and only while they treat the patient."""
     if _role(user) == Role.CLINICIAN:
-        return Q(clinician=user, patient__in=_treated_patient_ids(user))
+        recipient = _model("visits.CriticalAlertRecipient")
+        escalated = recipient._default_manager.filter(clinician=user).values("alert_id")
+        return Q(patient__in=_treated_patient_ids(user)) & (Q(clinician=user) | Q(pk__in=escalated))
     return None
 
 
@@ -351,6 +354,8 @@ OBSERVATIONS = Rule("observations", _released_to_patient("report__released_at"))
 # Diagnoses (NoteDiagnosis) as the patient reads them: their signed notes' only.
 DIAGNOSES = Rule("diagnoses", _diagnoses)
 PSYCHOTHERAPY_NOTES = Rule("psychotherapy notes", _psychotherapy_notes)
+# Critical-value alerts a clinician sees, answers and acknowledges: their own orders', and
+# those escalated to them; the alert's `clinician` stays the ordering one.
 CRITICAL_RESULT_ALERTS = Rule("critical result alerts", _critical_alerts)
 RECONCILIATION = Rule("results to reconcile", _reconciliation)
 # The on-demand queue: a patient their own place, a physician the patients they may see there.

@@ -269,6 +269,11 @@ TREATMENT_LOOKBACK = timedelta(days=env.int("TREATMENT_LOOKBACK_DAYS", default=7
 SAFETY_ALERT_ESCALATE_AFTER = timedelta(
     minutes=env.int("SAFETY_ALERT_ESCALATE_MINUTES", default=120)
 )
+# A critical result alert nobody has acknowledged within this time goes to every other clinician
+# who treats the patient (the task, or the escalate_critical_results sweep, sends it on).
+CRITICAL_RESULT_ESCALATE_AFTER = timedelta(
+    minutes=env.int("CRITICAL_RESULT_ESCALATE_MINUTES", default=60)
+)
 
 # The visit's life (visits.records.lifecycle): check-in opens this long before the start, and
 # a visit nobody checked in to by this long after its start is marked a no-show by the task.

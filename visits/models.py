@@ -20,7 +20,13 @@ from visits.records.models import (
     VisitNote,
     VisitTransition,
 )
-from visits.results.models import CriticalResultAlert, InboundResult, LabReport, Observation
+from visits.results.models import (
+    CriticalAlertRecipient,
+    CriticalResultAlert,
+    InboundResult,
+    LabReport,
+    Observation,
+)
 from visits.scheduling.models import (
     ScheduleException,
     Visit,
@@ -36,6 +42,7 @@ __all__ = [
     "AuditEvent",
     "CheckInPreference",
     "ConsentSignature",
+    "CriticalAlertRecipient",
     "CriticalResultAlert",
     "InboundResult",
     "Intake",

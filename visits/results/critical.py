@@ -1,22 +1,35 @@
-"""Critical values: an alert to the ordering clinician that stays until they acknowledge it
-with what was done, like a safety alert; a critical result is never only a row in a table."""
+"""Critical values: an alert to the ordering clinician that stays until someone responsible
+acknowledges it with what was done, like a safety alert; a critical result is never only a row
+in a table. Nobody acknowledged it within settings.CRITICAL_RESULT_ESCALATE_AFTER: it escalates
+to every other clinician who treats the patient, or, if there is none, the clinic staff are told
+to reach the ordering clinician (it stays with them)."""
 
+from functools import partial
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts import policy
 from visits.audit import AuditEvent, audit_change
+from visits.questionnaires.selectors import treating_clinicians
 from visits.results.flags import Flag
-from visits.results.models import CriticalResultAlert, LabReport
-from visits.results.notifications import notify_clinician_on_commit
+from visits.results.models import CriticalAlertRecipient, CriticalResultAlert, LabReport
+from visits.results.notifications import (
+    notify_clinician_on_commit,
+    notify_escalated_recipients,
+    notify_staff_unanswered,
+)
+from visits.results.tasks import schedule_critical_escalation
 
 OPEN_SHOWN = 50
 
 
 def critical_alerts_raise(report: LabReport) -> list[CriticalResultAlert]:
     """One alert to the ordering clinician for each current critical value of the report that
-    has none yet (a superseded value raises none), and one email to say so; returns them."""
+    has none yet (a superseded value raises none), one email to say so, and each alert's
+    escalation planned; returns them."""
     clinician_id = report.ordering_clinician_id
     if clinician_id is None:
         return []
@@ -33,12 +46,45 @@ def critical_alerts_raise(report: LabReport) -> list[CriticalResultAlert]:
     )
     if alerts:
         notify_clinician_on_commit(clinician_id, count=len(alerts))
+        transaction.on_commit(partial(schedule_critical_escalation, alerts))
     return alerts
+
+
+def critical_alert_escalate(*, alert_id: int) -> bool:
+    """Send a critical result nobody acknowledged in time to the other clinicians who treat the
+    patient, and email each of them once; returns whether this call escalated it.
+
+    Escalation is claimed with one conditional UPDATE (still open, not yet escalated, due), so an
+    acknowledgement that got there first, a retried task or an overlapping sweep leave it alone.
+    If no other clinician treats the patient, it stays with the ordering clinician and the clinic
+    staff are emailed to reach them (staff never see the value).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = CriticalResultAlert.objects.filter(
+            pk=alert_id,
+            acknowledged_at__isnull=True,
+            escalated_at__isnull=True,
+            created_at__lte=now - settings.CRITICAL_RESULT_ESCALATE_AFTER,
+        ).update(escalated_at=now)
+        if not claimed:
+            return False
+        alert = CriticalResultAlert.objects.select_related("patient", "clinician").get(pk=alert_id)
+        others = [c for c in treating_clinicians(alert.patient) if c.pk != alert.clinician_id]
+        CriticalAlertRecipient.objects.bulk_create(
+            [CriticalAlertRecipient(alert=alert, clinician=clinician) for clinician in others],
+            ignore_conflicts=True,
+        )
+        if others:
+            notify_escalated_recipients(alert.pk)
+        else:
+            notify_staff_unanswered(alert.clinician)
+    return True
 
 
 def _with_context(alerts: QuerySet[CriticalResultAlert]) -> QuerySet[CriticalResultAlert]:
     return alerts.select_related(
-        "patient__patient_profile", "observation__report", "acknowledged_by"
+        "patient__patient_profile", "observation__report", "clinician", "acknowledged_by"
     )
 
 
@@ -79,16 +125,17 @@ def critical_alert_acknowledge(
     note: str = "",
     ip_address: str | None = None,
 ) -> CriticalResultAlert:
-    """Record who acknowledged the critical result, when and what they did; it then leaves the
-    dashboards. Only the alert's own clinician may; a second acknowledgement changes nothing."""
+    """Record who acknowledged the critical result, when and what they did; it then leaves every
+    dashboard it was on. Only a clinician it is for (policy.CRITICAL_RESULT_ALERTS: the ordering
+    clinician, or one it escalated to) may; a second acknowledgement changes nothing."""
     if outcome not in CriticalResultAlert.Outcome.values:
         raise ValueError(f"Unknown outcome {outcome!r}.")
     if outcome == CriticalResultAlert.Outcome.OTHER and not note.strip():
         raise ValueError("An outcome of 'other' needs a note saying what was done.")
     with transaction.atomic():
         alert = CriticalResultAlert.objects.select_for_update().get(pk=alert.pk)
-        if alert.clinician_id != actor.pk:
-            raise PermissionError("Only the alert's clinician acknowledges it.")
+        if not policy.CRITICAL_RESULT_ALERTS.allows(actor, alert):
+            raise PermissionError("Only a clinician the alert is for acknowledges it.")
         if alert.acknowledged_at is None:
             alert.acknowledged_at = timezone.now()
             alert.acknowledged_by = actor

@@ -177,7 +177,10 @@ class Observation(models.Model):
 
 
 class CriticalResultAlert(models.Model):
-    """A critical value the ordering clinician must see; it stays until they acknowledge it."""
+    """A critical value the ordering clinician (`clinician`) must see; it stays until someone
+    responsible acknowledges it. Nobody acknowledged it within
+    settings.CRITICAL_RESULT_ESCALATE_AFTER: it escalates to the other clinicians who treat the
+    patient (`recipients`), and any of them may acknowledge it for everyone."""
 
     class Outcome(models.TextChoices):
         CALLED_PATIENT = "called_patient", "Called the patient"
@@ -202,6 +205,9 @@ class CriticalResultAlert(models.Model):
     )
     outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
     note = models.CharField(max_length=500, blank=True, help_text="What was done.")
+    escalated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it went to the other treating clinicians."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -218,6 +224,34 @@ class CriticalResultAlert(models.Model):
 
     def __str__(self) -> str:
         return f"Critical result alert {self.pk}"
+
+
+class CriticalAlertRecipient(models.Model):
+    """A clinician a critical result alert escalated to (the ordering clinician is the alert's
+    own `clinician`, not a row here)."""
+
+    alert = models.ForeignKey(
+        CriticalResultAlert, on_delete=models.CASCADE, related_name="recipients"
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+    notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When they were emailed that a critical result waits."
+    )
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "clinician"], name="one_critical_recipient_per_alert"
+            )
+        ]
+        indexes = [models.Index(fields=["clinician", "alert"], name="critical_recipient_clinician")]
+
+    def __str__(self) -> str:
+        return f"Critical alert {self.alert_id} for {self.clinician_id}"
 
 
 class InboundResult(models.Model):

@@ -10,12 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.adapter import greeting_name, site_url
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.tasks import queue_email
-from visits.results.models import LabReport
+from visits.results.models import CriticalAlertRecipient, LabReport
 
 PATIENT_SUBJECT = "New results are ready in Housecall"
 CLINICIAN_SUBJECT = "Housecall: a critical result is waiting for you"
+ESCALATED_SUBJECT = "Housecall: a critical result nobody has answered is waiting for you"
+STAFF_SUBJECT = "Housecall: a critical result is waiting for its clinician"
 
 
 def notify_patient_on_commit(patient_id: int) -> None:
@@ -58,3 +60,50 @@ def notify_clinician_on_commit(clinician_id: int, *, count: int) -> None:
     transaction.on_commit(
         partial(queue_email, subject=CLINICIAN_SUBJECT, body=body, to=[clinician.email])
     )
+
+
+def notify_escalated_recipients(alert_id: int) -> int:
+    """Email every clinician the critical result escalated to and not told yet, once each;
+    returns how many.
+
+    Each recipient is claimed with a conditional UPDATE, and the email is queued only when the
+    caller's transaction commits, so a retry never emails twice and a rollback emails nobody.
+    """
+    now = timezone.now()
+    link = site_url(reverse("results:critical_alerts"))
+    told = 0
+    pending = CriticalAlertRecipient.objects.filter(alert_id=alert_id, notified_at__isnull=True)
+    for recipient in pending.select_related("clinician"):
+        claimed = CriticalAlertRecipient.objects.filter(
+            pk=recipient.pk, notified_at__isnull=True
+        ).update(notified_at=now)
+        if not claimed:
+            continue
+        clinician = recipient.clinician
+        body = render_to_string(
+            "visits/results/email/critical_result_escalated.txt",
+            {"name": clinician.display_name, "link": link},
+        )
+        transaction.on_commit(
+            partial(queue_email, subject=ESCALATED_SUBJECT, body=body, to=[clinician.email])
+        )
+        told += 1
+    return told
+
+
+def notify_staff_unanswered(clinician: User) -> int:
+    """Once the escalation commits, ask every active staff member (one email each) to reach the
+    ordering clinician: nobody else treats the patient. Staff never see the value, so the email
+    names only the clinician; returns how many were emailed."""
+    staff = list(
+        User.objects.filter(role=Role.STAFF, is_active=True)
+        .order_by("pk")
+        .values_list("email", flat=True)
+    )
+    body = render_to_string(
+        "visits/results/email/critical_result_unanswered.txt",
+        {"clinician": clinician.display_name or clinician.email},
+    )
+    for email in staff:
+        transaction.on_commit(partial(queue_email, subject=STAFF_SUBJECT, body=body, to=[email]))
+    return len(staff)

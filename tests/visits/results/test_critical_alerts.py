@@ -1,5 +1,6 @@
 """Critical values alert the ordering clinician, stay until acknowledged with what was done, and
-show on their dashboard; nobody else sees or answers them."""
+show on their dashboard; nobody else sees or answers them until they escalate
+(test_critical_escalation.py)."""
 
 import pytest
 from django.core import mail
