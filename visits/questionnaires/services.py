@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 
+from visits.alerts import acknowledge
 from visits.audit import AuditEvent, audit_change
 from visits.questionnaires import engine
 from visits.questionnaires.models import (
@@ -175,26 +176,9 @@ def alert_acknowledge(
 
     An alert already acknowledged keeps its first acknowledgement, and nothing is recorded again.
     """
-    if outcome not in SafetyAlert.Outcome.values:
-        raise ValueError(f"Unknown outcome {outcome!r}.")
-    if outcome == SafetyAlert.Outcome.OTHER and not note.strip():
-        raise ValueError("An outcome of 'other' needs a note saying what was done.")
-    with transaction.atomic():
-        alert = SafetyAlert.objects.select_for_update().get(pk=alert.pk)
-        if alert.acknowledged_at is None:
-            alert.acknowledged_at = timezone.now()
-            alert.acknowledged_by = actor
-            alert.outcome = outcome
-            alert.note = note.strip()[:500]
-            alert.save(update_fields=["acknowledged_at", "acknowledged_by", "outcome", "note"])
-            audit_change(
-                actor=actor,
-                action=AuditEvent.Action.UPDATE,
-                what="safety alert",
-                records=[(alert.patient_id, alert.pk)],
-                ip_address=ip_address,
-            )
-    return alert
+    return acknowledge(
+        alert, actor=actor, outcome=outcome, note=note, what="safety alert", ip_address=ip_address
+    )
 
 
 def check_ins_set(

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts import policy
-from visits.audit import AuditEvent, audit_change
+from visits.alerts import acknowledge
 from visits.questionnaires.selectors import treating_clinicians
 from visits.results.flags import Flag
 from visits.results.models import CriticalAlertRecipient, CriticalResultAlert, LabReport
@@ -128,25 +128,12 @@ def critical_alert_acknowledge(
     """Record who acknowledged the critical result, when and what they did; it then leaves every
     dashboard it was on. Only a clinician it is for (policy.CRITICAL_RESULT_ALERTS: the ordering
     clinician, or one it escalated to) may; a second acknowledgement changes nothing."""
-    if outcome not in CriticalResultAlert.Outcome.values:
-        raise ValueError(f"Unknown outcome {outcome!r}.")
-    if outcome == CriticalResultAlert.Outcome.OTHER and not note.strip():
-        raise ValueError("An outcome of 'other' needs a note saying what was done.")
-    with transaction.atomic():
-        alert = CriticalResultAlert.objects.select_for_update().get(pk=alert.pk)
-        if not policy.CRITICAL_RESULT_ALERTS.allows(actor, alert):
-            raise PermissionError("Only a clinician the alert is for acknowledges it.")
-        if alert.acknowledged_at is None:
-            alert.acknowledged_at = timezone.now()
-            alert.acknowledged_by = actor
-            alert.outcome = outcome
-            alert.note = note.strip()[:500]
-            alert.save(update_fields=["acknowledged_at", "acknowledged_by", "outcome", "note"])
-            audit_change(
-                actor=actor,
-                action=AuditEvent.Action.UPDATE,
-                what="critical result alert",
-                records=[(alert.patient_id, alert.pk)],
-                ip_address=ip_address,
-            )
-    return alert
+    return acknowledge(
+        alert,
+        actor=actor,
+        outcome=outcome,
+        note=note,
+        what="critical result alert",
+        ip_address=ip_address,
+        may_acknowledge=lambda fresh: policy.CRITICAL_RESULT_ALERTS.allows(actor, fresh),
+    )
