@@ -13,7 +13,7 @@ from accounts.models import PatientProfile, ProviderLicense, ProviderProfile, Ro
 from accounts.policy import allow
 from visits.audit import AuditEvent, audit_page
 from visits.intake.selectors import intake_missing_steps
-from visits.questionnaires.selectors import due_before_visits, open_alerts_for
+from visits.questionnaires.selectors import DUE_WITHIN, due_before_visits, open_alerts_for
 from visits.results.critical import open_critical_alerts_for
 from visits.results.selectors import new_results_count
 from visits.scheduling.models import Visit
@@ -21,6 +21,8 @@ from visits.scheduling.recent_changes import recent_changes
 from visits.web import HtmxHttpRequest
 
 PAST_VISITS_SHOWN = 10
+# Upcoming visits are shown this many at a time, with "show more" for the next ones.
+UPCOMING_VISITS_SHOWN = 10
 
 
 def signed_in(request: HtmxHttpRequest) -> User:
@@ -39,13 +41,23 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     profile = PatientProfile.objects.filter(user=user).first()
     now = timezone.now()
     visits = Visit.objects.visible_to(user).select_related("visit_type", "provider__user")
-    upcoming = list(visits.filter(status=Visit.Status.BOOKED).upcoming(now))
+    booked = visits.filter(status=Visit.Status.BOOKED).upcoming(now)
+    page = _page_number(request.GET.get("upcoming"))
+    offset = (page - 1) * UPCOMING_VISITS_SHOWN
+    upcoming = list(booked[offset : offset + UPCOMING_VISITS_SHOWN + 1])
+    more_upcoming = len(upcoming) > UPCOMING_VISITS_SHOWN
+    upcoming = upcoming[:UPCOMING_VISITS_SHOWN]
     past = list(
         visits.exclude(status=Visit.Status.BOOKED, end__gt=now).order_by("-start")[
             :PAST_VISITS_SHOWN
         ]
     )
-    due = due_before_visits(patient=user, visits=upcoming, now=now)
+    # Questionnaires are due for the coming week's visits: the first page holds them all unless
+    # the week alone has more visits than a page (or another page is shown).
+    soon = upcoming
+    if page > 1 or (more_upcoming and upcoming[-1].start - now <= DUE_WITHIN):
+        soon = list(booked.filter(start__lte=now + DUE_WITHIN))
+    due = due_before_visits(patient=user, visits=soon, now=now)
     # The first-visit checklist is for patients who have not yet had a visit.
     had_a_visit = visits.filter(
         Q(status__in=SEEN_STATUSES) | Q(status=Visit.Status.BOOKED, end__lte=now)
@@ -57,6 +69,8 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             "profile": profile,
             "zone": profile.zone if profile else datetime.UTC,
             "upcoming": upcoming,
+            "upcoming_page": page,
+            "more_upcoming": more_upcoming,
             "past": past,
             "due": due,
             "had_a_visit": had_a_visit,
@@ -64,6 +78,14 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             "new_results": new_results_count(user, user),
         },
     )
+
+
+def _page_number(value: str | None) -> int:
+    """A page number from the query string: 1 unless it is a whole number from 1 up."""
+    try:
+        return max(1, min(int(value or 1), 10_000))
+    except ValueError:
+        return 1
 
 
 @allow(Role.CLINICIAN)
