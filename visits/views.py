@@ -23,6 +23,8 @@ from visits.web import HtmxHttpRequest
 PAST_VISITS_SHOWN = 10
 # Upcoming visits are shown this many at a time, with "show more" for the next ones.
 UPCOMING_VISITS_SHOWN = 10
+# Providers on the staff dashboard, a page at a time.
+PROVIDERS_SHOWN = 25
 
 
 def signed_in(request: HtmxHttpRequest) -> User:
@@ -142,12 +144,26 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
 @allow(Role.STAFF)
 @require_GET
 def staff_dashboard(request: HtmxHttpRequest) -> HttpResponse:
-    """The clinic's providers, where they are licensed and what they offer."""
-    providers = ProviderProfile.objects.select_related("user").prefetch_related(
-        Prefetch("licenses", queryset=ProviderLicense.objects.only("provider_id", "state")),
-        "languages",
+    """The clinic's providers, where they are licensed and what they offer, a page at a time."""
+    page = _page_number(request.GET.get("page"))
+    offset = (page - 1) * PROVIDERS_SHOWN
+    providers = list(
+        ProviderProfile.objects.select_related("user")
+        .prefetch_related(
+            Prefetch("licenses", queryset=ProviderLicense.objects.only("provider_id", "state")),
+            "languages",
+        )
+        .order_by("user__display_name", "pk")[offset : offset + PROVIDERS_SHOWN + 1]
     )
-    return render(request, "visits/staff_dashboard.html", {"providers": providers})
+    return render(
+        request,
+        "visits/staff_dashboard.html",
+        {
+            "providers": providers[:PROVIDERS_SHOWN],
+            "page": page,
+            "more": len(providers) > PROVIDERS_SHOWN,
+        },
+    )
 
 
 ACCESS_LOG_SHOWN = 100

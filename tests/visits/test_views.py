@@ -14,7 +14,7 @@ from tests.visits.factories import VisitFactory
 from visits.audit import AuditEvent
 from visits.scheduling.models import Visit, VisitType
 from visits.scheduling.recent_changes import CHANGES_SHOWN
-from visits.views import UPCOMING_VISITS_SHOWN
+from visits.views import PROVIDERS_SHOWN, UPCOMING_VISITS_SHOWN
 
 pytestmark = pytest.mark.django_db
 
@@ -310,6 +310,38 @@ class TestStaffDashboard:
         with django_assert_max_num_queries(9):
             content = scheduler_client.get(reverse("staff_dashboard")).content.decode()
         assert content.count("<tr>") == 21
+
+    def test_providers_are_listed_a_page_at_a_time(self, scheduler_client):
+        """With many providers the list shows a page of them, with links to the next and back,
+        in the same queries as a short list and the bytes of one full page."""
+        url = reverse("staff_dashboard")
+        ProviderProfileFactory.create_batch(3, states=["TX"], language_codes=["en"])
+        with CaptureQueriesContext(connection) as few_queries:
+            few = scheduler_client.get(url).content.decode()
+        assert "Next providers" not in few
+        ProviderProfileFactory.create_batch(
+            PROVIDERS_SHOWN - 3, states=["TX"], language_codes=["en"]
+        )
+        full = scheduler_client.get(url).content.decode()
+        ProviderProfileFactory.create_batch(
+            PROVIDERS_SHOWN + 3, states=["TX"], language_codes=["en"]
+        )
+        with CaptureQueriesContext(connection) as many_queries:
+            first = scheduler_client.get(url).content.decode()
+        assert len(many_queries) == len(few_queries)
+        assert first.count("<tr>") == PROVIDERS_SHOWN + 1
+        assert 'href="?page=2">Next providers' in first
+        assert "Previous providers" not in first
+        second = scheduler_client.get(url, {"page": "2"}).content.decode()
+        assert second.count("<tr>") == PROVIDERS_SHOWN + 1
+        assert 'href="?page=1">Previous providers' in second
+        assert 'href="?page=3">Next providers' in second
+        last = scheduler_client.get(url, {"page": "3"}).content.decode()
+        assert last.count("<tr>") == 3 + 1
+        assert "Next providers" not in last
+        assert "No more providers." in scheduler_client.get(url, {"page": "9"}).content.decode()
+        # A page of 53 providers is a page of 25 and its links.
+        assert abs(len(first) - len(full)) < 300
 
     @pytest.mark.parametrize("fixture", ["patient_client", "clinician_client"])
     def test_other_roles_are_refused(self, request, fixture):
