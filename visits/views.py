@@ -6,11 +6,12 @@ from typing import cast
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.views.decorators.http import require_GET
 
 from accounts.models import PatientProfile, ProviderLicense, ProviderProfile, Role, User
 from accounts.policy import allow
+from accounts.zones import zone_name
 from visits.audit import AuditEvent, audit_page
 from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.selectors import DUE_WITHIN, due_before_visits, open_alerts_for
@@ -40,7 +41,7 @@ SEEN_STATUSES = (Visit.Status.CHECKED_IN, Visit.Status.IN_PROGRESS, Visit.Status
 def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """What a patient should do next, and their upcoming and past visits."""
     user = signed_in(request)
-    profile = PatientProfile.objects.filter(user=user).first()
+    profile = _own_profile(user)
     now = timezone.now()
     visits = Visit.objects.visible_to(user).select_related("visit_type", "provider__user")
     booked = visits.filter(status=Visit.Status.BOOKED).upcoming(now)
@@ -173,14 +174,28 @@ ACCESS_LOG_SHOWN = 100
 @require_GET
 def access_log(request: HtmxHttpRequest) -> HttpResponse:
     """Who opened the patient's record, when and what they looked at."""
+    user = signed_in(request)
     events = (
-        AuditEvent.objects.filter(patient=signed_in(request))
+        AuditEvent.objects.filter(patient=user)
         .select_related("actor")
         .order_by("-at")[:ACCESS_LOG_SHOWN]
     )
-    profile = PatientProfile.objects.filter(user=signed_in(request)).first()
-    return render(
-        request,
-        "visits/access_log.html",
-        {"events": events, "zone": profile.zone if profile else datetime.UTC},
-    )
+    profile = _own_profile(user)
+    zone = profile.zone if profile else datetime.UTC
+    # Each row's words are made once here rather than through four filters per row.
+    zone_words = zone_name(zone)
+    rows = [
+        {
+            "when": f"{dateformat.format(event.at.astimezone(zone), 'M j, Y, g:i A')} {zone_words}",
+            "who": event.actor.get_full_name(),
+            "role": event.actor.get_role_display().lower(),
+            "summary": event.summary,
+        }
+        for event in events
+    ]
+    return render(request, "visits/access_log.html", {"events": rows, "zone": zone})
+
+
+def _own_profile(user: User) -> PatientProfile | None:
+    """The patient's profile, which the sign-in backend loaded with the user (no query)."""
+    return getattr(user, "patient_profile", None)
