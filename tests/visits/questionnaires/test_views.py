@@ -26,6 +26,15 @@ class TestAnswering:
         assert content.count('type="radio"') == 36
         assert "Over the last 2 weeks" in content
 
+    def test_a_resumed_draft_loads_the_questionnaire_once(self, patient_client):
+        """Opening the PHQ-9 again reads its definition once, in the same queries as the first."""
+        url = reverse("questionnaire_answer", args=["phq-9"])
+        patient_client.get(url)
+        with CaptureQueriesContext(connection) as resumed:
+            assert patient_client.get(url).status_code == 200
+        loads = [q for q in resumed if 'FROM "visits_questionnaire"' in q["sql"]]
+        assert len(loads) == 1
+
     def test_missing_answers_are_marked_and_the_rest_kept(self, patient_client, patient):
         """Submitting half the answers marks the others and keeps what was chosen."""
         url = reverse("questionnaire_answer", args=["gad-7"])
