@@ -4,6 +4,8 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,8 +14,31 @@ from tests.visits.factories import VisitFactory
 from visits.audit import AuditEvent
 from visits.scheduling.models import Visit, VisitType
 from visits.scheduling.recent_changes import CHANGES_SHOWN
+from visits.views import PROVIDERS_SHOWN, UPCOMING_VISITS_SHOWN
 
 pytestmark = pytest.mark.django_db
+
+
+def _weekly_therapy(patient, count: int, *, after_weeks: int = 0) -> None:
+    """`count` weekly therapy visits for `patient`, the first tomorrow (after `after_weeks`)."""
+    therapist = ProviderProfileFactory(kind="therapist", states=["TX"])
+    therapy = VisitType.objects.get(slug="therapy")
+    first = timezone.now() + datetime.timedelta(days=1, weeks=after_weeks)
+    visits = []
+    for week in range(count):
+        start = first + datetime.timedelta(weeks=week)
+        end = start + therapy.duration
+        visits.append(
+            Visit(
+                patient=patient,
+                provider=therapist,
+                visit_type=therapy,
+                start=start,
+                end=end,
+                blocked_until=end + therapy.buffer_after,
+            )
+        )
+    Visit.objects.bulk_create(visits)
 
 
 class TestPatientDashboard:
@@ -107,6 +132,43 @@ class TestPatientDashboard:
         content = client.get(reverse("patient_dashboard")).content.decode()
         assert "Before your first visit" not in content
         assert "Update your health history" in content
+
+    def test_upcoming_visits_are_shown_a_page_at_a_time(self, patient_client, patient):
+        """Ten upcoming visits at a time, "show more" for the next ten, without JavaScript."""
+        _weekly_therapy(patient, 25)
+        url = reverse("patient_dashboard")
+        first = patient_client.get(url).content.decode()
+        assert first.count("Therapy with") == UPCOMING_VISITS_SHOWN
+        assert 'href="?upcoming=2#visits-heading">Show more upcoming visits' in first
+        assert "PHQ-9 depression questionnaire" in first
+        second = patient_client.get(url, {"upcoming": "2"}).content.decode()
+        assert second.count("Therapy with") == UPCOMING_VISITS_SHOWN
+        assert "Show more upcoming visits" in second
+        assert "Back to your next visits" in second
+        # The questionnaire due before tomorrow's visit is still asked for on later pages.
+        assert "PHQ-9 depression questionnaire" in second
+        last = patient_client.get(url, {"upcoming": "3"}).content.decode()
+        assert last.count("Therapy with") == 5
+        assert "Show more upcoming visits" not in last
+        beyond = patient_client.get(url, {"upcoming": "9"}).content.decode()
+        assert "No more upcoming visits." in beyond
+        assert "You have no upcoming visits" not in beyond
+        garbled = patient_client.get(url, {"upcoming": "x"}).content.decode()
+        assert garbled.count("Therapy with") == UPCOMING_VISITS_SHOWN
+        assert "Back to your next visits" not in garbled
+
+    def test_bytes_and_queries_do_not_grow_with_upcoming_visits(self, patient_client, patient):
+        """With 12 upcoming visits or 250, the dashboard is the same size and the same queries."""
+        url = reverse("patient_dashboard")
+        _weekly_therapy(patient, 12)
+        with CaptureQueriesContext(connection) as few_queries:
+            few = patient_client.get(url).content
+        _weekly_therapy(patient, 238, after_weeks=12)
+        with CaptureQueriesContext(connection) as many_queries:
+            many = patient_client.get(url).content
+        assert many.decode().count("Therapy with") == UPCOMING_VISITS_SHOWN
+        assert len(many_queries) == len(few_queries)
+        assert abs(len(many) - len(few)) < 100
 
     @pytest.mark.parametrize("fixture", ["clinician_client", "scheduler_client"])
     def test_other_roles_are_refused(self, request, fixture):
@@ -248,6 +310,38 @@ class TestStaffDashboard:
         with django_assert_max_num_queries(9):
             content = scheduler_client.get(reverse("staff_dashboard")).content.decode()
         assert content.count("<tr>") == 21
+
+    def test_providers_are_listed_a_page_at_a_time(self, scheduler_client):
+        """With many providers the list shows a page of them, with links to the next and back,
+        in the same queries as a short list and the bytes of one full page."""
+        url = reverse("staff_dashboard")
+        ProviderProfileFactory.create_batch(3, states=["TX"], language_codes=["en"])
+        with CaptureQueriesContext(connection) as few_queries:
+            few = scheduler_client.get(url).content.decode()
+        assert "Next providers" not in few
+        ProviderProfileFactory.create_batch(
+            PROVIDERS_SHOWN - 3, states=["TX"], language_codes=["en"]
+        )
+        full = scheduler_client.get(url).content.decode()
+        ProviderProfileFactory.create_batch(
+            PROVIDERS_SHOWN + 3, states=["TX"], language_codes=["en"]
+        )
+        with CaptureQueriesContext(connection) as many_queries:
+            first = scheduler_client.get(url).content.decode()
+        assert len(many_queries) == len(few_queries)
+        assert first.count("<tr>") == PROVIDERS_SHOWN + 1
+        assert 'href="?page=2">Next providers' in first
+        assert "Previous providers" not in first
+        second = scheduler_client.get(url, {"page": "2"}).content.decode()
+        assert second.count("<tr>") == PROVIDERS_SHOWN + 1
+        assert 'href="?page=1">Previous providers' in second
+        assert 'href="?page=3">Next providers' in second
+        last = scheduler_client.get(url, {"page": "3"}).content.decode()
+        assert last.count("<tr>") == 3 + 1
+        assert "Next providers" not in last
+        assert "No more providers." in scheduler_client.get(url, {"page": "9"}).content.decode()
+        # A page of 53 providers is a page of 25 and its links.
+        assert abs(len(first) - len(full)) < 300
 
     @pytest.mark.parametrize("fixture", ["patient_client", "clinician_client"])
     def test_other_roles_are_refused(self, request, fixture):

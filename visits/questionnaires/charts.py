@@ -8,7 +8,7 @@ import datetime
 import math
 from dataclasses import dataclass
 
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 WIDTH, HEIGHT = 460, 260
 LEFT, RIGHT, TOP, BOTTOM = 40, 24, 16, 40
@@ -27,6 +27,12 @@ class Point:
     when: datetime.datetime
     total: int
     band: str
+
+
+def day_words(when: datetime.datetime, zone: datetime.tzinfo) -> str:
+    """The day as the pages write it ("Mar 4, 2026"), in `zone`: what `|date:"M j, Y"` prints,
+    without its per-call format lookups."""
+    return dateformat.format(when.astimezone(zone), "M j, Y")
 
 
 def score_series(responses) -> dict[str, list[Point]]:
@@ -101,7 +107,11 @@ def line_chart(
                 "label": label,
                 "css": css,
                 "points": " ".join(f"{cx},{cy}" for cx, cy, _ in coordinates),
-                "markers": coordinates,
+                # (x, y, its words) per marker, the words made once here, not by a date filter per point.
+                "markers": [
+                    (cx, cy, f"{label} {point.total} on {day_words(point.when, zone)}")
+                    for cx, cy, point in coordinates
+                ],
             }
         )
     return {

@@ -166,8 +166,13 @@ def score_history(patient) -> dict:
         QuestionnaireResponse.objects.submitted()
         .filter(patient=patient, questionnaire__slug__in=SCORED_SLUGS)
         .select_related("questionnaire")
+        # The page shows totals: not each response's answers nor the questionnaire's text.
+        .defer("answers", "screens", "flags", "questionnaire__definition")
         .order_by("submitted_at")
     )
+    zone = timezone.get_current_timezone()
+    for response in responses:
+        response.submitted_on = charts.day_words(response.submitted_at, zone)
     series = charts.score_series(responses)
     return {
         "patient": patient,

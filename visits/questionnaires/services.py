@@ -50,9 +50,13 @@ def response_start(*, patient, slug: str, visit=None) -> QuestionnaireResponse:
     draft = QuestionnaireResponse.objects.filter(
         patient=patient, questionnaire=questionnaire, visit=visit, submitted_at__isnull=True
     ).first()
-    return draft or QuestionnaireResponse.objects.create(
-        patient=patient, questionnaire=questionnaire, visit=visit
-    )
+    if draft is None:
+        return QuestionnaireResponse.objects.create(
+            patient=patient, questionnaire=questionnaire, visit=visit
+        )
+    # The questionnaire (and its definition) is loaded once, not again through the draft.
+    draft.questionnaire = questionnaire
+    return draft
 
 
 def response_save_draft(

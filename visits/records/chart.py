@@ -129,6 +129,7 @@ def _answers(viewer, patient, count: int) -> list[QuestionnaireResponse]:
         policy.CLINICAL_RECORDS.filter(QuestionnaireResponse.objects.submitted(), viewer)
         .filter(patient=patient)
         .select_related("questionnaire")
+        .defer("answers", "screens", "questionnaire__definition")
         .order_by("-submitted_at", "-pk")[: count + 1]
     )
 
@@ -139,6 +140,7 @@ def _score_chart(viewer, patient) -> tuple[dict | None, list[QuestionnaireRespon
         policy.CLINICAL_RECORDS.filter(QuestionnaireResponse.objects.submitted(), viewer)
         .filter(patient=patient, questionnaire__slug__in=SCORED_SLUGS)
         .select_related("questionnaire")
+        .defer("answers", "screens", "flags", "questionnaire__definition")
         .order_by("-submitted_at", "-pk")[:SCORE_POINTS]
     )
     scored.reverse()

@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
@@ -23,6 +25,15 @@ class TestAnswering:
         assert "Little interest or pleasure in doing things" in content
         assert content.count('type="radio"') == 36
         assert "Over the last 2 weeks" in content
+
+    def test_a_resumed_draft_loads_the_questionnaire_once(self, patient_client):
+        """Opening the PHQ-9 again reads its definition once, in the same queries as the first."""
+        url = reverse("questionnaire_answer", args=["phq-9"])
+        patient_client.get(url)
+        with CaptureQueriesContext(connection) as resumed:
+            assert patient_client.get(url).status_code == 200
+        loads = [q for q in resumed if 'FROM "visits_questionnaire"' in q["sql"]]
+        assert len(loads) == 1
 
     def test_missing_answers_are_marked_and_the_rest_kept(self, patient_client, patient):
         """Submitting half the answers marks the others and keeps what was chosen."""
@@ -250,6 +261,22 @@ class TestScoreHistory:
         assert content.count("<polyline") == 2
         assert '<td data-label="Total">5</td><td data-label="Severity">Mild</td>' in content
         assert '<td data-label="Total">1</td><td data-label="Severity">Minimal</td>' in content
+
+    def test_history_queries_do_not_grow_with_responses(self, patient_client, patient):
+        """Thirty responses cost the queries of two, each listed with its date and in the chart."""
+        submit(patient, "phq-9", QUIET_PHQ9)
+        submit(patient, "gad-7", QUIET_GAD7)
+        with CaptureQueriesContext(connection) as few:
+            patient_client.get(reverse("my_scores"))
+        for _ in range(14):
+            submit(patient, "phq-9", QUIET_PHQ9)
+            submit(patient, "gad-7", QUIET_GAD7)
+        with CaptureQueriesContext(connection) as many:
+            content = patient_client.get(reverse("my_scores")).content.decode()
+        assert len(many) == len(few)
+        assert content.count('<td data-label="Date">') == 30
+        assert content.count("<circle") == 30
+        assert re.search(r"<title>PHQ-9 0 on [A-Z][a-z]{2}\.? \d{1,2}, \d{4}</title>", content)
 
     def test_treating_clinician_sees_history_and_is_audited(self, client, patient, therapist):
         """The therapist sees the client's history; the read is audited."""
