@@ -39,19 +39,27 @@ LARGE_GROWTH_ALLOWED = 1.5
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User and system CPU of a process and its children (the gunicorn workers), from /proc."""
+    """User and system CPU of the gunicorn master, its live workers and the workers it has
+    reaped (a worker that restarted counts in the master's children's time), from /proc."""
     ticks = os.sysconf("SC_CLK_TCK")
+
+    def fields(each: int) -> list[str]:
+        try:
+            return Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            return []
+
     total = 0.0
-    pids = [pid]
+    master = fields(pid)
+    if master:
+        # utime, stime, and cutime, cstime: the children it has waited for.
+        total += sum(int(value) for value in master[11:15]) / ticks
     children = Path(f"/proc/{pid}/task/{pid}/children")
     if children.exists():
-        pids += [int(each) for each in children.read_text().split()]
-    for each in pids:
-        try:
-            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
+        for each in children.read_text().split():
+            worker = fields(int(each))
+            if worker:
+                total += (int(worker[11]) + int(worker[12])) / ticks
     return total
 
 
@@ -204,6 +212,9 @@ class Command(BaseCommand):
                 f"127.0.0.1:{options['port']}",
                 "--access-logfile",
                 "/dev/null",
+                # Workers never restart mid-run (gunicorn.conf.py recycles them in production).
+                "--max-requests",
+                "0",
             ],
             env=env,
             cwd=settings.BASE_DIR,
