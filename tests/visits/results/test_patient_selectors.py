@@ -127,6 +127,17 @@ class TestTrends:
         assert trend.total == selectors.TREND_POINTS + 5
         assert trend.points[-1].value == Decimal("5.6")
 
+    def test_trends_read_only_the_latest_reports(self, scene, monkeypatch):
+        """However long the record, trends come from the latest TREND_REPORTS reports: a test
+        measured only in older ones has no trend, and the counts are of those reports."""
+        monkeypatch.setattr(selectors, "TREND_REPORTS", 3)
+        for days in (400, 401):
+            old = make.report(scene.patient, order=scene.order, days=days, opened=True)
+            make.observe(old, make.LDL, "150")
+        found = selectors.trends(scene.patient, scene.patient, zone=CHICAGO)
+        assert ("13457-7", "mg/dL") not in found
+        assert found[("2823-3", "mmol/L")].total == 2
+
     def test_chart_draws_the_range_band_inside_the_plot(self):
         """The band spans the range's values; points sit inside the drawing."""
         start = datetime.datetime(2027, 1, 1, tzinfo=datetime.UTC)
