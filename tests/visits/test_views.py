@@ -358,6 +358,11 @@ class TestAccessLog:
         assert "Viewed your visit" in content
         assert "(clinic staff)" in content
 
+    def test_the_page_says_notes_and_results_are_recorded_too(self, patient_client):
+        """The patient is told reads of their notes and results are listed, as they are."""
+        content = patient_client.get(reverse("access_log")).content.decode()
+        assert "opens your chart, visit notes, results, prescriptions, answers" in content
+
     def test_other_patients_events_are_not_shown(self, patient_client, scheduler):
         """A patient sees only their own record's log."""
         other = PatientProfileFactory(intake=False).user

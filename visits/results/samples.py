@@ -18,6 +18,9 @@ SAMPLES = {
     "bmp.hl7": "A basic metabolic panel, all in range",
     "bmp.json": "The same basic metabolic panel as a FHIR R4 Bundle",
     "bmp_corrected.hl7": "The basic metabolic panel re-sent with its potassium corrected",
+    "bmp_high_critical.hl7": (
+        "A basic metabolic panel with one high value (glucose) and one critical (potassium)"
+    ),
     "cbc.hl7": "A complete blood count, all in range",
     "lipid.hl7": "A lipid panel with one high value (LDL cholesterol)",
     "potassium_critical.hl7": "A potassium at a critical level (6.8 mmol/L)",

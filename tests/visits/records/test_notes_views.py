@@ -63,6 +63,31 @@ class TestWhoOpensIt:
         )
         assert "Save draft" not in body
 
+    def test_the_note_leads_to_the_visit_its_orders_and_the_chart(self, clinician, visit):
+        """From the note the visit's clinician goes on to prescribe, order or complete it."""
+        body = signed_in(clinician).get(note_url(visit)).content.decode()
+        for name, args in [
+            ("scheduling:visit_detail", [visit.pk]),
+            ("records:visit_orders", [visit.pk]),
+            ("records:chart", [visit.patient_id]),
+        ]:
+            assert f'href="{reverse(name, args=args)}"' in body, name
+
+    def test_a_colleague_reading_the_note_gets_the_links_they_may_follow(
+        self, clinician, visit, colleague
+    ):
+        """The orders and the chart, which they may read; not the visit's page, which is not theirs."""
+        signed(visit, clinician)
+        client = signed_in(colleague)
+        body = client.get(note_url(visit)).content.decode()
+        assert f'href="{reverse("scheduling:visit_detail", args=[visit.pk])}"' not in body
+        for url in (
+            reverse("records:visit_orders", args=[visit.pk]),
+            reverse("records:chart", args=[visit.patient_id]),
+        ):
+            assert f'href="{url}"' in body
+            assert client.get(url).status_code == 200, url
+
     def test_another_treating_clinician_cannot_write(self, clinician, visit, colleague):
         """Every write URL is "not there" for them, and nothing changes."""
         signed(visit, clinician)

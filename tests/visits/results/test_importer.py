@@ -115,6 +115,19 @@ class TestMatched:
         assert alert.patient == order.patient
         assert alert.acknowledged_at is None
 
+    def test_panel_with_one_high_and_one_critical_value(self, order):
+        """The glucose of 182 is high, the potassium of 6.8 critical high: one alert, for it."""
+        inbound = import_message(message("bmp_high_critical.hl7", order), source="drop")
+        observations = inbound.reports.get().observations.all()
+        flags = {obs.loinc_code: obs.flag for obs in observations}
+        assert flags.pop("2345-7") == Flag.HIGH
+        assert flags.pop("2823-3") == Flag.CRITICAL_HIGH
+        assert set(flags.values()) == {Flag.NORMAL}
+        assert len(flags) == 6
+        alert = CriticalResultAlert.objects.get()
+        assert (alert.observation.loinc_code, alert.observation.value) == ("2823-3", Decimal("6.8"))
+        assert alert.clinician == order.ordering_clinician
+
     def test_critical_limits_only_in_their_unit(self, order):
         """A glucose in mmol/L is not judged by limits written in mg/dL."""
         raw = message("bmp.hl7", order).replace(
