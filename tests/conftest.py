@@ -4,6 +4,9 @@ import os
 
 import pytest
 from django.core.cache import cache
+from django.core.servers.basehttp import WSGIServer
+from django.db import connection
+from django.test.testcases import LiveServerThread
 from hypothesis import settings as hypothesis_settings
 
 # CI explores the same examples on every run, so a run fails only for a change in the code.
@@ -12,6 +15,32 @@ if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
 pytest_plugins = ["tests.accounts.fixtures"]
+
+
+class OneRequestAtATime(WSGIServer):
+    """The live server, answering one request at a time in its own thread.
+
+    On SQLite the test database is in memory, and the live server's request threads would all
+    share the test's one connection: two requests at once (a video room's polls from two
+    browsers) then run inside each other's transactions, and one's failure poisons the other's.
+    Answered one at a time, each request has the connection to itself. PostgreSQL gives each
+    thread its own connection, so it keeps Django's threaded server.
+    """
+
+    def __init__(self, *args, connections_override=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections_override = connections_override
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_one_request_at_a_time_on_sqlite():
+    if connection.vendor != "sqlite":
+        yield
+        return
+    threaded = LiveServerThread.server_class
+    LiveServerThread.server_class = OneRequestAtATime
+    yield
+    LiveServerThread.server_class = threaded
 
 
 @pytest.fixture(autouse=True)
