@@ -106,11 +106,14 @@ def free_times(
     patient=None,
     ignore_visits: tuple = (),
     outside_window: bool = False,
+    first_each_day_in: ZoneInfo | None = None,
 ) -> dict[int, list[datetime.datetime]]:
     """Free start times per provider id in [start, end), honouring notice and horizon.
 
     `providers` come from with_schedules(). `ignore_visits` are visit ids being moved, whose
-    own time counts as free. `outside_window`: see search_window.
+    own time counts as free. `outside_window`: see search_window. With `first_each_day_in`,
+    only the first free start of each local day in that zone (see slots.free_starts), for
+    pages that show the next free time and how many days have time.
     """
     earliest, latest = search_window(
         visit_type=visit_type, now=now, start=start, end=end, outside_window=outside_window
@@ -155,6 +158,7 @@ def free_times(
             step=visit_type.slot_interval,
             earliest=earliest,
             latest=latest,
+            first_each_day_in=first_each_day_in,
         )
     return result
 
