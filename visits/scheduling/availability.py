@@ -59,23 +59,26 @@ def bookable_providers(
 
 
 def with_schedules(
-    providers: QuerySet[ProviderProfile], *, start: datetime.datetime, end: datetime.datetime
+    providers: QuerySet[ProviderProfile],
+    *,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    languages: bool = True,
 ) -> list[ProviderProfile]:
-    """Evaluate providers with their weekly hours, the exceptions near the window and languages."""
+    """Evaluate providers with their weekly hours, the exceptions near the window and (unless
+    the page does not show them) their languages."""
     first_day = (start - ONE_DAY).date()
     last_day = (end + ONE_DAY).date()
-    return list(
-        providers.prefetch_related(
-            Prefetch("weekly_hours", queryset=WeeklyHours.objects.all()),
-            Prefetch(
-                "schedule_exceptions",
-                queryset=ScheduleException.objects.filter(
-                    end_date__gte=first_day, start_date__lte=last_day
-                ),
+    schedules = providers.prefetch_related(
+        Prefetch("weekly_hours", queryset=WeeklyHours.objects.all()),
+        Prefetch(
+            "schedule_exceptions",
+            queryset=ScheduleException.objects.filter(
+                end_date__gte=first_day, start_date__lte=last_day
             ),
-            "languages",
-        )
+        ),
     )
+    return list(schedules.prefetch_related("languages") if languages else schedules)
 
 
 def search_window(

@@ -5,10 +5,12 @@ Each step is a page that works without JavaScript; htmx swaps the times when a d
 """
 
 import datetime
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,11 +24,10 @@ from visits.scheduling.availability import (
     bookable_providers,
     days_with_time,
     free_times,
-    free_times_between,
     series_plan,
     with_schedules,
 )
-from visits.scheduling.display import day_and_clock
+from visits.scheduling.display import clock, day_and_clock, day_name, short_day
 from visits.scheduling.forms import (
     BookingForm,
     ProviderFilterForm,
@@ -186,34 +187,56 @@ def times_context(
     request: HtmxHttpRequest,
     *,
     visit_type: VisitType,
-    provider: ProviderProfile,
+    providers: QuerySet[ProviderProfile],
     zone: ZoneInfo,
     patient,
     ignore_visits: tuple = (),
 ) -> dict:
-    """Days with free time in the next weeks, and the times on the chosen day."""
+    """The provider (the one in `providers`, else 404), the days with free time in the next
+    weeks, and the times on the chosen day, worded once here for the picker."""
     now = timezone.now()
     horizon_days = min(visit_type.booking_horizon_days, 60)
     window_end = now + datetime.timedelta(days=horizon_days)
-    free = free_times_between(
-        provider=provider,
+    # The provider is read once, with its hours: the same rows serve the heading and the times.
+    loaded = with_schedules(providers, start=now, end=window_end, languages=False)
+    if not loaded:
+        raise Http404("No such provider.")
+    provider = loaded[0]
+    free = free_times(
         visit_type=visit_type,
+        providers=[provider],
         start=now,
         end=window_end,
         now=now,
         patient=patient,
         ignore_visits=ignore_visits,
-    )
+    )[provider.pk]
     days = days_with_time(free, zone)
     chosen = parse_day(request.GET.get("day"))
     if chosen not in days:
         chosen = min(days) if days else None
     times = [start for start in free if start.astimezone(zone).date() == chosen] if chosen else []
     return {
+        "provider": provider,
         "zone": zone,
-        "days": sorted(days.items()),
+        "days": [
+            {
+                "iso": day.isoformat(),
+                "label": short_day(day),
+                "count": count,
+                "chosen": day == chosen,
+            }
+            for day, count in sorted(days.items())
+        ],
         "chosen_day": chosen,
-        "times": times,
+        "chosen_day_words": day_name(chosen) if chosen else "",
+        "times": [
+            {
+                "start": quote(start.astimezone(datetime.UTC).isoformat(), safe="/"),
+                "label": clock(start.astimezone(zone)),
+            }
+            for start in times
+        ],
     }
 
 
@@ -227,11 +250,14 @@ def booking_times(request: HtmxHttpRequest, slug: str, provider_id: int) -> Http
     visit_type = visit_type_for(slug)
     if stop := gate_stop(request, visit_type):
         return stop
-    provider = get_object_or_404(
-        bookable_providers(visit_type=visit_type, state=profile.current_state), pk=provider_id
-    )
     context = times_context(
-        request, visit_type=visit_type, provider=provider, zone=profile.zone, patient=request.user
+        request,
+        visit_type=visit_type,
+        providers=bookable_providers(visit_type=visit_type, state=profile.current_state).filter(
+            pk=provider_id
+        ),
+        zone=profile.zone,
+        patient=request.user,
     )
     return render_page(
         request,
@@ -239,13 +265,12 @@ def booking_times(request: HtmxHttpRequest, slug: str, provider_id: int) -> Http
         {
             **context,
             "visit_type": visit_type,
-            "provider": provider,
             "profile": profile,
             "step": 3,
             "confirm_url": reverse(
-                "scheduling:booking_confirm", args=[visit_type.slug, provider.pk]
+                "scheduling:booking_confirm", args=[visit_type.slug, provider_id]
             ),
-            "times_url": reverse("scheduling:booking_times", args=[visit_type.slug, provider.pk]),
+            "times_url": reverse("scheduling:booking_times", args=[visit_type.slug, provider_id]),
         },
         partial="time-picker",
     )

@@ -3,6 +3,7 @@
 import datetime
 import html
 import re
+from urllib.parse import quote
 
 import pytest
 from django.core import mail
@@ -14,7 +15,7 @@ from accounts.models import ProviderProfile
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
 from tests.visits.factories import RED_FLAG_COUGH, mail_to, symptoms_checked
 from tests.visits.scheduling.views.patient import confirm_url, free_start, open_all_week
-from visits.scheduling.availability import free_times, with_schedules
+from visits.scheduling.availability import free_times, provider_free_times, with_schedules
 from visits.scheduling.models import Visit
 from visits.scheduling.services import NotBookable, visit_book
 
@@ -284,6 +285,57 @@ class TestProviderPages:
             reverse("scheduling:booking_providers", args=["urgent-care"])
         ).content.decode()
         assert f"Next free: <strong>{words} Central time</strong> · {days} days" in content
+
+
+class TestTimesPage:
+    def test_days_and_times_read_as_the_date_filter_words_them(
+        self, patient_client, patient, physician, urgent_care
+    ):
+        """Each day, the chosen day's heading and each time, worded and linked as before."""
+        now = timezone.now()
+        free = provider_free_times(
+            provider=physician,
+            visit_type=urgent_care,
+            around=now,
+            now=now,
+            patient=patient,
+            days=2,
+        )
+        zone = patient.patient_profile.zone
+        day = free[-1].astimezone(zone).date()
+        on_day = [start for start in free if start.astimezone(zone).date() == day]
+        url = reverse("scheduling:booking_times", args=["urgent-care", physician.pk])
+        content = patient_client.get(url, {"day": day.isoformat()}).content.decode()
+        assert f"{date_format(day, 'D j M')} <small>" in content
+        assert 'aria-current="date"' in content
+        assert f"Times on {date_format(day, 'l, F j')}</h2>" in content
+        for start in on_day:
+            link = (
+                f"{confirm_url(urgent_care, physician)}?start="
+                f"{quote(start.astimezone(datetime.UTC).isoformat(), safe='/')}"
+            )
+            label = date_format(start.astimezone(zone), "g:i A")
+            assert f'href="{link}">{label}</a>' in content
+
+    def test_the_times_page_queries_do_not_grow_with_bookings(
+        self, patient_client, physician, urgent_care, django_assert_max_num_queries
+    ):
+        """Twenty bookings with the provider add no query to the day and time picker."""
+        url = reverse("scheduling:booking_times", args=["urgent-care", physician.pk])
+        with django_assert_max_num_queries(13) as few:
+            patient_client.get(url)
+        start = free_start(physician, urgent_care)
+        for number in range(20):
+            Visit.objects.create(
+                patient=PatientProfileFactory().user,
+                provider=physician,
+                visit_type=urgent_care,
+                start=start + datetime.timedelta(minutes=30 * number),
+                end=start + datetime.timedelta(minutes=30 * number + 15),
+                blocked_until=start + datetime.timedelta(minutes=30 * number + 20),
+            )
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            assert patient_client.get(url).status_code == 200
 
 
 class TestConfirming:
