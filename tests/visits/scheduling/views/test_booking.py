@@ -7,6 +7,8 @@ from urllib.parse import quote
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -316,6 +318,18 @@ class TestTimesPage:
             )
             label = date_format(start.astimezone(zone), "g:i A")
             assert f'href="{link}">{label}</a>' in content
+
+    def test_the_provider_is_read_once(self, patient_client, physician):
+        """The day and time picker reads the provider one time, its hours with it."""
+        url = reverse("scheduling:booking_times", args=["urgent-care", physician.pk])
+        with CaptureQueriesContext(connection) as queries:
+            assert patient_client.get(url).status_code == 200
+        reads = [
+            query["sql"]
+            for query in queries.captured_queries
+            if re.match(r'SELECT .* FROM "accounts_providerprofile"', query["sql"])
+        ]
+        assert len(reads) == 1
 
     def test_the_times_page_queries_do_not_grow_with_bookings(
         self, patient_client, physician, urgent_care, django_assert_max_num_queries
