@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import ProviderProfile
@@ -58,24 +58,40 @@ def bookable_providers(
     return providers.select_related("user").order_by("user__display_name", "pk")
 
 
-def with_schedules(
-    providers: QuerySet[ProviderProfile], *, start: datetime.datetime, end: datetime.datetime
-) -> list[ProviderProfile]:
-    """Evaluate providers with their weekly hours, the exceptions near the window and languages."""
+def _schedules(start: datetime.datetime, end: datetime.datetime) -> list[Prefetch]:
+    """Weekly hours, and the exceptions near the window [start, end)."""
     first_day = (start - ONE_DAY).date()
     last_day = (end + ONE_DAY).date()
-    return list(
-        providers.prefetch_related(
-            Prefetch("weekly_hours", queryset=WeeklyHours.objects.all()),
-            Prefetch(
-                "schedule_exceptions",
-                queryset=ScheduleException.objects.filter(
-                    end_date__gte=first_day, start_date__lte=last_day
-                ),
+    return [
+        Prefetch("weekly_hours", queryset=WeeklyHours.objects.all()),
+        Prefetch(
+            "schedule_exceptions",
+            queryset=ScheduleException.objects.filter(
+                end_date__gte=first_day, start_date__lte=last_day
             ),
-            "languages",
-        )
-    )
+        ),
+    ]
+
+
+def with_schedules(
+    providers: QuerySet[ProviderProfile],
+    *,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    languages: bool = True,
+) -> list[ProviderProfile]:
+    """Evaluate providers with their weekly hours, the exceptions near the window and (unless
+    the page does not show them) their languages."""
+    schedules = providers.prefetch_related(*_schedules(start, end))
+    return list(schedules.prefetch_related("languages") if languages else schedules)
+
+
+def add_schedules(
+    providers: list[ProviderProfile], *, start: datetime.datetime, end: datetime.datetime
+) -> None:
+    """Give providers already read their weekly hours and the exceptions near the window, as
+    with_schedules() does, without reading the providers again."""
+    prefetch_related_objects(providers, *_schedules(start, end))
 
 
 def search_window(
@@ -106,11 +122,14 @@ def free_times(
     patient=None,
     ignore_visits: tuple = (),
     outside_window: bool = False,
+    first_each_day_in: ZoneInfo | None = None,
 ) -> dict[int, list[datetime.datetime]]:
     """Free start times per provider id in [start, end), honouring notice and horizon.
 
     `providers` come from with_schedules(). `ignore_visits` are visit ids being moved, whose
-    own time counts as free. `outside_window`: see search_window.
+    own time counts as free. `outside_window`: see search_window. With `first_each_day_in`,
+    only the first free start of each local day in that zone (see slots.free_starts), for
+    pages that show the next free time and how many days have time.
     """
     earliest, latest = search_window(
         visit_type=visit_type, now=now, start=start, end=end, outside_window=outside_window
@@ -155,6 +174,7 @@ def free_times(
             step=visit_type.slot_interval,
             earliest=earliest,
             latest=latest,
+            first_each_day_in=first_each_day_in,
         )
     return result
 

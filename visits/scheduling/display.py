@@ -7,10 +7,45 @@ from django.utils.dateformat import format as date_format
 from accounts.models import User
 from visits.scheduling.models import ScheduleException
 
+# Pages list dozens of times; formatting them here, in plain Python, costs a fraction of
+# Django's `date` filter (a locale lookup and a translation per call) and reads the same: the
+# clinic's pages are in English.
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
 
 def clock(value: datetime.time | datetime.datetime) -> str:
-    """A wall-clock time as people read it: 9:00 AM."""
-    return date_format(value, "g:i A")
+    """A wall-clock time as people read it: 9:00 AM (the `date` filter's "g:i A")."""
+    hour = value.hour % 12 or 12
+    return f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
+
+
+def day_name(day: datetime.date) -> str:
+    """A date with its weekday: Monday, January 12 ("l, F j")."""
+    return f"{WEEKDAYS[day.weekday()]}, {MONTHS[day.month - 1]} {day.day}"
+
+
+def short_day(day: datetime.date) -> str:
+    """A date in a few letters: Mon 12 Jan ("D j M")."""
+    return f"{WEEKDAYS[day.weekday()][:3]} {day.day} {MONTHS[day.month - 1][:3]}"
+
+
+def day_and_clock(value: datetime.datetime) -> str:
+    """A local date and time: Monday, January 12, 9:00 AM ("l, F j, g:i A")."""
+    return f"{day_name(value)}, {clock(value)}"
 
 
 def when(value: datetime.datetime) -> str:

@@ -142,6 +142,14 @@ class _Busy:
         return index > 0 and self.intervals[index - 1][1] > start
 
 
+_MIDNIGHT = datetime.time(0)
+
+
+def _next_local_midnight(moment: datetime.datetime, zone: ZoneInfo) -> datetime.datetime:
+    """The instant the local day after `moment`'s begins, in UTC."""
+    return _local(moment.astimezone(zone).date() + datetime.timedelta(days=1), _MIDNIGHT, zone)
+
+
 def free_starts(
     *,
     working: Sequence[Interval],
@@ -152,6 +160,7 @@ def free_starts(
     step: datetime.timedelta,
     earliest: datetime.datetime,
     latest: datetime.datetime,
+    first_each_day_in: ZoneInfo | None = None,
 ) -> list[datetime.datetime]:
     """Start times where a visit and its buffer fit: inside working time, clear of bookings.
 
@@ -159,21 +168,29 @@ def free_starts(
     [start, start + duration + buffer_after) for the provider; provider_busy holds each existing
     visit's [start, start + duration + buffer). Starts fall on `step` from the start of each
     working interval, no earlier than `earliest` and before `latest`.
+
+    With `first_each_day_in` (a zone), only the earliest start of each local day in that zone:
+    the same as keeping the first of each day of the full answer, found without walking the
+    rest of a day once it has one. Enough for "next free" and "days with free time".
     """
     provider = _Busy(provider_busy)
     patient = _Busy(patient_busy)
     starts: list[datetime.datetime] = []
+    resume = earliest
     for work_start, work_end in working:
         candidate = work_start
-        if candidate < earliest:
-            steps_behind = -(-(earliest - work_start) // step)
-            candidate = work_start + steps_behind * step
+        if candidate < resume:
+            candidate = work_start + -(-(resume - work_start) // step) * step
         while candidate + duration <= work_end and candidate < latest:
             finish = candidate + duration
             if not provider.meets(candidate, finish + buffer_after) and not patient.meets(
                 candidate, finish
             ):
                 starts.append(candidate)
+                if first_each_day_in is not None:
+                    resume = _next_local_midnight(candidate, first_each_day_in)
+                    candidate = work_start + -(-(resume - work_start) // step) * step
+                    continue
             candidate += step
     return starts
 

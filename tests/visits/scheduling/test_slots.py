@@ -101,7 +101,7 @@ class Scenario:
     earliest: datetime.datetime
     latest: datetime.datetime
 
-    def starts(self) -> list[datetime.datetime]:
+    def starts(self, **options) -> list[datetime.datetime]:
         return free_starts(
             working=self.working,
             provider_busy=self.provider_busy,
@@ -111,6 +111,7 @@ class Scenario:
             step=self.step,
             earliest=self.earliest,
             latest=self.latest,
+            **options,
         )
 
 
@@ -224,6 +225,17 @@ class TestFreeStartsProperties:
                     expected.append(candidate)
                 candidate += case.step
         assert case.starts() == expected
+
+    @PROPERTY_SETTINGS
+    @given(scenario(), st.sampled_from(ZONES))
+    def test_first_each_day_is_the_full_answers_first_start_of_each_day(self, case, zone_key):
+        """Stopping at a day's first free start gives exactly the first of each local day of
+        the full answer, in the viewer's zone (which may differ from the provider's)."""
+        zone = ZoneInfo(zone_key)
+        expected: dict[datetime.date, datetime.datetime] = {}
+        for start in case.starts():
+            expected.setdefault(start.astimezone(zone).date(), start)
+        assert case.starts(first_each_day_in=zone) == list(expected.values())
 
 
 def is_working_by_the_clock(hours: dict, instant: datetime.datetime) -> bool:

@@ -5,10 +5,12 @@ Each step is a page that works without JavaScript; htmx swaps the times when a d
 """
 
 import datetime
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,15 +18,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Language, ProviderProfile, Role
 from accounts.policy import allow
+from accounts.zones import zone_name
 from visits.intake.selectors import intake_missing_steps
 from visits.scheduling.availability import (
     bookable_providers,
     days_with_time,
     free_times,
-    free_times_between,
     series_plan,
     with_schedules,
 )
+from visits.scheduling.display import clock, day_and_clock, day_name, short_day
 from visits.scheduling.forms import (
     BookingForm,
     ProviderFilterForm,
@@ -55,6 +58,8 @@ from visits.scheduling.views.booking_gate import (
 from visits.web import HtmxHttpRequest, client_ip, go, render_page
 
 SEARCH_DAYS = 14
+PROVIDERS_PER_PAGE = 10
+MAX_PAGE = 1000
 
 
 @allow(Role.PATIENT)
@@ -102,32 +107,38 @@ def booking_providers(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     language = kind = ""
     if filters.is_bound and filters.is_valid():
         language, kind = filters.cleaned_data["language"], filters.cleaned_data["kind"]
+    page = _page_number(request.GET.get("page"))
     now = timezone.now()
     window_end = now + datetime.timedelta(days=SEARCH_DAYS)
-    providers = with_schedules(
-        bookable_providers(
-            visit_type=visit_type, state=profile.current_state, language=language, kind=kind
-        ),
-        start=now,
-        end=window_end,
+    matching = bookable_providers(
+        visit_type=visit_type, state=profile.current_state, language=language, kind=kind
     )
-    free = free_times(
+    # One page of providers, by name, and one more row to know whether there is a next page:
+    # the page costs the same with 3 providers or 300.
+    first = (page - 1) * PROVIDERS_PER_PAGE
+    providers = with_schedules(
+        matching[first : first + PROVIDERS_PER_PAGE + 1], start=now, end=window_end
+    )
+    more = len(providers) > PROVIDERS_PER_PAGE
+    providers = providers[:PROVIDERS_PER_PAGE]
+    # The first free start of each of the patient's days is all the cards show.
+    first_each_day = free_times(
         visit_type=visit_type,
         providers=providers,
         start=now,
         end=window_end,
         now=now,
         patient=request.user,
+        first_each_day_in=profile.zone,
     )
     cards = [
-        {
-            "provider": provider,
-            "next_free": free[provider.pk][0] if free[provider.pk] else None,
-            "days": len(days_with_time(free[provider.pk], profile.zone)),
-        }
-        for provider in providers
+        provider_card(provider, first_each_day[provider.pk], profile.zone) for provider in providers
     ]
-    cards.sort(key=lambda card: (card["next_free"] is None, card["next_free"] or now))
+    query = request.GET.copy()
+    query.pop("page", None)
+    first_url = f"{request.path}?{query.urlencode()}" if query else request.path
+    query["page"] = str(page + 1)
+    more_url = f"{request.path}?{query.urlencode()}" if more else ""
     return render_page(
         request,
         "visits/scheduling/booking_providers.html",
@@ -136,46 +147,96 @@ def booking_providers(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "profile": profile,
             "filters": filters,
             "cards": cards,
+            "page": page,
+            "first_number": first + 1,
+            "more_url": more_url,
+            "first_url": first_url,
             "zone": profile.zone,
             "search_days": SEARCH_DAYS,
             "step": 2,
         },
-        partial="provider-list",
+        # "Show more" asks htmx for the next cards alone, to add below the ones shown.
+        partial="provider-page" if page > 1 else "provider-list",
     )
+
+
+def _page_number(raw: str | None) -> int:
+    """The page of providers asked for; the first for anything that is not a page number."""
+    try:
+        number = int(raw or 1)
+    except ValueError:
+        return 1
+    return min(max(number, 1), MAX_PAGE)
+
+
+def provider_card(
+    provider: ProviderProfile, first_each_day: list[datetime.datetime], zone: ZoneInfo
+) -> dict:
+    """What a provider's card says: the next free time in the patient's words, and on how many
+    of the patient's days there is time."""
+    next_free = first_each_day[0].astimezone(zone) if first_each_day else None
+    return {
+        "provider": provider,
+        "next_free": next_free,
+        "next_free_words": f"{day_and_clock(next_free)} {zone_name(zone)}" if next_free else "",
+        "days": len(first_each_day),
+    }
 
 
 def times_context(
     request: HtmxHttpRequest,
     *,
     visit_type: VisitType,
-    provider: ProviderProfile,
+    providers: QuerySet[ProviderProfile],
     zone: ZoneInfo,
     patient,
     ignore_visits: tuple = (),
 ) -> dict:
-    """Days with free time in the next weeks, and the times on the chosen day."""
+    """The provider (the one in `providers`, else 404), the days with free time in the next
+    weeks, and the times on the chosen day, worded once here for the picker."""
     now = timezone.now()
     horizon_days = min(visit_type.booking_horizon_days, 60)
     window_end = now + datetime.timedelta(days=horizon_days)
-    free = free_times_between(
-        provider=provider,
+    # The provider is read once, with its hours: the same rows serve the heading and the times.
+    loaded = with_schedules(providers, start=now, end=window_end, languages=False)
+    if not loaded:
+        raise Http404("No such provider.")
+    provider = loaded[0]
+    free = free_times(
         visit_type=visit_type,
+        providers=[provider],
         start=now,
         end=window_end,
         now=now,
         patient=patient,
         ignore_visits=ignore_visits,
-    )
+    )[provider.pk]
     days = days_with_time(free, zone)
     chosen = parse_day(request.GET.get("day"))
     if chosen not in days:
         chosen = min(days) if days else None
     times = [start for start in free if start.astimezone(zone).date() == chosen] if chosen else []
     return {
+        "provider": provider,
         "zone": zone,
-        "days": sorted(days.items()),
+        "days": [
+            {
+                "iso": day.isoformat(),
+                "label": short_day(day),
+                "count": count,
+                "chosen": day == chosen,
+            }
+            for day, count in sorted(days.items())
+        ],
         "chosen_day": chosen,
-        "times": times,
+        "chosen_day_words": day_name(chosen) if chosen else "",
+        "times": [
+            {
+                "start": quote(start.astimezone(datetime.UTC).isoformat(), safe="/"),
+                "label": clock(start.astimezone(zone)),
+            }
+            for start in times
+        ],
     }
 
 
@@ -189,11 +250,14 @@ def booking_times(request: HtmxHttpRequest, slug: str, provider_id: int) -> Http
     visit_type = visit_type_for(slug)
     if stop := gate_stop(request, visit_type):
         return stop
-    provider = get_object_or_404(
-        bookable_providers(visit_type=visit_type, state=profile.current_state), pk=provider_id
-    )
     context = times_context(
-        request, visit_type=visit_type, provider=provider, zone=profile.zone, patient=request.user
+        request,
+        visit_type=visit_type,
+        providers=bookable_providers(visit_type=visit_type, state=profile.current_state).filter(
+            pk=provider_id
+        ),
+        zone=profile.zone,
+        patient=request.user,
     )
     return render_page(
         request,
@@ -201,13 +265,12 @@ def booking_times(request: HtmxHttpRequest, slug: str, provider_id: int) -> Http
         {
             **context,
             "visit_type": visit_type,
-            "provider": provider,
             "profile": profile,
             "step": 3,
             "confirm_url": reverse(
-                "scheduling:booking_confirm", args=[visit_type.slug, provider.pk]
+                "scheduling:booking_confirm", args=[visit_type.slug, provider_id]
             ),
-            "times_url": reverse("scheduling:booking_times", args=[visit_type.slug, provider.pk]),
+            "times_url": reverse("scheduling:booking_times", args=[visit_type.slug, provider_id]),
         },
         partial="time-picker",
     )

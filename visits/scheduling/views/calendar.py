@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -9,16 +10,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accounts.models import ProviderProfile, Role
+from accounts.models import Role
 from accounts.policy import allow
 from visits.audit import audit_read
 from visits.scheduling.availability import (
+    add_schedules,
     dated_change,
     free_times,
     weekly_block,
-    with_schedules,
 )
-from visits.scheduling.display import patient_name
+from visits.scheduling.display import clock, day_name, patient_name
 from visits.scheduling.hours import (
     covers,
     working,
@@ -40,12 +41,21 @@ ONE_DAY = datetime.timedelta(days=1)
 
 @dataclass
 class CalendarDay:
-    """One local day of a provider's calendar: working time, visits and free starts."""
+    """One local day of a provider's calendar: working time, visits and free starts, each
+    worded for the page ("9:00 AM", "9:00 AM to 12:00 PM" with an en dash)."""
 
     date: datetime.date
-    working: list[tuple[datetime.datetime, datetime.datetime]]
+    working: list[str]
     visits: list[dict] = field(default_factory=list)
-    free: list[datetime.datetime] = field(default_factory=list)
+    free: list[dict] = field(default_factory=list)
+
+    @property
+    def iso(self) -> str:
+        return self.date.isoformat()
+
+    @property
+    def words(self) -> str:
+        return day_name(self.date)
 
 
 def _calendar_range(form: CalendarForm, today: datetime.date) -> tuple[str, datetime.date, int]:
@@ -70,9 +80,7 @@ def schedule_calendar(request: HtmxHttpRequest, provider_id: int) -> HttpRespons
     mode, first_day, length = _calendar_range(form, today)
     last_day = first_day + datetime.timedelta(days=length - 1)
     start, end = local_midnight(first_day, zone), local_midnight(last_day + ONE_DAY, zone)
-    [provider] = with_schedules(
-        ProviderProfile.objects.filter(pk=provider.pk).select_related("user"), start=start, end=end
-    )
+    add_schedules([provider], start=start, end=end)
     offered = list(provider.visit_types.filter(is_active=True))
     chosen_slug = form.cleaned_data.get("type") or ""
     date_problem = next(
@@ -113,22 +121,32 @@ def schedule_calendar(request: HtmxHttpRequest, provider_id: int) -> HttpRespons
     for work_start, work_end in worked:
         local = work_start.astimezone(zone)
         if local.date() in days:
-            days[local.date()].working.append((local, work_end.astimezone(zone)))
+            days[local.date()].working.append(
+                f"{clock(local)}\N{EN DASH}{clock(work_end.astimezone(zone))}"
+            )
     for visit in visits:
         local = visit.start.astimezone(zone)
         days[local.date()].visits.append(
             {
                 "visit": visit,
-                "start": local,
-                "end": visit.end.astimezone(zone),
+                "start": clock(local),
+                "end": clock(visit.end.astimezone(zone)),
                 "patient": patient_name(visit.patient),
                 "outside": visit.holds_time and not covers(worked, visit.start, visit.end),
                 "changeable": visit.status == Visit.Status.BOOKED and visit.start > now,
             }
         )
+    # Each free start links to booking it: the address is built once, the time appended.
+    book_url = (
+        f"{reverse('scheduling:schedule_book', args=[provider.pk])}?type={visit_type.slug}&start="
+        if visit_type is not None
+        else ""
+    )
     for each in free:
         local = each.astimezone(zone)
-        days[local.date()].free.append(local)
+        days[local.date()].free.append(
+            {"label": clock(local), "url": book_url + quote(local.isoformat(), safe="/")}
+        )
     step = datetime.timedelta(days=length)
     key = "day" if mode == "day" else "week"
     type_query = f"&type={visit_type.slug}" if visit_type is not None else ""
@@ -145,6 +163,7 @@ def schedule_calendar(request: HtmxHttpRequest, provider_id: int) -> HttpRespons
             "days": list(days.values()),
             "offered": offered,
             "visit_type": visit_type,
+            "base_url": base,
             "previous_url": f"{base}?{key}={(first_day - step).isoformat()}{type_query}",
             "next_url": f"{base}?{key}={(first_day + step).isoformat()}{type_query}",
             "week_url": f"{base}?week={first_day.isoformat()}{type_query}",

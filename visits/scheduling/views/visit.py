@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import Role
+from accounts.models import ProviderProfile, Role
 from accounts.policy import allow, can_view_clinical
 from visits.audit import audit_read
 from visits.questionnaires.selectors import check_ins_enabled
@@ -214,7 +214,7 @@ def visit_reschedule_view(request: HtmxHttpRequest, visit_id) -> HttpResponse:
             times_context(
                 request,
                 visit_type=visit.visit_type,
-                provider=visit.provider,
+                providers=ProviderProfile.objects.filter(pk=visit.provider_id),
                 zone=zone,
                 patient=visit.patient,
                 ignore_visits=(visit.pk,),

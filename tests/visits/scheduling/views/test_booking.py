@@ -1,15 +1,23 @@
 """A patient books step by step: type, provider, day and time, confirm, or a series."""
 
 import datetime
+import html
+import re
+from urllib.parse import quote
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
+from accounts.models import ProviderProfile
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
 from tests.visits.factories import RED_FLAG_COUGH, mail_to, symptoms_checked
 from tests.visits.scheduling.views.patient import confirm_url, free_start, open_all_week
+from visits.scheduling.availability import free_times, provider_free_times, with_schedules
 from visits.scheduling.models import Visit
 from visits.scheduling.services import NotBookable, visit_book
 
@@ -128,7 +136,10 @@ class TestChoosing:
             )
         with django_assert_max_num_queries(len(few.captured_queries)):
             content = patient_client.get(url).content.decode()
-        assert content.count('class="provider-card"') == 11
+        assert content.count('class="provider-card"') == 10
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            content = patient_client.get(url, {"page": 2}).content.decode()
+        assert content.count('class="provider-card"') == 1
 
     def test_times_are_shown_in_the_patients_zone_with_the_zone_named(
         self, patient_client, physician, urgent_care
@@ -160,6 +171,185 @@ class TestChoosing:
             reverse("scheduling:booking_times", args=["urgent-care", elsewhere.pk])
         )
         assert response.status_code == 404
+
+
+class TestProviderPages:
+    """The provider step shows ten providers at a time, by name, with "Show more"."""
+
+    @pytest.fixture
+    def many(self, urgent_care):
+        """Twenty-five more Texas physicians, open all week, named so they sort after Grace."""
+        providers = []
+        for number in range(25):
+            provider = ProviderProfileFactory(
+                user__display_name=f"Dr. Many {number:02d}", states=["TX"]
+            )
+            urgent_care.providers.add(provider)
+            open_all_week(provider)
+            providers.append(provider)
+        return providers
+
+    def names_on(self, content: str) -> list[str]:
+        return re.findall(r"<h2[^>]*>(Dr\. [^<]+)</h2>", content)
+
+    def test_every_provider_is_reached_by_show_more_once(
+        self, patient_client, physician, many, django_assert_max_num_queries
+    ):
+        """Pages of ten by name, each linking to the next, show every provider exactly once."""
+        url = reverse("scheduling:booking_providers", args=["urgent-care"])
+        seen: list[str] = []
+        pages = 0
+        while url:
+            with django_assert_max_num_queries(14):
+                content = patient_client.get(url).content.decode()
+            names = self.names_on(content)
+            assert 1 <= len(names) <= 10
+            seen += names
+            pages += 1
+            found = re.search(r'<a href="([^"]+)"[^>]*>Show more providers</a>', content)
+            url = html.unescape(found.group(1)) if found else ""
+        assert pages == 3
+        assert seen == sorted(str(p) for p in [physician, *many])
+
+    def test_bytes_do_not_grow_with_the_providers(self, patient_client, physician, urgent_care):
+        """With 25 more providers the first page is no bigger than ten cards and a link."""
+        url = reverse("scheduling:booking_providers", args=["urgent-care"])
+        for number in range(9):
+            extra = ProviderProfileFactory(user__display_name=f"Dr. Few {number}", states=["TX"])
+            urgent_care.providers.add(extra)
+            open_all_week(extra)
+        ten = len(patient_client.get(url).content)
+        for number in range(25):
+            extra = ProviderProfileFactory(user__display_name=f"Dr. More {number}", states=["TX"])
+            urgent_care.providers.add(extra)
+            open_all_week(extra)
+        content = patient_client.get(url).content
+        assert b"Show more providers" in content
+        assert len(content) < ten + 400
+
+    def test_show_more_with_htmx_sends_only_the_next_cards(self, patient_client, physician, many):
+        """htmx gets the next cards as list items to put in place of the link, focus on the
+        first of them; the filters chosen stay in the link."""
+        url = reverse("scheduling:booking_providers", args=["urgent-care"])
+        first = patient_client.get(url, {"language": "en"}).content.decode()
+        assert "page=2" in first
+        assert "language=en" in first
+        partial = patient_client.get(
+            url, {"language": "en", "page": 2}, headers={"HX-Request": "true"}
+        ).content.decode()
+        assert partial.lstrip().startswith("<li>")
+        assert "<section" not in partial
+        assert "<html" not in partial
+        assert partial.count('class="provider-card"') == 10
+        assert 'tabindex="-1" autofocus>Dr. Many 09, MD</h2>' in partial
+        assert "page=3" in partial
+
+    def test_a_later_page_without_javascript_links_back_to_the_first(
+        self, patient_client, physician, many
+    ):
+        """Page 3 opened as a page says where the list starts and links back to the first page."""
+        url = reverse("scheduling:booking_providers", args=["urgent-care"])
+        content = patient_client.get(url, {"page": 3}).content.decode()
+        assert "Providers from number 21, by name." in content
+        assert f'<a href="{url}">Back to the first providers</a>' in content
+        assert "Show more providers" not in content
+
+    @pytest.mark.parametrize("page", ["0", "-4", "two", "99999999999999999999"])
+    def test_a_page_number_that_is_not_one_shows_the_first_page_or_an_empty_one(
+        self, patient_client, physician, page
+    ):
+        """Nonsense page numbers never fail: the first page, or none past the end."""
+        url = reverse("scheduling:booking_providers", args=["urgent-care"])
+        response = patient_client.get(url, {"page": page})
+        assert response.status_code == 200
+
+    def test_next_free_and_days_match_the_full_list_of_free_times(
+        self, patient_client, patient, physician, urgent_care
+    ):
+        """The card's next free time and day count are those of every free time, in the
+        patient's zone, worded as the `date` filter words them."""
+        now = timezone.now()
+        end = now + datetime.timedelta(days=14)
+        free = free_times(
+            visit_type=urgent_care,
+            providers=with_schedules(
+                ProviderProfile.objects.filter(pk=physician.pk), start=now, end=end
+            ),
+            start=now,
+            end=end,
+            now=now,
+            patient=patient,
+        )[physician.pk]
+        zone = patient.patient_profile.zone
+        days = len({start.astimezone(zone).date() for start in free})
+        words = date_format(free[0].astimezone(zone), "l, F j, g:i A")
+        content = patient_client.get(
+            reverse("scheduling:booking_providers", args=["urgent-care"])
+        ).content.decode()
+        assert f"Next free: <strong>{words} Central time</strong> · {days} days" in content
+
+
+class TestTimesPage:
+    def test_days_and_times_read_as_the_date_filter_words_them(
+        self, patient_client, patient, physician, urgent_care
+    ):
+        """Each day, the chosen day's heading and each time, worded and linked as before."""
+        now = timezone.now()
+        free = provider_free_times(
+            provider=physician,
+            visit_type=urgent_care,
+            around=now,
+            now=now,
+            patient=patient,
+            days=2,
+        )
+        zone = patient.patient_profile.zone
+        day = free[-1].astimezone(zone).date()
+        on_day = [start for start in free if start.astimezone(zone).date() == day]
+        url = reverse("scheduling:booking_times", args=["urgent-care", physician.pk])
+        content = patient_client.get(url, {"day": day.isoformat()}).content.decode()
+        assert f"{date_format(day, 'D j M')} <small>" in content
+        assert 'aria-current="date"' in content
+        assert f"Times on {date_format(day, 'l, F j')}</h2>" in content
+        for start in on_day:
+            link = (
+                f"{confirm_url(urgent_care, physician)}?start="
+                f"{quote(start.astimezone(datetime.UTC).isoformat(), safe='/')}"
+            )
+            label = date_format(start.astimezone(zone), "g:i A")
+            assert f'href="{link}">{label}</a>' in content
+
+    def test_the_provider_is_read_once(self, patient_client, physician):
+        """The day and time picker reads the provider one time, its hours with it."""
+        url = reverse("scheduling:booking_times", args=["urgent-care", physician.pk])
+        with CaptureQueriesContext(connection) as queries:
+            assert patient_client.get(url).status_code == 200
+        reads = [
+            query["sql"]
+            for query in queries.captured_queries
+            if re.match(r'SELECT .* FROM "accounts_providerprofile"', query["sql"])
+        ]
+        assert len(reads) == 1
+
+    def test_the_times_page_queries_do_not_grow_with_bookings(
+        self, patient_client, physician, urgent_care, django_assert_max_num_queries
+    ):
+        """Twenty bookings with the provider add no query to the day and time picker."""
+        url = reverse("scheduling:booking_times", args=["urgent-care", physician.pk])
+        with django_assert_max_num_queries(13) as few:
+            patient_client.get(url)
+        start = free_start(physician, urgent_care)
+        for number in range(20):
+            Visit.objects.create(
+                patient=PatientProfileFactory().user,
+                provider=physician,
+                visit_type=urgent_care,
+                start=start + datetime.timedelta(minutes=30 * number),
+                end=start + datetime.timedelta(minutes=30 * number + 15),
+                blocked_until=start + datetime.timedelta(minutes=30 * number + 20),
+            )
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            assert patient_client.get(url).status_code == 200
 
 
 class TestConfirming:

@@ -169,3 +169,44 @@ class TestCalendar:
         assert "Saturday, January 1, 2000" in content
         assert "?day=1999-12-31" in content
         assert "not on the calendar" not in content
+
+
+def provider_reads(queries) -> list[str]:
+    """The queries that read provider profiles themselves (not their hours or visits)."""
+    return [
+        query["sql"]
+        for query in queries.captured_queries
+        if re.match(r'SELECT .* FROM "accounts_providerprofile"', query["sql"])
+    ]
+
+
+class TestCalendarCost:
+    def test_the_provider_is_read_once(self, scheduler_client, provider, monday_visit):
+        """The calendar reads the provider one time, its hours and exceptions with it."""
+        page = url("scheduling:schedule_calendar", provider) + f"?week={next_monday()}"
+        with CaptureQueriesContext(connection) as queries:
+            assert scheduler_client.get(page).status_code == 200
+        assert len(provider_reads(queries)) == 1
+
+    def test_each_free_start_links_to_booking_it_in_the_providers_zone(
+        self, scheduler_client, provider, follow_up
+    ):
+        """Every free start on Monday 9 to 12 links to the booking form with its local time."""
+        monday = next_monday()
+        content = scheduler_client.get(
+            url("scheduling:schedule_calendar", provider) + f"?day={monday}"
+        ).content.decode()
+        book = url("scheduling:schedule_book", provider)
+        links = re.findall(
+            rf'<a href="{re.escape(book)}\?type=follow-up&amp;start=([^"]+)">', content
+        )
+        starts = [at(monday, 9) + n * follow_up.slot_interval for n in range(len(links))]
+        assert len(links) >= 6
+        assert [unescape(link) for link in links] == [
+            start.astimezone(CHICAGO).isoformat().replace(":", "%3A").replace("+", "%2B")
+            for start in starts
+        ]
+        assert (
+            f'9:00 AM<span class="visually-hidden"> on {monday:%A, %B} {monday.day}: book'
+            in content
+        )
