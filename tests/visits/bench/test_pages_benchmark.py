@@ -212,9 +212,7 @@ def test_a_sync_worker_with_threads_is_refused():
 def test_end_to_end_on_a_fresh_clinic(tmp_path, capsys):
     """Seeds, serves under gunicorn, drives the bare page and the login, and prints the table."""
     out = tmp_path / "figures.json"
-    call_command(
-        "bench_pages", sizes="demo", seconds=0.3, only="login", port=8739, json=str(out), renders=2
-    )
+    call_command("bench_pages", sizes="demo", seconds=0.3, only="login", json=str(out), renders=2)
     printed = capsys.readouterr().out
     assert "bare Django page" in printed
     assert "login" in printed

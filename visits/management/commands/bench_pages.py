@@ -15,9 +15,12 @@ import http.client
 import json
 import os
 import secrets
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from pathlib import Path
@@ -63,6 +66,12 @@ def _cpu_seconds(pid: int) -> float:
     return total
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class Command(BaseCommand):
     help = "Benchmark every page under gunicorn beside a bare Django page, at two clinic sizes."
 
@@ -76,7 +85,7 @@ class Command(BaseCommand):
             default="",
             help="gunicorn's worker class (gunicorn.conf.py's if unset).",
         )
-        parser.add_argument("--port", type=int, default=8731)
+        parser.add_argument("--port", type=int, default=0, help="0: any free port.")
         parser.add_argument("--only", default="", help="Drive only pages whose name has this.")
         parser.add_argument("--profile", action="store_true", help="Write pyinstrument profiles.")
         parser.add_argument("--json", default="", help="Also write the figures to this file.")
@@ -101,6 +110,8 @@ class Command(BaseCommand):
                 profile(pages, Path(os.environ["BENCH_PROFILE_DIR"]))
             self.stdout.write(json.dumps(pages))
             return
+        if not options["port"]:
+            options["port"] = _free_port()
         sizes = [size.strip() for size in options["sizes"].split(",") if size.strip()]
         if not sizes or set(sizes) - {"demo", "large"}:
             raise CommandError("--sizes takes demo, large or demo,large.")
@@ -119,6 +130,8 @@ class Command(BaseCommand):
         if size == "large":
             self.manage(["bench_pages", "--grow"], dev)
         production = self.environment(database, debug=False, port=options["port"])
+        # Its own static folder, so two runs side by side never write the same files.
+        production["STATIC_ROOT"] = tempfile.mkdtemp(prefix=f"bench-pages-{size}-static-")
         # Production serves hashed, compressed static files from the manifest (whitenoise).
         self.manage(["collectstatic", "--noinput", "--verbosity", "0"], production)
         step = ["bench_pages", "--prepare", "--renders", str(options["renders"])]
@@ -136,6 +149,7 @@ class Command(BaseCommand):
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
+            shutil.rmtree(production["STATIC_ROOT"], ignore_errors=True)
         return pages
 
     def fresh_database(self, size: str) -> str:
