@@ -4,9 +4,9 @@ import json
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
 
 from accounts.models import Role
+from visits.templatetags.remembered_urls import remembered_reverse
 
 # What each role may use, in the order it appears in the navigation.
 NAVIGATION = {
@@ -29,10 +29,12 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         for label, name in NAVIGATION.get(user.role, []) + ACCOUNT_NAVIGATION:
-            url = reverse(name)
+            url = remembered_reverse(name)
             items.append({"label": label, "url": url, "current": request.path == url})
         if user.is_staff:
-            items.append({"label": "Admin", "url": reverse("admin:index"), "current": False})
+            items.append(
+                {"label": "Admin", "url": remembered_reverse("admin:index"), "current": False}
+            )
     return {
         "nav_items": items,
         "htmx_config_json": json.dumps(settings.HTMX_CONFIG),

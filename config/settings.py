@@ -129,7 +129,11 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
             ],
-            "builtins": ["django_htmx.templatetags.django_htmx"],
+            # remembered_urls replaces {% url %} with one that remembers each link it made.
+            "builtins": [
+                "django_htmx.templatetags.django_htmx",
+                "visits.templatetags.remembered_urls",
+            ],
         },
     }
 ]
