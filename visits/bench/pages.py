@@ -90,6 +90,9 @@ def _pages(people: dict[str, User]) -> list[tuple[str, str, Callable[[], str]]]:
     tomorrow = (timezone.now() + datetime.timedelta(days=1)).astimezone(therapist.zone).date()
     return [
         ("bare Django page", "bare", lambda: "/bench/bare/"),
+        # The same page for a signed-in patient: what loading the session and the person costs
+        # every signed-in page before it does anything of its own.
+        ("bare page, signed in", "floor", lambda: "/bench/bare/"),
         ("login", "login", lambda: _url("account_login")),
         ("patient dashboard", "patient", lambda: _url("patient_dashboard")),
         ("booking: visit types", "patient", lambda: _url("scheduling:booking_start")),
@@ -161,6 +164,7 @@ def prepare(renders: int = 20) -> list[dict]:
     }
     clients = {group: _signed_in(user) for group, user in people.items()}
     clients["login"] = clients["bare"] = _signed_in(None)
+    clients["floor"] = clients["patient"]
     pages = []
     for name, group, path in _pages(people):
         client, cookie = clients[group]

@@ -140,7 +140,9 @@ class Command(BaseCommand):
             production["BENCH_PROFILE_DIR"] = str(Path("bench-profiles") / size)
         pages = json.loads(self.manage(step, production))
         if options["only"]:
-            pages = [p for p in pages if p["group"] == "bare" or options["only"] in p["name"]]
+            pages = [
+                p for p in pages if p["group"] in ("bare", "floor") or options["only"] in p["name"]
+            ]
         server = self.serve(production, options)
         try:
             for page in pages:
