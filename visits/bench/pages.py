@@ -10,6 +10,7 @@ import math
 import random
 import statistics
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -60,6 +61,28 @@ def _url(name: str, *args, query: str = "") -> str:
     return reverse(name, args=args) + (f"?{query}" if query else "")
 
 
+def _pk(queryset) -> object:
+    """The first row's key; None (the page is reported as missing) when the demo has none."""
+    row = queryset.order_by("pk").first()
+    return row.pk if row is not None else None
+
+
+def _free_start(therapist: ProviderProfile, visit_type: VisitType, patient: User) -> str:
+    """A free time of the therapist's, as the times page links to it, for the confirm step."""
+    from visits.scheduling.availability import free_times_between
+
+    now = timezone.now()
+    starts = free_times_between(
+        provider=therapist,
+        visit_type=visit_type,
+        start=now,
+        end=now + datetime.timedelta(days=14),
+        now=now,
+        patient=patient,
+    )
+    return urllib.parse.urlencode({"start": starts[0].isoformat()}) if starts else ""
+
+
 def _pages(people: dict[str, User]) -> list[tuple[str, str, Callable[[], str]]]:
     """(page, group, path) for every page of every role, built from the demo clinic's rows."""
     patient, clinician = people["patient"], people["clinician"]
@@ -87,6 +110,11 @@ def _pages(people: dict[str, User]) -> list[tuple[str, str, Callable[[], str]]]:
         first = summary.order_by("-released_at").first()
         return first.visit_id if first else None
 
+    from visits.questionnaires.models import SafetyAlert
+    from visits.records.models import Prescription
+    from visits.results.models import InboundResult, LabReport
+
+    therapy = VisitType.objects.get(slug="therapy")
     tomorrow = (timezone.now() + datetime.timedelta(days=1)).astimezone(therapist.zone).date()
     return [
         ("bare Django page", "bare", lambda: "/bench/bare/"),
@@ -107,6 +135,17 @@ def _pages(people: dict[str, User]) -> list[tuple[str, str, Callable[[], str]]]:
             "urgent",
             lambda: _url("scheduling:booking_providers", "urgent-care"),
         ),
+        (
+            "booking: confirm",
+            "patient",
+            lambda: _url(
+                "scheduling:booking_confirm",
+                "therapy",
+                therapist.pk,
+                query=_free_start(therapist, therapy, patient),
+            ),
+        ),
+        ("symptom check", "patient", lambda: _url("symptom_start")),
         ("intake step", "patient", lambda: _url("intake_step", "medications")),
         ("PHQ-9", "patient", lambda: _url("questionnaire_answer", "phq-9")),
         ("score history", "patient", lambda: _url("my_scores")),
@@ -116,12 +155,54 @@ def _pages(people: dict[str, User]) -> list[tuple[str, str, Callable[[], str]]]:
         ("seen now", "urgent", lambda: _url("ondemand:seen_now")),
         ("check-in", "patient", lambda: _url("video:check_in", upcoming_id)),
         ("visit record", "patient", lambda: _url("scheduling:visit_detail", visit_id)),
+        ("reschedule", "patient", lambda: _url("scheduling:visit_reschedule", upcoming_id)),
+        ("cancel", "patient", lambda: _url("scheduling:visit_cancel", upcoming_id)),
+        (
+            "questionnaire result",
+            "patient",
+            lambda: _url(
+                "questionnaire_result", _pk(QuestionnaireResponse.objects.filter(patient=patient))
+            ),
+        ),
+        ("my details", "patient", lambda: _url("profile_edit")),
+        ("security", "patient", lambda: _url("account_security")),
         ("access log", "patient", lambda: _url("access_log")),
         ("clinician dashboard", "clinician", lambda: _url("clinician_dashboard")),
         ("clinician day", "clinician", lambda: _url("records:day")),
         ("patient chart", "clinician", lambda: _url("records:chart", patient.pk)),
+        ("chart: health history", "clinician", lambda: _url("patient_intake", patient.pk)),
+        ("chart: scores", "clinician", lambda: _url("patient_scores", patient.pk)),
+        ("chart: safety alerts", "clinician", lambda: _url("patient_alerts", patient.pk)),
+        (
+            "safety alert",
+            "clinician",
+            lambda: _url("safety_alert_detail", _pk(SafetyAlert.objects.filter(patient=patient))),
+        ),
+        ("visit (clinician)", "clinician", lambda: _url("scheduling:visit_detail", visit_id)),
         ("visit note", "clinician", lambda: _url("records:visit_note", visit_id)),
+        (
+            "psychotherapy notes",
+            "clinician",
+            lambda: _url("records:psychotherapy_notes", visit_id),
+        ),
         ("visit orders", "clinician", lambda: _url("records:visit_orders", visit_id)),
+        (
+            "prescription record",
+            "physician",
+            lambda: _url(
+                "records:prescription_print",
+                _pk(Prescription.objects.filter(prescriber=people["physician"])),
+            ),
+        ),
+        ("result entry", "clinician", lambda: _url("results:visit_result_entry", visit_id)),
+        (
+            "lab report (clinician)",
+            "physician",
+            lambda: _url(
+                "results:report_detail",
+                _pk(LabReport.objects.filter(ordering_clinician=people["physician"])),
+            ),
+        ),
         ("critical results", "clinician", lambda: _url("results:critical_alerts")),
         ("on-demand queue", "physician", lambda: _url("ondemand:queue")),
         ("staff dashboard", "staff", lambda: _url("staff_dashboard")),
@@ -135,7 +216,18 @@ def _pages(people: dict[str, User]) -> list[tuple[str, str, Callable[[], str]]]:
             "staff",
             lambda: _url("scheduling:schedule_calendar", physician.pk),
         ),
+        ("hours editor", "staff", lambda: _url("scheduling:schedule_edit", physician.pk)),
+        ("hours: one day", "staff", lambda: _url("scheduling:schedule_day", physician.pk, 1)),
+        ("days off", "staff", lambda: _url("scheduling:schedule_exceptions", physician.pk)),
+        ("staff booking", "staff", lambda: _url("scheduling:schedule_book", physician.pk)),
         ("lab inbox", "staff", lambda: _url("results:inbox")),
+        ("lab upload", "staff", lambda: _url("results:inbox_upload")),
+        (
+            "lab message",
+            "staff",
+            lambda: _url("results:inbox_detail", _pk(InboundResult.objects.all())),
+        ),
+        ("home page", "public", lambda: _url("home")),
     ]
 
 
@@ -163,7 +255,7 @@ def prepare(renders: int = 20) -> list[dict]:
         "staff": User.objects.get(email=STAFF),
     }
     clients = {group: _signed_in(user) for group, user in people.items()}
-    clients["login"] = clients["bare"] = _signed_in(None)
+    clients["login"] = clients["bare"] = clients["public"] = _signed_in(None)
     clients["floor"] = clients["patient"]
     pages = []
     for name, group, path in _pages(people):

@@ -62,11 +62,12 @@ class RememberedURLNode(defaulttags.URLNode):
         args = [arg.resolve(context) for arg in self.args]
         kwargs = {name: value.resolve(context) for name, value in self.kwargs.items()}
         view_name = self.view_name.resolve(context)
+        request = getattr(context, "request", None)
         try:
-            current_app = context.request.current_app
+            current_app = request.current_app  # type: ignore[union-attr]
         except AttributeError:
             try:
-                current_app = context.request.resolver_match.namespace
+                current_app = request.resolver_match.namespace  # type: ignore[union-attr]
             except AttributeError:
                 current_app = None
         url = ""

@@ -37,6 +37,7 @@ TARGETS = {
     "physician": 0.15,
     "staff": 0.15,
     "login": 0.2,
+    "public": 0.2,
 }
 LARGE_GROWTH_ALLOWED = 1.5
 
