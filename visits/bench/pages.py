@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.models import PatientProfile, ProviderLicense, ProviderProfile, Role, User
 from accounts.sessions import MFA_ENROLLED_KEY
+from visits.bench.symptoms import answer_symptom_questions
 from visits.questionnaires import engine
 from visits.questionnaires.models import QuestionnaireResponse
 from visits.questionnaires.services import latest_version
@@ -254,6 +255,8 @@ def prepare(renders: int = 20) -> list[dict]:
         "physician": User.objects.get(email=PHYSICIAN),
         "staff": User.objects.get(email=STAFF),
     }
+    # The urgent-care patient has just checked a symptom, so urgent care is open to them.
+    answer_symptom_questions(people["urgent"])
     clients = {group: _signed_in(user) for group, user in people.items()}
     clients["login"] = clients["bare"] = clients["public"] = _signed_in(None)
     clients["floor"] = clients["patient"]

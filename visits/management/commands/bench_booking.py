@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Language, PatientProfile, ProviderLicense, ProviderProfile, Role, User
+from visits.bench.symptoms import SymptomQuestionsChanged, answer_symptom_questions
 from visits.intake.consents import CONSENTS
 from visits.intake.models import Intake, IntakeStep
 from visits.scheduling.availability import bookable_providers, free_times, with_schedules
@@ -39,17 +40,6 @@ ZONES = ["America/Chicago", "America/New_York", "America/Denver", "America/Los_A
 HOURS = [(datetime.time(8), datetime.time(12)), (datetime.time(13), datetime.time(17))]
 SEEDED_DAYS = 30
 PATIENTS_PER_PROVIDER = 4
-# Answers without red flags to the symptom questions urgent care asks before booking.
-CLEAR_SYMPTOMS = (
-    "symptoms-respiratory",
-    {
-        "symptoms": ["cough"],
-        "days": "2",
-        "chest_pain": "no",
-        "short_of_breath": "no",
-        "blue_lips": "no",
-    },
-)
 
 
 def percentile(samples: list[float], share: float) -> float:
@@ -219,14 +209,10 @@ class Command(BaseCommand):
         self.report(f"Booking POST, test client (x{len(samples)})", samples, queries)
 
     def answer_symptom_questions(self, patient: User) -> None:
-        from visits.questionnaires.services import response_start, response_submit
-
-        slug, answers = CLEAR_SYMPTOMS
-        submission = response_submit(
-            response=response_start(patient=patient, slug=slug), data=answers
-        )
-        if not submission.ok:
-            raise CommandError(f"The symptom questions changed: {submission.errors}")
+        try:
+            answer_symptom_questions(patient)
+        except SymptomQuestionsChanged as changed:
+            raise CommandError(str(changed)) from changed
 
     def seed(
         self, visit_type: VisitType, provider_count: int, visit_count: int, spare_patients: int
