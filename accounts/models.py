@@ -112,6 +112,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_clinic_staff(self) -> bool:
         return self.role == Role.STAFF
 
+    # The signed-in user arrives with both profiles joined (accounts.backends), so these cost no
+    # query on a request; on any other user they cost the one query the lookup would.
+    @property
+    def patient_profile_or_none(self) -> "PatientProfile | None":
+        """The patient's details, or None before they have given them."""
+        return getattr(self, "patient_profile", None)
+
+    @property
+    def provider_profile_or_none(self) -> "ProviderProfile | None":
+        """The clinician's provider profile, or None if they have none."""
+        return getattr(self, "provider_profile", None)
+
     @property
     def must_use_mfa(self) -> bool:
         """Clinicians, clinic staff and admins see other people's data, so MFA is required."""

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import policy
-from accounts.models import PatientProfile, Role, User
+from accounts.models import Role, User
 from accounts.policy import allow
 from accounts.sessions import restores_pending_form, take_pending_form
 from visits.audit import audit_read
@@ -57,7 +57,7 @@ def intake_step(request: SignedInRequest, step: str) -> HttpResponse:
         step = IntakeStep(step)
     except ValueError as unknown:
         raise Http404("No such intake step.") from unknown
-    profile = PatientProfile.objects.filter(user=request.user).first()
+    profile = request.user.patient_profile_or_none
     if profile is None:
         messages.info(request, NO_DETAILS_MESSAGE)
         return go(request, reverse("profile_edit"))

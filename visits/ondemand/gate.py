@@ -62,7 +62,7 @@ def seen_now_gate(*, patient, now: datetime.datetime) -> SeenNowAnswer:
     if answer.refusal is not None:
         return SeenNowAnswer(answer.refusal)
     symptom_check = valid_symptom_check(patient, now=now)
-    profile = PatientProfile.objects.get(user=patient)
+    profile = patient.patient_profile
     if not physicians_on_duty(profile.current_state, now=now).exists():
         state = profile.get_current_state_display()
         return SeenNowAnswer(

@@ -147,7 +147,7 @@ def leave(request: SignedInRequest) -> HttpResponse:
 
 def _physician(request: SignedInRequest) -> ProviderProfile:
     """The signed-in clinician's provider profile; clinicians without one may not use the queue."""
-    provider = ProviderProfile.objects.filter(user=request.user).first()
+    provider = request.user.provider_profile_or_none
     if provider is None:
         raise PermissionDenied
     return provider

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import PatientProfile, ProviderProfile, Role
+from accounts.models import ProviderProfile, Role
 from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.models import Questionnaire, QuestionnaireResponse
 from visits.scheduling.models import VisitType
@@ -150,7 +150,7 @@ def patient_refusal(
     visit type (one that starts with a symptom check) is refused, and any other books only once
     the person booking confirms it is for something else.
     """
-    profile = PatientProfile.objects.filter(user=patient).first()
+    profile = patient.patient_profile_or_none
     if patient.role != Role.PATIENT or profile is None:
         return GateAnswer(
             NeedsDetails(

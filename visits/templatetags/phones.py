@@ -8,7 +8,6 @@ them, and nothing to anyone else.
 from django import template
 
 from accounts import policy
-from accounts.models import PatientProfile
 from visits.intake.selectors import emergency_contact, format_phone
 
 register = template.Library()
@@ -33,6 +32,6 @@ def patient_contacts(context: template.Context, patient) -> dict:
         return {"shown": False}
     return {
         "shown": True,
-        "profile": PatientProfile.objects.filter(user=patient).first(),
+        "profile": patient.patient_profile_or_none,
         "emergency_contact": emergency_contact(patient),
     }

@@ -36,7 +36,7 @@ OTHER_COMPLAINT_KEY = "booking_other_complaint"
 
 
 def profile_or_none(request: HtmxHttpRequest) -> PatientProfile | None:
-    return PatientProfile.objects.filter(user=cast(User, request.user)).first()
+    return cast(User, request.user).patient_profile_or_none
 
 
 def needs_details(request: HtmxHttpRequest) -> HttpResponse:
