@@ -61,10 +61,14 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     if page > 1 or (more_upcoming and upcoming[-1].start - now <= DUE_WITHIN):
         soon = list(booked.filter(start__lte=now + DUE_WITHIN))
     due = due_before_visits(patient=user, visits=soon, now=now)
-    # The first-visit checklist is for patients who have not yet had a visit.
-    had_a_visit = visits.filter(
-        Q(status__in=SEEN_STATUSES) | Q(status=Visit.Status.BOOKED, end__lte=now)
-    ).exists()
+    # The first-visit checklist is for patients who have not yet had a visit. The past visits
+    # shown answer it, unless a full page of them holds none the patient had.
+    had_a_visit = any(_had(visit, now) for visit in past) or (
+        len(past) == PAST_VISITS_SHOWN
+        and visits.filter(
+            Q(status__in=SEEN_STATUSES) | Q(status=Visit.Status.BOOKED, end__lte=now)
+        ).exists()
+    )
     return render(
         request,
         "visits/patient_dashboard.html",
@@ -80,6 +84,13 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             "intake_missing": intake_missing_steps(user) if profile else None,
             "new_results": new_results_count(user, user),
         },
+    )
+
+
+def _had(visit: Visit, now: datetime.datetime) -> bool:
+    """Whether the patient has had this visit: seen, or booked and over (a no-show not marked)."""
+    return visit.status in SEEN_STATUSES or (
+        visit.status == Visit.Status.BOOKED and visit.end <= now
     )
 
 

@@ -14,7 +14,7 @@ from tests.visits.factories import VisitFactory
 from visits.audit import AuditEvent
 from visits.scheduling.models import Visit, VisitType
 from visits.scheduling.recent_changes import CHANGES_SHOWN
-from visits.views import PROVIDERS_SHOWN, UPCOMING_VISITS_SHOWN
+from visits.views import PAST_VISITS_SHOWN, PROVIDERS_SHOWN, UPCOMING_VISITS_SHOWN
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +119,26 @@ class TestPatientDashboard:
             "Before your first visit"
             in patient_client.get(reverse("patient_dashboard")).content.decode()
         )
+
+    def test_a_visit_older_than_the_past_visits_shown_still_counts(self, patient_client, patient):
+        """A page of cancelled visits since the one that took place does not bring the checklist
+        back: the visit further back is found."""
+        provider = ProviderProfileFactory(states=["TX"])
+        VisitFactory(
+            patient=patient,
+            provider=provider,
+            start=timezone.now() - datetime.timedelta(days=60),
+            status=Visit.Status.COMPLETED,
+        )
+        for days in range(1, PAST_VISITS_SHOWN + 1):
+            VisitFactory(
+                patient=patient,
+                provider=provider,
+                start=timezone.now() - datetime.timedelta(days=days),
+                status=Visit.Status.CANCELLED,
+            )
+        content = patient_client.get(reverse("patient_dashboard")).content.decode()
+        assert "Before your first visit" not in content
 
     def test_an_established_patient_is_still_told_about_missing_intake(self, client):
         """After a visit, an unfinished health history is still a to-do, without the checklist."""
