@@ -129,10 +129,12 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
             ],
-            # remembered_urls replaces {% url %} with one that remembers each link it made.
+            # remembered_urls replaces {% url %} with one that remembers each link it made, and
+            # english_dates the |date and |time filters with plain Python for English pages.
             "builtins": [
                 "django_htmx.templatetags.django_htmx",
                 "visits.templatetags.remembered_urls",
+                "visits.templatetags.english_dates",
             ],
         },
     }
