@@ -1,16 +1,18 @@
-"""Form rendering: every field through one accessible template, and Django's widgets in Python.
+"""Form rendering: every field in one accessible group, and Django's widgets, written in Python.
 
 Django writes each input, label and choice through a template of its own, and radio buttons,
 checkboxes and `<option>`s through two or three nested includes each: 100-300 µs a field, and
 a third to a half of the time of a page full of forms (the PHQ-9, the hours editor). The
 renderer writes the markup of Django's standard widget templates itself instead, character for
 character (`tests/config/test_form_widgets.py` compares every kind with Django's templates);
-any other template, or a widget with an option template of its own, is rendered as usual.
+any other template, or a widget with an option template of its own, is rendered as usual. The
+field group (`_field_group`) is written here too, for the same reason: it is on every field.
 """
 
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.forms import BoundField
 from django.forms.renderers import TemplatesSetting
 from django.template.defaultfilters import stringformat
 from django.utils.formats import localize
@@ -43,6 +45,9 @@ CHOICE_OPTIONS = frozenset(
     f"{WIDGETS}{name}.html" for name in ("input_option", "radio_option", "checkbox_option")
 )
 SELECT_OPTION = f"{WIDGETS}select_option.html"
+# The name every field's group (label, input, help, errors) goes by: _field_group writes it,
+# there is no such template.
+FIELD_GROUP = "config.forms.field_group"
 
 
 def _text(value: Any) -> str:
@@ -129,6 +134,44 @@ def _label(context: Mapping[str, Any]) -> str:
     return f"<{tag}{_attrs(context['attrs'])}>{_text(context['label'])}</{tag}>"
 
 
+def _field_group(field: BoundField) -> str:
+    """One form field: its label, input, help text and errors, tied together for screen readers.
+
+    A group of choices is a fieldset named by its legend and described by its help and errors
+    (`aria-describedby`, which Django also puts on single inputs); a checkbox sits inside its
+    label; errors follow the input, in a list with the id the input's `aria-describedby` names.
+    """
+    classes = ["field"]
+    if field.errors:
+        classes.append("field-invalid")
+    if field.field.required or getattr(field.field, "required_item", False):
+        classes.append("field-required")
+    html = [f'<div class="{" ".join(classes)}">']
+    if field.use_fieldset:
+        described = field.aria_describedby
+        described_by = f' aria-describedby="{_text(described)}"' if described else ""
+        legend = field.legend_tag() if field.label else ""
+        html.append(f"  <fieldset{described_by}>\n    {legend}\n    {field}\n  </fieldset>")
+    elif field.widget_type == "checkbox":
+        html.append(
+            f'  <label for="{_text(field.id_for_label)}">{field} {_text(field.label)}</label>'
+        )
+    else:
+        label = field.label_tag() if field.label else ""
+        html.append(f"  {label}\n  {field}")
+    if field.help_text:
+        html.append(
+            f'<small class="helptext" id="{_text(field.auto_id)}_helptext">{field.help_text}</small>'
+        )
+    if field.errors:
+        errors = "".join(f"<li>{_text(error)}</li>" for error in field.errors)
+        html.append(
+            f'<ul class="errorlist field-errors" id="{_text(field.auto_id)}_error">{errors}</ul>'
+        )
+    html.append("</div>")
+    return "\n".join(html)
+
+
 def _options_are(widget: Mapping[str, Any], names: frozenset[str]) -> bool:
     return all(
         option["template_name"] in names
@@ -138,7 +181,10 @@ def _options_are(widget: Mapping[str, Any], names: frozenset[str]) -> bool:
 
 
 def _written(template_name: str, context: Mapping[str, Any]) -> str | None:
-    """The markup of one of Django's standard widget templates, or None for any other."""
+    """The markup of one of Django's standard widget templates or of the field group, or None
+    for any other template."""
+    if template_name == FIELD_GROUP and isinstance(context.get("field"), BoundField):
+        return _field_group(context["field"])
     if template_name == "django/forms/label.html":
         return _label(context)
     widget = context.get("widget")
@@ -164,7 +210,7 @@ class FormRenderer(TemplatesSetting):
     """Render forms and fields with Housecall's templates (label, help, errors tied to inputs)."""
 
     form_template_name = "forms/_form.html"
-    field_template_name = "forms/_field.html"
+    field_template_name = FIELD_GROUP
 
     def render(self, template_name: str, context: dict, request=None) -> str:
         written = _written(template_name, context)

@@ -9,7 +9,7 @@ from visits.questionnaires.models import SafetyAlert
 def _marked_required(field: forms.Field, required: bool) -> forms.Field:
     """Mark an item the questionnaire requires (checked by the engine on submit, so drafts with
     gaps still save); the field template shows it as required."""
-    field.required_item = required  # type: ignore[attr-defined]  # read by forms/_field.html
+    field.required_item = required  # type: ignore[attr-defined]  # read by the field group (config/forms.py)
     return field
 
 
