@@ -43,6 +43,9 @@ MOST_SHOWN = 200
 # TREND_REPORTS reports, so the page's work stays the same however long the record grows.
 TREND_POINTS = 12
 TREND_REPORTS = 30
+# The results page and a report show each test's last few values; every value, drawn, is on
+# the test's own history page, a page at a time.
+TREND_SHORT = 3
 
 
 @dataclass(frozen=True)
@@ -279,6 +282,10 @@ class ShownReport:
         return sum(1 for shown in self.observations if shown.is_flagged)
 
     @property
+    def has_correction(self) -> bool:
+        return bool(self.replaced) or any(shown.is_correction for shown in self.observations)
+
+    @property
     def description(self) -> str:
         return description_of(self.report.loinc_code)
 
@@ -445,11 +452,18 @@ class Trend:
 
 
 def trends(
-    viewer: User, patient: User, *, zone: datetime.tzinfo, loinc_codes: list[str] | None = None
+    viewer: User,
+    patient: User,
+    *,
+    zone: datetime.tzinfo,
+    loinc_codes: list[str] | None = None,
+    points: int = TREND_POINTS,
+    charts: bool = True,
 ) -> dict[tuple[str, str], Trend]:
     """Every test (by LOINC code and unit) measured at least twice in the patient's latest
-    TREND_REPORTS released reports, with its latest TREND_POINTS values: one query, over a
-    bounded number of rows whatever the length of the record."""
+    TREND_REPORTS released reports, with its latest `points` values (and their chart unless
+    `charts` is false): one query, over a bounded number of rows whatever the length of the
+    record."""
     recent_reports = (
         policy.LAB_REPORTS.filter(LabReport.objects.all(), viewer)
         .filter(patient=patient)
@@ -475,7 +489,7 @@ def trends(
                 RowNumber(), partition_by=partition, order_by=[F("measured").desc(), F("pk").desc()]
             ),
         )
-        .filter(total__gte=2, recency__lte=TREND_POINTS)
+        .filter(total__gte=2, recency__lte=points)
         .values(
             "loinc_code",
             "unit",
@@ -504,7 +518,7 @@ def trends(
                 row["reference_high"],
             )
         trend.points.insert(0, TrendPoint(row["measured"], row["value"], row["flag"]))
-    for trend in found.values():
+    for trend in found.values() if charts else []:
         trend.chart = trend_chart(trend.points, low=trend.low, high=trend.high, zone=zone)
     return dict(sorted(found.items(), key=lambda item: item[1].latest, reverse=True))
 
@@ -524,6 +538,7 @@ class ResultsPage:
     groups: list[ReportGroup]
     trends: Bounded
     new_count: int
+    reports_total: int
 
     def shown_records(self) -> dict[str, list[tuple[int, object]]]:
         """What the page shows of the patient's record, for the audit."""
@@ -553,10 +568,9 @@ def results_page(
 ) -> ResultsPage:
     """The results page: each list as long as "show more" asked for (`asked` by section)."""
     shown = {key: shown_count(asked.get(key), page=page) for key, page in SECTION_PAGES.items()}
-    all_trends = trends(viewer, patient, zone=zone)
+    all_trends = trends(viewer, patient, zone=zone, points=TREND_SHORT, charts=False)
     shown_trends = list(all_trends.values())[: shown["trends"]]
-    anchored = {(t.loinc_code, t.unit): t for t in shown_trends}
-    reports, groups = report_groups(viewer, patient, shown=shown["reports"], trends=anchored)
+    reports, groups = report_groups(viewer, patient, shown=shown["reports"])
     return ResultsPage(
         summaries=released_summaries(viewer, patient, shown=shown["visits"]),
         active_prescriptions=prescriptions(
@@ -572,4 +586,5 @@ def results_page(
             shown_trends, shown["trends"], len(all_trends) > shown["trends"], TRENDS_PAGE
         ),
         new_count=new_results_count(viewer, patient),
+        reports_total=_reports(viewer, patient).count(),
     )
