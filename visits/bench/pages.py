@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import PatientProfile, ProviderLicense, ProviderProfile, Role, User
 from accounts.sessions import MFA_ENROLLED_KEY
+from visits.audit import AuditEvent
 from visits.questionnaires import engine
 from visits.questionnaires.models import QuestionnaireResponse
 from visits.questionnaires.services import latest_version
@@ -39,6 +40,7 @@ LARGE_PROVIDERS = 200
 LARGE_VISITS = 500
 LARGE_OBSERVATIONS = 5000
 LARGE_RESPONSES = 50
+LARGE_ACCESSES = 500
 
 
 @dataclass
@@ -202,9 +204,11 @@ def grow(
     visits: int = LARGE_VISITS,
     observations: int = LARGE_OBSERVATIONS,
     responses: int = LARGE_RESPONSES,
+    accesses: int = LARGE_ACCESSES,
 ) -> dict[str, int]:
     """The large clinic: by default 200 more providers licensed where the patient is, and the
-    patient's 500 past visits, 5,000 results (ten to a report) and 50 questionnaire responses."""
+    patient's 500 past visits, 5,000 results (ten to a report), 50 questionnaire responses and
+    500 reads of their record by their therapist (the access log's rows)."""
     patient = User.objects.get(email=PATIENT)
     state = PatientProfile.objects.get(user=patient).current_state
     therapy = VisitType.objects.get(slug="therapy")
@@ -270,11 +274,22 @@ def grow(
     )
     results = _results(patient, therapist.user, past, observations)
     _responses(patient, responses)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=therapist.user,
+            patient=patient,
+            action=AuditEvent.Action.VIEW,
+            what="visit",
+            page="records:chart",
+        )
+        for _ in range(accesses)
+    )
     return {
         "providers": len(profiles),
         "visits": len(past),
         "observations": results,
         "responses": responses,
+        "accesses": accesses,
     }
 
 
@@ -366,13 +381,14 @@ def _flag(observation) -> str:
 
 def _responses(patient: User, count: int) -> None:
     phq9 = latest_version("phq-9")
+    now = timezone.now()
     earliest = (
-        QuestionnaireResponse.objects.filter(patient=patient, submitted_at__isnull=False)
+        QuestionnaireResponse.objects.filter(patient=patient, submitted_at__lt=now)
         .order_by("submitted_at")
-        .values("submitted_at")
+        .values_list("submitted_at", flat=True)
         .first()
     )
-    now = min(timezone.now(), earliest["submitted_at"]) if earliest else timezone.now()
+    now = earliest or now
     rows = []
     for n in range(count):
         answers: dict[str, int | str] = {f"phq9_{item}": (n + item) % 3 for item in range(1, 10)}

@@ -87,8 +87,14 @@ class TestPages:
         patient = User.objects.get(email=pages.PATIENT)
         visits, responses = patient.visits.count(), QuestionnaireResponse.objects.count()
         providers = ProviderProfile.objects.count()
-        grown = pages.grow(providers=3, visits=4, observations=20, responses=2)
-        assert grown == {"providers": 3, "visits": 4, "observations": 20, "responses": 2}
+        grown = pages.grow(providers=3, visits=4, observations=20, responses=2, accesses=5)
+        assert grown == {
+            "providers": 3,
+            "visits": 4,
+            "observations": 20,
+            "responses": 2,
+            "accesses": 5,
+        }
         assert patient.visits.count() == visits + 4
         assert ProviderProfile.objects.count() == providers + 3
         assert QuestionnaireResponse.objects.count() == responses + 2
