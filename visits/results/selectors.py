@@ -16,7 +16,6 @@ from django.db.models import (
     Case,
     Count,
     F,
-    Q,
     QuerySet,
     Value,
     When,
@@ -337,10 +336,19 @@ def _shown_reports(
     released = [item.report.pk for item in shown if item.is_released]
     if not released:
         return shown
+    # By patient and report, then by patient and the value each corrects (the indexes
+    # obs_patient_report and obs_patient_superseded): the database reads these reports' values
+    # and the earlier ones they corrected, not every value in the patient's record.
+    values = policy.OBSERVATIONS.filter(Observation.objects.all(), viewer).filter(patient=patient)
     observations = list(
-        policy.OBSERVATIONS.filter(Observation.objects.all(), viewer)
-        .filter(patient=patient)
-        .filter(Q(report_id__in=released) | Q(superseded_by__report_id__in=released))
+        values.filter(report_id__in=released)
+        .annotate(correcting_report_id=F("superseded_by__report_id"))
+        .order_by("position", "pk")
+    )
+    corrected = [o.pk for o in observations]
+    observations += list(
+        values.filter(superseded_by_id__in=corrected)
+        .exclude(report_id__in=released)
         .annotate(correcting_report_id=F("superseded_by__report_id"))
         .order_by("position", "pk")
     )
@@ -464,16 +472,18 @@ def trends(
     TREND_REPORTS released reports, with its latest `points` values (and their chart unless
     `charts` is false): one query, over a bounded number of rows whatever the length of the
     record."""
-    recent_reports = (
+    # The reports' ids first, so that the values are read by patient and report (the index
+    # obs_patient_report), not among every value in the patient's record.
+    recent_reports = list(
         policy.LAB_REPORTS.filter(LabReport.objects.all(), viewer)
         .filter(patient=patient)
         .order_by(F("collected_at").desc(nulls_last=True), "-received_at", "-pk")
-        .values("pk")[:TREND_REPORTS]
+        .values_list("pk", flat=True)[:TREND_REPORTS]
     )
     rows = (
         policy.OBSERVATIONS.filter(Observation.objects.all(), viewer)
         .filter(patient=patient, superseded_by__isnull=True, value__isnull=False)
-        .filter(report__in=recent_reports)
+        .filter(report_id__in=recent_reports)
         .exclude(status=ResultStatus.CANCELLED)
     )
     if loinc_codes is not None:
