@@ -331,7 +331,8 @@ def _state(report: LabReport) -> str:
 def _shown_reports(
     viewer: User, patient: User, reports: list[LabReport], trends: dict | None = None
 ) -> list[ShownReport]:
-    """The reports with their current values (one query for all of them)."""
+    """The reports with their current values and the earlier values they corrected (two
+    queries for all of them)."""
     shown = [ShownReport(report, _state(report)) for report in reports]
     released = [item.report.pk for item in shown if item.is_released]
     if not released:
@@ -345,9 +346,9 @@ def _shown_reports(
         .annotate(correcting_report_id=F("superseded_by__report_id"))
         .order_by("position", "pk")
     )
-    corrected = [o.pk for o in observations]
+    shown_ids = [observation.pk for observation in observations]
     observations += list(
-        values.filter(superseded_by_id__in=corrected)
+        values.filter(superseded_by_id__in=shown_ids)
         .exclude(report_id__in=released)
         .annotate(correcting_report_id=F("superseded_by__report_id"))
         .order_by("position", "pk")
@@ -470,7 +471,7 @@ def trends(
 ) -> dict[tuple[str, str], Trend]:
     """Every test (by LOINC code and unit) measured at least twice in the patient's latest
     TREND_REPORTS released reports, with its latest `points` values (and their chart unless
-    `charts` is false): one query, over a bounded number of rows whatever the length of the
+    `charts` is false): two queries, over a bounded number of rows whatever the length of the
     record."""
     # The reports' ids first, so that the values are read by patient and report (the index
     # obs_patient_report), not among every value in the patient's record.
