@@ -53,6 +53,7 @@ PAGE_WORDS = {
     "results:critical_alert_detail": "on the critical result alert's page",
     "results:my_results": "on your results page",
     "results:my_report": "on your lab report's page",
+    "results:my_test_history": "on a test's page of results over time",
     "results:my_visit_summary": "on your visit summary",
     "results:my_record": "in a download of your record",
     "results:report_hold": "while holding a lab report for review",

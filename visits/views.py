@@ -178,7 +178,8 @@ def staff_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
-ACCESS_LOG_SHOWN = 100
+# Accesses to the patient's record, a page at a time, newest first.
+ACCESS_LOG_SHOWN = 20
 
 
 @allow(Role.PATIENT)
@@ -186,10 +187,11 @@ ACCESS_LOG_SHOWN = 100
 def access_log(request: HtmxHttpRequest) -> HttpResponse:
     """Who opened the patient's record, when and what they looked at."""
     user = signed_in(request)
-    events = (
-        AuditEvent.objects.filter(patient=user)
-        .select_related("actor")
-        .order_by("-at")[:ACCESS_LOG_SHOWN]
+    page = _page_number(request.GET.get("page"))
+    start = (page - 1) * ACCESS_LOG_SHOWN
+    logged = AuditEvent.objects.filter(patient=user)
+    events = list(
+        logged.select_related("actor").order_by("-at", "-pk")[start : start + ACCESS_LOG_SHOWN + 1]
     )
     profile = _own_profile(user)
     zone = profile.zone if profile else datetime.UTC
@@ -202,9 +204,22 @@ def access_log(request: HtmxHttpRequest) -> HttpResponse:
             "role": event.actor.get_role_display().lower(),
             "summary": event.summary,
         }
-        for event in events
+        for event in events[:ACCESS_LOG_SHOWN]
     ]
-    return render(request, "visits/access_log.html", {"events": rows, "zone": zone})
+    return render(
+        request,
+        "visits/access_log.html",
+        {
+            "events": rows,
+            "zone": zone,
+            "page": page,
+            "first_shown": start + 1,
+            "last_shown": start + len(rows),
+            "total": logged.count(),
+            "older_page": page + 1 if len(events) > ACCESS_LOG_SHOWN else None,
+            "newer_page": page - 1 if page > 1 else None,
+        },
+    )
 
 
 def _own_profile(user: User) -> PatientProfile | None:

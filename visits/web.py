@@ -50,3 +50,11 @@ def render_page(
 def client_ip(request: HttpRequest) -> str | None:
     """The address the request came from, as allauth's adapter reads it behind the router."""
     return get_adapter(request).get_client_ip(request)
+
+
+def page_number(value: str | None) -> int:
+    """A page number from the query string: 1 unless it is a whole number from 1 to 10,000."""
+    try:
+        return max(1, min(int(value or 1), 10_000))
+    except ValueError:
+        return 1

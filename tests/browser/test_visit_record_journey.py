@@ -65,9 +65,9 @@ def draft_saved_with(page: Page, field: str, text: str):
 
 
 def result_row(page: Page, test: str):
-    """The row of one test in the patient's results, found by the test's name."""
+    """The row of one test in a lab report's values, found by the test's name."""
     header = page.locator("th", has_text=re.compile(rf"^\s*{test}\b"))
-    return page.locator("#results").get_by_role("row").filter(has=header)
+    return page.locator(".lab-report").get_by_role("row").filter(has=header)
 
 
 def test_a_visit_documented_resulted_acknowledged_and_read_by_the_patient(
@@ -335,7 +335,12 @@ def the_patient_reads_the_record(new_page, axe_check: AxeCheck, *, patient, visi
     audit("visit summary")
     phone.get_by_role("link", name="Back to my results").click()
 
-    # The results, flagged in words (and an arrow), not by colour alone.
+    # The results list says what is outside the range; the report has the values, flagged
+    # in words (and an arrow), not by colour alone.
+    listed = phone.locator("#results .lab-report")
+    expect(listed).to_contain_text("outside the normal range")
+    listed.get_by_role("link", name=re.compile("^See the values")).click()
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("Lab report: Basic metabolic")
     for test, value, flag in [
         ("Potassium", "6.8 mmol/L", "Critically high ↑↑"),
         ("Glucose", "182 mg/dL", "High ↑"),
@@ -347,6 +352,8 @@ def the_patient_reads_the_record(new_page, axe_check: AxeCheck, *, patient, visi
     expect(
         phone.get_by_role("table", name=re.compile(r"2 outside the normal range$"))
     ).to_be_visible()
+    audit("lab report")
+    phone.get_by_role("link", name="Back to my results").click()
 
     # The record, as a FHIR R4 Bundle holding the values.
     with phone.expect_download() as download_info:

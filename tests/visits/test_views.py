@@ -403,6 +403,35 @@ class TestAccessLog:
         with django_assert_max_num_queries(6):
             patient_client.get(reverse("access_log"))
 
+    def test_twenty_accesses_a_page_with_older_ones_a_page_away(
+        self, patient_client, patient, scheduler
+    ):
+        AuditEvent.objects.bulk_create(
+            AuditEvent(actor=scheduler, patient=patient, action="view", what=f"visit {n}")
+            for n in range(25)
+        )
+        first = patient_client.get(reverse("access_log")).content.decode()
+        assert first.count("<tr>") == 20 + 1
+        assert "The 20 most recent of 25 accesses" in first
+        assert '<a href="?page=2">Older accesses</a>' in first
+        older = patient_client.get(reverse("access_log"), {"page": "2"}).content.decode()
+        assert older.count("<tr>") == 5 + 1
+        assert "Older accesses, 21 to 25 of 25" in older
+        assert '<a href="?page=1">Newer accesses</a>' in older
+        assert "Older accesses</a>" not in older
+        assert "No older accesses." in (
+            patient_client.get(reverse("access_log"), {"page": "3"}).content.decode()
+        )
+
+    @pytest.mark.parametrize("page", ["0", "-1", "two", ""])
+    def test_a_bad_page_number_shows_the_most_recent(
+        self, patient_client, patient, scheduler, page
+    ):
+        AuditEvent.objects.create(actor=scheduler, patient=patient, action="view", what="visit")
+        response = patient_client.get(reverse("access_log"), {"page": page})
+        assert response.status_code == 200
+        assert "The 1 most recent accesses" in response.content.decode()
+
     def test_only_patients_have_an_access_log(self, scheduler_client):
         """Staff have no patient access log page."""
         assert scheduler_client.get(reverse("access_log")).status_code == 403

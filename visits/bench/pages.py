@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.models import PatientProfile, ProviderLicense, ProviderProfile, Role, User
 from accounts.sessions import MFA_ENROLLED_KEY
+from visits.audit import AuditEvent
 from visits.bench.symptoms import answer_symptom_questions
 from visits.questionnaires import engine
 from visits.questionnaires.models import QuestionnaireResponse
@@ -41,6 +42,7 @@ LARGE_PROVIDERS = 200
 LARGE_VISITS = 500
 LARGE_OBSERVATIONS = 5000
 LARGE_RESPONSES = 50
+LARGE_ACCESSES = 500
 
 
 @dataclass
@@ -245,9 +247,9 @@ def _signed_in(user: User | None) -> tuple[Client, str]:
     return client, f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
-def prepare(renders: int = 20) -> list[dict]:
-    """Every page with its cookie, the queries and status of one request of it, and the median
-    and 95th percentile of `renders` requests served in this process (no server, no network)."""
+def signed_in_pages() -> list[tuple[str, str, Callable[[], str], Client, str]]:
+    """(page, group, path, client, cookie) for every page, each client signed in as the page's
+    person: the benchmark times them, and the two-size test renders them."""
     people = {
         "patient": User.objects.get(email=PATIENT),
         "urgent": User.objects.get(email=URGENT_PATIENT),
@@ -260,9 +262,14 @@ def prepare(renders: int = 20) -> list[dict]:
     clients = {group: _signed_in(user) for group, user in people.items()}
     clients["login"] = clients["bare"] = clients["public"] = _signed_in(None)
     clients["floor"] = clients["patient"]
+    return [(name, group, path, *clients[group]) for name, group, path in _pages(people)]
+
+
+def prepare(renders: int = 20) -> list[dict]:
+    """Every page with its cookie, the queries and status of one request of it, and the median
+    and 95th percentile of `renders` requests served in this process (no server, no network)."""
     pages = []
-    for name, group, path in _pages(people):
-        client, cookie = clients[group]
+    for name, group, path, client, cookie in signed_in_pages():
         try:
             url = path()
         except NoReverseMatch:
@@ -290,13 +297,26 @@ def _render_times(client: Client, url: str, renders: int) -> tuple[float, float]
     return round(statistics.median(samples), 1), round(p95, 1)
 
 
-def grow() -> dict[str, int]:
-    """The large clinic: 200 more providers licensed where the patient is, and the patient's
-    500 past visits, 5,000 results and 50 questionnaire responses."""
+def grow(
+    *,
+    providers: int = LARGE_PROVIDERS,
+    visits: int = LARGE_VISITS,
+    observations: int = LARGE_OBSERVATIONS,
+    responses: int = LARGE_RESPONSES,
+    accesses: int = LARGE_ACCESSES,
+) -> dict[str, int]:
+    """The large clinic: by default 200 more providers licensed where the patient is, and the
+    patient's 500 past visits, 5,000 results (ten to a report), 50 questionnaire responses and
+    500 reads of their record by their therapist (the access log's rows)."""
     patient = User.objects.get(email=PATIENT)
     state = PatientProfile.objects.get(user=patient).current_state
     therapy = VisitType.objects.get(slug="therapy")
     password = make_password(None)
+    # A patient of long standing: the visits (and their reports) are from before the first the
+    # patient has, so the newest of each list stay the demo's. Grown again, the clinic gets more
+    # of each: new providers, and visits and responses further back.
+    first = User.objects.filter(email__endswith="@bench.housecall.example").count()
+    earliest = Visit.objects.filter(patient=patient).order_by("start").values("start").first()
     users = User.objects.bulk_create(
         [
             User(
@@ -305,10 +325,10 @@ def grow() -> dict[str, int]:
                 role=Role.CLINICIAN,
                 password=password,
             )
-            for n in range(LARGE_PROVIDERS)
+            for n in range(first, first + providers)
         ]
     )
-    providers = ProviderProfile.objects.bulk_create(
+    profiles = ProviderProfile.objects.bulk_create(
         [
             ProviderProfile(
                 user=user, kind="therapist", credentials="LCSW", time_zone="America/Los_Angeles"
@@ -317,9 +337,9 @@ def grow() -> dict[str, int]:
         ]
     )
     ProviderLicense.objects.bulk_create(
-        [ProviderLicense(provider=provider, state=state) for provider in providers]
+        [ProviderLicense(provider=provider, state=state) for provider in profiles]
     )
-    therapy.providers.add(*providers)
+    therapy.providers.add(*profiles)
     WeeklyHours.objects.bulk_create(
         [
             WeeklyHours(
@@ -328,13 +348,15 @@ def grow() -> dict[str, int]:
                 start_time=datetime.time(9),
                 end_time=datetime.time(17),
             )
-            for provider in providers
+            for provider in profiles
             for weekday in range(5)
         ]
     )
     therapist = ProviderProfile.objects.get(user__email=CLINICIAN)
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
-    visits = Visit.objects.bulk_create(
+    if earliest:
+        now = min(now, earliest["start"].replace(minute=0, second=0, microsecond=0))
+    past = Visit.objects.bulk_create(
         [
             Visit(
                 patient=patient,
@@ -346,20 +368,31 @@ def grow() -> dict[str, int]:
                 status=Visit.Status.COMPLETED,
                 completed_at=start + therapy.duration,
             )
-            for n in range(LARGE_VISITS)
+            for n in range(visits)
         ]
     )
-    observations = _results(patient, therapist.user, visits)
-    _responses(patient)
+    results = _results(patient, therapist.user, past, observations)
+    _responses(patient, responses)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=therapist.user,
+            patient=patient,
+            action=AuditEvent.Action.VIEW,
+            what="visit",
+            page="records:chart",
+        )
+        for _ in range(accesses)
+    )
     return {
-        "providers": len(providers),
-        "visits": len(visits),
-        "observations": observations,
-        "responses": LARGE_RESPONSES,
+        "providers": len(profiles),
+        "visits": len(past),
+        "observations": results,
+        "responses": responses,
+        "accesses": accesses,
     }
 
 
-def _results(patient: User, clinician: User, visits: list[Visit]) -> int:
+def _results(patient: User, clinician: User, visits: list[Visit], observations: int) -> int:
     from visits.records.models import LabOrder
     from visits.results.models import LabReport, Observation, ResultStatus
 
@@ -375,7 +408,7 @@ def _results(patient: User, clinician: User, visits: list[Visit]) -> int:
         ("2093-3", "Cholesterol", "mg/dL", None, "200"),
         ("13457-7", "LDL cholesterol", "mg/dL", None, "100"),
     ]
-    reports_wanted = LARGE_OBSERVATIONS // len(panel)
+    reports_wanted = observations // len(panel)
     rng = random.Random(7)  # noqa: S311 - made-up values, repeatable
     orders = LabOrder.objects.bulk_create(
         [
@@ -445,11 +478,18 @@ def _flag(observation) -> str:
     )
 
 
-def _responses(patient: User) -> None:
+def _responses(patient: User, count: int) -> None:
     phq9 = latest_version("phq-9")
     now = timezone.now()
+    earliest = (
+        QuestionnaireResponse.objects.filter(patient=patient, submitted_at__lt=now)
+        .order_by("submitted_at")
+        .values_list("submitted_at", flat=True)
+        .first()
+    )
+    now = earliest or now
     rows = []
-    for n in range(LARGE_RESPONSES):
+    for n in range(count):
         answers: dict[str, int | str] = {f"phq9_{item}": (n + item) % 3 for item in range(1, 10)}
         answers["phq9_9"] = 0
         answers["phq9_difficulty"] = "somewhat"
@@ -464,7 +504,7 @@ def _responses(patient: User) -> None:
                 total=result.total,
                 band=result.band,
                 screens=result.screens,
-                submitted_at=now - datetime.timedelta(days=7 * (n + 20)),
+                submitted_at=now - datetime.timedelta(days=7 * (n + 1)),
             )
         )
     QuestionnaireResponse.objects.bulk_create(rows)

@@ -68,6 +68,8 @@ def due_before_visits(*, patient, visits: list[Visit], now: datetime.datetime) -
 
 BEHAVIORAL_HEALTH_KINDS = (ProviderProfile.Kind.THERAPIST, ProviderProfile.Kind.PSYCHIATRIST)
 HISTORY_PAGE = 50
+# PHQ-9 and GAD-7 totals on the score history, charted and listed, a page at a time.
+SCORES_PAGE = 20
 
 
 def treating_clinicians(patient) -> list[User]:
@@ -156,20 +158,25 @@ def alert_history(patient, *, page: int = 1) -> dict:
 SCORED_SLUGS = ["phq-9", "gad-7"]
 
 
-def score_history(patient) -> dict:
-    """A patient's submitted PHQ-9 and GAD-7 responses, oldest first, with their chart.
+def score_history(patient, *, page: int = 1) -> dict:
+    """One page of a patient's submitted PHQ-9 and GAD-7 responses, SCORES_PAGE of them, newest
+    page first and oldest first within it, with their chart and how many there are in all.
 
     `patient` comes from the policy; the caller records the read once for the page, and only
     when there is something to read (`responses`).
     """
+    scored = QuestionnaireResponse.objects.submitted().filter(
+        patient=patient, questionnaire__slug__in=SCORED_SLUGS
+    )
+    start = (page - 1) * SCORES_PAGE
     responses = list(
-        QuestionnaireResponse.objects.submitted()
-        .filter(patient=patient, questionnaire__slug__in=SCORED_SLUGS)
-        .select_related("questionnaire")
+        scored.select_related("questionnaire")
         # The page shows totals: not each response's answers nor the questionnaire's text.
         .defer("answers", "screens", "flags", "questionnaire__definition")
-        .order_by("submitted_at")
+        .order_by("-submitted_at", "-pk")[start : start + SCORES_PAGE + 1]
     )
+    older = len(responses) > SCORES_PAGE
+    responses = responses[:SCORES_PAGE][::-1]
     zone = timezone.get_current_timezone()
     for response in responses:
         response.submitted_on = charts.day_words(response.submitted_at, zone)
@@ -179,6 +186,10 @@ def score_history(patient) -> dict:
         "chart": charts.line_chart(series),
         "series": series,
         "responses": responses,
+        "total": scored.count(),
+        "page": page,
+        "older_page": page + 1 if older else None,
+        "newer_page": page - 1 if page > 1 else None,
     }
 
 

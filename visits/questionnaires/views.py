@@ -27,7 +27,7 @@ from visits.questionnaires.services import (
     response_submit,
 )
 from visits.scheduling.models import Visit
-from visits.web import SignedInRequest, client_ip, go, render_page
+from visits.web import SignedInRequest, client_ip, go, page_number, render_page
 
 
 @allow(Role.PATIENT)
@@ -198,7 +198,7 @@ def patient_alerts(request: SignedInRequest, patient_id: int) -> HttpResponse:
 
 
 def _score_history(request: SignedInRequest, patient: User) -> HttpResponse:
-    history = score_history(patient)
+    history = score_history(patient, page=page_number(request.GET.get("page")))
     if history["responses"]:
         audit_read(request, what="score history", records=[(patient.pk, ",".join(SCORED_SLUGS))])
     return render(

@@ -20,7 +20,7 @@ from visits.intake.models import Intake, IntakeStep, IntakeVersion
 from visits.intake.selectors import intake_summary
 from visits.questionnaires import charts
 from visits.questionnaires.models import QuestionnaireResponse
-from visits.questionnaires.selectors import SCORED_SLUGS
+from visits.questionnaires.selectors import SCORED_SLUGS, SCORES_PAGE
 from visits.records.models import NoteAddendum, Prescription, VisitNote
 from visits.results.flags import Flag
 from visits.results.models import LabReport, Observation
@@ -28,7 +28,6 @@ from visits.scheduling.models import Visit
 
 PAGE = 10
 MOST_SHOWN = 500
-SCORE_POINTS = 100
 # The standing record a clinician reads first; the full history is on the intake's page.
 CHART_SECTIONS = [
     IntakeStep.HISTORY.value,
@@ -135,13 +134,14 @@ def _answers(viewer, patient, count: int) -> list[QuestionnaireResponse]:
 
 
 def _score_chart(viewer, patient) -> tuple[dict | None, list[QuestionnaireResponse]]:
-    """The latest SCORE_POINTS PHQ-9 and GAD-7 totals as the score chart (oldest first)."""
+    """The latest PHQ-9 and GAD-7 totals as the score chart (oldest first): as many as the
+    first page of the score history charts, where the older ones are."""
     scored = list(
         policy.CLINICAL_RECORDS.filter(QuestionnaireResponse.objects.submitted(), viewer)
         .filter(patient=patient, questionnaire__slug__in=SCORED_SLUGS)
         .select_related("questionnaire")
         .defer("answers", "screens", "flags", "questionnaire__definition")
-        .order_by("-submitted_at", "-pk")[:SCORE_POINTS]
+        .order_by("-submitted_at", "-pk")[:SCORES_PAGE]
     )
     scored.reverse()
     return charts.line_chart(charts.score_series(scored)), scored

@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 
 from visits.records.models import LabOrder
 from visits.results.flags import Flag, compute_flag
@@ -75,6 +76,13 @@ class LabReport(models.Model):
         ordering = ["-collected_at", "-received_at"]
         indexes = [
             models.Index(fields=["patient", "-collected_at"], name="report_patient_recent"),
+            # The results page's newest reports first, read in order rather than all sorted.
+            models.Index(
+                F("patient"),
+                Coalesce("collected_at", "received_at").desc(),
+                F("id").desc(),
+                name="report_patient_reported",
+            ),
             models.Index(fields=["release_by"], name="report_release_by"),
         ]
         constraints = [
@@ -143,6 +151,10 @@ class Observation(models.Model):
         ordering = ["position", "pk"]
         indexes = [
             models.Index(fields=["patient", "loinc_code", "observed_at"], name="obs_patient_test"),
+            # A page's reports' values, and the earlier values they corrected, read among the
+            # patient's by report, not as every value of the patient's record.
+            models.Index(fields=["patient", "report"], name="obs_patient_report"),
+            models.Index(fields=["patient", "superseded_by"], name="obs_patient_superseded"),
         ]
 
     def __str__(self) -> str:

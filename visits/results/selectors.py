@@ -16,7 +16,6 @@ from django.db.models import (
     Case,
     Count,
     F,
-    Q,
     QuerySet,
     Value,
     When,
@@ -43,6 +42,9 @@ MOST_SHOWN = 200
 # TREND_REPORTS reports, so the page's work stays the same however long the record grows.
 TREND_POINTS = 12
 TREND_REPORTS = 30
+# The results page and a report show each test's last few values; every value, drawn, is on
+# the test's own history page, a page at a time.
+TREND_SHORT = 3
 
 
 @dataclass(frozen=True)
@@ -279,6 +281,10 @@ class ShownReport:
         return sum(1 for shown in self.observations if shown.is_flagged)
 
     @property
+    def has_correction(self) -> bool:
+        return bool(self.replaced) or any(shown.is_correction for shown in self.observations)
+
+    @property
     def description(self) -> str:
         return description_of(self.report.loinc_code)
 
@@ -325,15 +331,25 @@ def _state(report: LabReport) -> str:
 def _shown_reports(
     viewer: User, patient: User, reports: list[LabReport], trends: dict | None = None
 ) -> list[ShownReport]:
-    """The reports with their current values (one query for all of them)."""
+    """The reports with their current values and the earlier values they corrected (two
+    queries for all of them)."""
     shown = [ShownReport(report, _state(report)) for report in reports]
     released = [item.report.pk for item in shown if item.is_released]
     if not released:
         return shown
+    # By patient and report, then by patient and the value each corrects (the indexes
+    # obs_patient_report and obs_patient_superseded): the database reads these reports' values
+    # and the earlier ones they corrected, not every value in the patient's record.
+    values = policy.OBSERVATIONS.filter(Observation.objects.all(), viewer).filter(patient=patient)
     observations = list(
-        policy.OBSERVATIONS.filter(Observation.objects.all(), viewer)
-        .filter(patient=patient)
-        .filter(Q(report_id__in=released) | Q(superseded_by__report_id__in=released))
+        values.filter(report_id__in=released)
+        .annotate(correcting_report_id=F("superseded_by__report_id"))
+        .order_by("position", "pk")
+    )
+    shown_ids = [observation.pk for observation in observations]
+    observations += list(
+        values.filter(superseded_by_id__in=shown_ids)
+        .exclude(report_id__in=released)
         .annotate(correcting_report_id=F("superseded_by__report_id"))
         .order_by("position", "pk")
     )
@@ -445,21 +461,30 @@ class Trend:
 
 
 def trends(
-    viewer: User, patient: User, *, zone: datetime.tzinfo, loinc_codes: list[str] | None = None
+    viewer: User,
+    patient: User,
+    *,
+    zone: datetime.tzinfo,
+    loinc_codes: list[str] | None = None,
+    points: int = TREND_POINTS,
+    charts: bool = True,
 ) -> dict[tuple[str, str], Trend]:
     """Every test (by LOINC code and unit) measured at least twice in the patient's latest
-    TREND_REPORTS released reports, with its latest TREND_POINTS values: one query, over a
-    bounded number of rows whatever the length of the record."""
-    recent_reports = (
+    TREND_REPORTS released reports, with its latest `points` values (and their chart unless
+    `charts` is false): two queries, over a bounded number of rows whatever the length of the
+    record."""
+    # The reports' ids first, so that the values are read by patient and report (the index
+    # obs_patient_report), not among every value in the patient's record.
+    recent_reports = list(
         policy.LAB_REPORTS.filter(LabReport.objects.all(), viewer)
         .filter(patient=patient)
         .order_by(F("collected_at").desc(nulls_last=True), "-received_at", "-pk")
-        .values("pk")[:TREND_REPORTS]
+        .values_list("pk", flat=True)[:TREND_REPORTS]
     )
     rows = (
         policy.OBSERVATIONS.filter(Observation.objects.all(), viewer)
         .filter(patient=patient, superseded_by__isnull=True, value__isnull=False)
-        .filter(report__in=recent_reports)
+        .filter(report_id__in=recent_reports)
         .exclude(status=ResultStatus.CANCELLED)
     )
     if loinc_codes is not None:
@@ -475,7 +500,7 @@ def trends(
                 RowNumber(), partition_by=partition, order_by=[F("measured").desc(), F("pk").desc()]
             ),
         )
-        .filter(total__gte=2, recency__lte=TREND_POINTS)
+        .filter(total__gte=2, recency__lte=points)
         .values(
             "loinc_code",
             "unit",
@@ -504,7 +529,7 @@ def trends(
                 row["reference_high"],
             )
         trend.points.insert(0, TrendPoint(row["measured"], row["value"], row["flag"]))
-    for trend in found.values():
+    for trend in found.values() if charts else []:
         trend.chart = trend_chart(trend.points, low=trend.low, high=trend.high, zone=zone)
     return dict(sorted(found.items(), key=lambda item: item[1].latest, reverse=True))
 
@@ -524,6 +549,7 @@ class ResultsPage:
     groups: list[ReportGroup]
     trends: Bounded
     new_count: int
+    reports_total: int
 
     def shown_records(self) -> dict[str, list[tuple[int, object]]]:
         """What the page shows of the patient's record, for the audit."""
@@ -553,10 +579,9 @@ def results_page(
 ) -> ResultsPage:
     """The results page: each list as long as "show more" asked for (`asked` by section)."""
     shown = {key: shown_count(asked.get(key), page=page) for key, page in SECTION_PAGES.items()}
-    all_trends = trends(viewer, patient, zone=zone)
+    all_trends = trends(viewer, patient, zone=zone, points=TREND_SHORT, charts=False)
     shown_trends = list(all_trends.values())[: shown["trends"]]
-    anchored = {(t.loinc_code, t.unit): t for t in shown_trends}
-    reports, groups = report_groups(viewer, patient, shown=shown["reports"], trends=anchored)
+    reports, groups = report_groups(viewer, patient, shown=shown["reports"])
     return ResultsPage(
         summaries=released_summaries(viewer, patient, shown=shown["visits"]),
         active_prescriptions=prescriptions(
@@ -572,4 +597,5 @@ def results_page(
             shown_trends, shown["trends"], len(all_trends) > shown["trends"], TRENDS_PAGE
         ),
         new_count=new_results_count(viewer, patient),
+        reports_total=_reports(viewer, patient).count(),
     )

@@ -36,6 +36,7 @@ urlpatterns = [
     # The patient's own results, summaries, medications and record.
     path("me/results/", patient.my_results, name="my_results"),
     path("me/results/<int:pk>/", patient.my_report, name="my_report"),
+    path("me/results/tests/<str:loinc_code>/", patient.my_test_history, name="my_test_history"),
     path("me/visits/<uuid:visit_id>/summary/", patient.my_visit_summary, name="my_visit_summary"),
     path("me/record/", patient.my_record, name="my_record"),
 ]

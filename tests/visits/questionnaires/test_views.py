@@ -263,7 +263,8 @@ class TestScoreHistory:
         assert '<td data-label="Total">1</td><td data-label="Severity">Minimal</td>' in content
 
     def test_history_queries_do_not_grow_with_responses(self, patient_client, patient):
-        """Thirty responses cost the queries of two, each listed with its date and in the chart."""
+        """Thirty responses cost the queries of two: the latest twenty are listed with their
+        dates and charted, the older ten a page away."""
         submit(patient, "phq-9", QUIET_PHQ9)
         submit(patient, "gad-7", QUIET_GAD7)
         with CaptureQueriesContext(connection) as few:
@@ -274,9 +275,29 @@ class TestScoreHistory:
         with CaptureQueriesContext(connection) as many:
             content = patient_client.get(reverse("my_scores")).content.decode()
         assert len(many) == len(few)
-        assert content.count('<td data-label="Date">') == 30
-        assert content.count("<circle") == 30
+        assert content.count('<td data-label="Date">') == 20
+        assert content.count("<circle") == 20
         assert re.search(r"<title>PHQ-9 0 on [A-Z][a-z]{2}\.? \d{1,2}, \d{4}</title>", content)
+        assert "The 20 most recent of 30 PHQ-9 and GAD-7 totals" in content
+        assert '<a href="?page=2">Older scores</a>' in content
+        older = patient_client.get(reverse("my_scores"), {"page": "2"}).content.decode()
+        assert older.count('<td data-label="Date">') == 10
+        assert '<a href="?page=1">Newer scores</a>' in older
+        assert "Older scores" not in older
+
+    @pytest.mark.parametrize("page", ["0", "-3", "x", "2.5"])
+    def test_a_bad_page_number_shows_the_latest_scores(self, patient_client, patient, page):
+        submit(patient, "phq-9", QUIET_PHQ9)
+        response = patient_client.get(reverse("my_scores"), {"page": page})
+        assert response.status_code == 200
+        assert response.content.decode().count('<td data-label="Date">') == 1
+
+    def test_past_the_last_page_there_are_no_older_scores(self, patient_client, patient):
+        submit(patient, "phq-9", QUIET_PHQ9)
+        for page in ("5", "99999999999999999999"):
+            response = patient_client.get(reverse("my_scores"), {"page": page})
+            assert response.status_code == 200
+            assert "No older scores." in response.content.decode()
 
     def test_treating_clinician_sees_history_and_is_audited(self, client, patient, therapist):
         """The therapist sees the client's history; the read is audited."""

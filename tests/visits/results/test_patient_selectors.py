@@ -226,17 +226,21 @@ class TestLists:
 class TestQueryCount:
     @pytest.mark.parametrize("reports", [10, 500])
     def test_results_page_reads_a_fixed_number_of_queries(self, reports, django_assert_num_queries):
-        """The whole page is eight queries, for 10 reports or 500 (5,000 observations)."""
+        """The whole page is eleven queries, for 10 reports or 500 (5,000 observations)."""
         patient = PatientProfileFactory().user
         provider = ProviderProfileFactory(states=["TX"])
         make.large_record(patient, provider, reports=reports)
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(11):
             page = selectors.results_page(patient, patient, zone=CHICAGO, asked={})
         assert len(page.reports) == selectors.REPORTS_PAGE
         assert page.reports.more == (reports > selectors.REPORTS_PAGE)
         assert len(page.trends) == selectors.TRENDS_PAGE
         assert page.trends.more
         assert page.new_count == reports
+        assert page.reports_total == reports
+        # The page's trends are short: their last values, undrawn.
+        assert {len(trend.points) for trend in page.trends} == {selectors.TREND_SHORT}
+        assert {trend.chart for trend in page.trends} == {None}
 
 
 class TestWords:

@@ -2,6 +2,7 @@
 
 import re
 from html import unescape
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -76,13 +77,38 @@ class TestResultsPage:
         )
         assert "In range" in page
 
-    def test_a_plain_language_line_for_each_common_test(self, patient_browser):
-        """Potassium comes with what it measures."""
-        assert "helps your nerves, muscles and heart work" in text(patient_browser.get(RESULTS))
+    def test_each_report_says_what_is_outside_the_range_and_links_to_its_values(
+        self, patient_browser, scene
+    ):
+        """The list names each report with how many values are flagged; its page has them."""
+        response = patient_browser.get(RESULTS)
+        page = text(response)
+        assert "2 results, 1 outside the normal range ; the lab corrected a value." in page
+        assert "Open a report to see its values" in page
+        report = reverse("results:my_report", args=[scene.released.pk])
+        assert f'<a href="{report}">See the values' in response.content.decode()
+        assert "Corrected: first reported as 150 mmol/L" not in page
 
-    def test_a_corrected_value_shows_with_the_earlier_one(self, patient_browser):
+    def test_the_list_says_how_many_reports_there_are(self, patient_browser, scene):
+        """Past a page of reports, the list says how many it shows of how many, and the older
+        ones are a plain link away."""
+        make.large_record(scene.patient, scene.provider, reports=selectors.REPORTS_PAGE + 2)
+        response = patient_browser.get(RESULTS)
+        total = LabReport.objects.filter(patient=scene.patient).count()
+        assert f"Showing the 10 most recent of your {total} reports." in text(response)
+        assert 'href="?reports=20#results">Show older reports</a>' in response.content.decode()
+        longer = patient_browser.get(RESULTS, {"reports": "20"}).content.decode()
+        assert longer.count('<article class="lab-report') == total
+        assert "Show older reports" not in longer
+
+    def test_a_plain_language_line_for_each_common_test(self, patient_browser, scene):
+        """Potassium comes with what it measures, on its report's page."""
+        report = reverse("results:my_report", args=[scene.released.pk])
+        assert "helps your nerves, muscles and heart work" in text(patient_browser.get(report))
+
+    def test_a_corrected_value_shows_with_the_earlier_one(self, patient_browser, scene):
         """The sodium shows its corrected 140 and says it was first reported as 150."""
-        page = text(patient_browser.get(RESULTS))
+        page = text(patient_browser.get(reverse("results:my_report", args=[scene.released.pk])))
         assert "140 mmol/L" in page
         assert "Corrected: first reported as 150 mmol/L" in page
 
@@ -102,14 +128,15 @@ class TestResultsPage:
         )
 
     def test_a_trend_only_for_a_test_measured_more_than_once(self, patient_browser):
-        """Potassium (twice) has an accessible chart and a table; sodium (once) has none."""
+        """Potassium (twice) has its last results and a link to all of them; sodium (once) has
+        none. The chart is on the test's own page."""
         content = patient_browser.get(RESULTS).content.decode()
-        assert content.count('role="img"') == 1
+        assert 'role="img"' not in content
         assert 'id="trend-2823-3mmol-L"' in content
-        assert '<title id="trend-2823-3mmol-L-title">Potassium from' in content
-        assert 'class="range-band"' in content
-        assert "Potassium as a table" in content
-        assert "Sodium as a table" not in content
+        assert "Potassium: the last 2 results, newest first" in content
+        assert "Sodium: the last" not in content
+        history = reverse("results:my_test_history", args=["2823-3"]) + "?unit=mmol%2FL"
+        assert f'<a href="{history}">Every Potassium result, as a chart and a table</a>' in content
         assert "<script>" not in content
         assert "style=" not in content
 
@@ -168,7 +195,7 @@ class TestResultsPage:
         patient = PatientProfileFactory().user
         make.large_record(patient, ProviderProfileFactory(states=["TX"]), reports=reports)
         client.force_login(patient)
-        with django_assert_num_queries(10):  # the session and user, then eight for the page
+        with django_assert_num_queries(13):  # the session and user, then eleven for the page
             response = client.get(RESULTS)
         assert response.status_code == 200
         assert (
@@ -178,15 +205,86 @@ class TestResultsPage:
 
 class TestReportPage:
     def test_shows_the_report_with_its_trend_and_print_button(self, patient_browser, scene):
-        """One report: its values, flags in words, the potassium trend and a print button."""
+        """One report: its values, flags in words, the potassium's last results with a link to
+        all of them, and a print button."""
         response = patient_browser.get(reverse("results:my_report", args=[scene.released.pk]))
         page = text(response)
         content = response.content.decode()
         assert "Lab report: Basic metabolic panel" in page
         assert "High ↑" in page
-        assert 'role="img"' in content
+        assert "Potassium: the last 2 results, newest first" in page
+        assert reverse("results:my_test_history", args=["2823-3"]) in content
+        assert 'role="img"' not in content
         assert "data-print hidden" in content
         assert "css/patient-results.css" in content
+
+    def test_a_long_record_shows_each_tests_last_results_only(
+        self, client, django_assert_num_queries
+    ):
+        """However many reports came before, each test shows its last TREND_SHORT values, in
+        the same queries."""
+        patient = PatientProfileFactory().user
+        make.large_record(patient, ProviderProfileFactory(states=["TX"]), reports=40)
+        client.force_login(patient)
+        report = LabReport.objects.filter(patient=patient).order_by("-collected_at").first()
+        with django_assert_num_queries(8):  # the session and user, then six for the page
+            content = client.get(reverse("results:my_report", args=[report.pk])).content.decode()
+        assert content.count("<caption>") == 10
+        assert content.count(": the last 3 results, newest first") == 10
+
+
+class TestHistoryPage:
+    def url(self, code="2823-3", **query):
+        return reverse("results:my_test_history", args=[code]) + "?" + urlencode(query)
+
+    def test_every_released_value_as_a_chart_and_a_table(self, patient_browser, scene):
+        """Potassium's two released values, drawn and listed; the held lipid panel's none."""
+        response = patient_browser.get(self.url(unit="mmol/L"))
+        assert response.status_code == 200
+        page = text(response)
+        content = response.content.decode()
+        assert "Potassium (mmol/L) over time" in page
+        assert "Every Potassium result of yours, 2 in all." in page
+        assert 'role="img"' in content
+        assert '<details class="trend-table" open>' in content
+        assert "5.6 mmol/L" in page
+        assert "Older results" not in page
+
+    def test_twenty_a_page_with_older_ones_a_page_away(self, client):
+        patient = PatientProfileFactory().user
+        make.large_record(patient, ProviderProfileFactory(states=["TX"]), reports=45)
+        client.force_login(patient)
+        first = client.get(self.url(unit="mmol/L"))
+        page = text(first)
+        assert "The 20 most recent of your 45 Potassium results." in page
+        assert first.content.decode().count('<tr><th scope="row">') == 20
+        assert 'href="?unit=mmol%2FL&amp;page=2">Older results</a>' in first.content.decode()
+        second = client.get(self.url(unit="mmol/L", page=2))
+        assert "Older results: 21 to 40 of 45, counting from the most recent." in text(second)
+        assert "Newer results" in text(second)
+        third = client.get(self.url(unit="mmol/L", page=3)).content.decode()
+        assert third.count('<tr><th scope="row">') == 5
+        assert "Older results</a>" not in third
+        past = client.get(self.url(unit="mmol/L", page=9))
+        assert past.status_code == 200
+        assert "No older results of this test." in text(past)
+
+    @pytest.mark.parametrize("page", ["0", "-2", "x", ""])
+    def test_a_bad_page_number_shows_the_most_recent(self, patient_browser, page):
+        response = patient_browser.get(self.url(unit="mmol/L", page=page))
+        assert response.status_code == 200
+        assert "Every Potassium result of yours, 2 in all." in text(response)
+
+    def test_another_test_or_unit_or_patient_shows_nothing(self, client, patient_browser, scene):
+        assert "No results of this test yet." in text(patient_browser.get(self.url("nope")))
+        assert "No results of this test yet." in text(patient_browser.get(self.url(unit="mg/dL")))
+        client.force_login(PatientProfileFactory().user)
+        assert "No results of this test yet." in text(client.get(self.url(unit="mmol/L")))
+
+    def test_clinicians_are_refused(self, client, scene):
+        enrol_totp(scene.provider.user)
+        client.force_login(scene.provider.user)
+        assert client.get(self.url(unit="mmol/L")).status_code == 403
 
     def test_another_patients_report_is_not_found(self, client, scene):
         """Another patient gets 404, and the report stays new for its patient."""

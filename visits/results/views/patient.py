@@ -17,8 +17,9 @@ from accounts.policy import allow
 from visits.audit import audit_page
 from visits.results import selectors
 from visits.results.export import record_export
+from visits.results.history import value_history
 from visits.results.opening import report_open
-from visits.web import SignedInRequest, client_ip
+from visits.web import SignedInRequest, client_ip, page_number
 
 # Where each list's "show more" link lands on the page.
 SECTION_ANCHORS = {
@@ -81,7 +82,12 @@ def my_report(request: SignedInRequest, pk: int) -> HttpResponse:
     if shown.is_released:
         codes = sorted({item.observation.loinc_code for item in shown.observations})
         trends = selectors.trends(
-            patient, patient, zone=timezone.get_current_timezone(), loinc_codes=codes
+            patient,
+            patient,
+            zone=timezone.get_current_timezone(),
+            loinc_codes=codes,
+            points=selectors.TREND_SHORT,
+            charts=False,
         )
         for item in shown.observations:
             trend = trends.get((item.observation.loinc_code, item.observation.unit))
@@ -92,6 +98,28 @@ def my_report(request: SignedInRequest, pk: int) -> HttpResponse:
         request,
         "visits/results/my_report.html",
         {"shown": shown, "report": shown.report, "trends": list(trends.values())},
+    )
+
+
+@allow(Role.PATIENT)
+@require_GET
+def my_test_history(request: SignedInRequest, loinc_code: str) -> HttpResponse:
+    """Every released value of one test (`?unit=` names its unit), a page at a time."""
+    patient = request.user
+    unit = request.GET.get("unit", "")
+    history = value_history(
+        patient,
+        patient,
+        loinc_code=loinc_code,
+        unit=unit,
+        page=page_number(request.GET.get("page")),
+        zone=timezone.get_current_timezone(),
+    )
+    audit_page(request, {"lab report": [(patient.pk, pk) for pk in history.report_ids]})
+    return render(
+        request,
+        "visits/results/my_test_history.html",
+        {"history": history, "trend": history.trend, "unit": unit},
     )
 
 
