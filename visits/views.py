@@ -19,7 +19,7 @@ from visits.results.critical import open_critical_alerts_for
 from visits.results.selectors import new_results_count
 from visits.scheduling.models import Visit
 from visits.scheduling.recent_changes import recent_changes
-from visits.web import HtmxHttpRequest
+from visits.web import HtmxHttpRequest, page_number
 
 PAST_VISITS_SHOWN = 10
 # Upcoming visits are shown this many at a time, with "show more" for the next ones.
@@ -45,7 +45,7 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     now = timezone.now()
     visits = Visit.objects.visible_to(user).select_related("visit_type", "provider__user")
     booked = visits.filter(status=Visit.Status.BOOKED).upcoming(now)
-    page = _page_number(request.GET.get("upcoming"))
+    page = page_number(request.GET.get("upcoming"))
     offset = (page - 1) * UPCOMING_VISITS_SHOWN
     upcoming = list(booked[offset : offset + UPCOMING_VISITS_SHOWN + 1])
     more_upcoming = len(upcoming) > UPCOMING_VISITS_SHOWN
@@ -92,14 +92,6 @@ def _had(visit: Visit, now: datetime.datetime) -> bool:
     return visit.status in SEEN_STATUSES or (
         visit.status == Visit.Status.BOOKED and visit.end <= now
     )
-
-
-def _page_number(value: str | None) -> int:
-    """A page number from the query string: 1 unless it is a whole number from 1 up."""
-    try:
-        return max(1, min(int(value or 1), 10_000))
-    except ValueError:
-        return 1
 
 
 @allow(Role.CLINICIAN)
@@ -157,7 +149,7 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def staff_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """The clinic's providers, where they are licensed and what they offer, a page at a time."""
-    page = _page_number(request.GET.get("page"))
+    page = page_number(request.GET.get("page"))
     offset = (page - 1) * PROVIDERS_SHOWN
     providers = list(
         ProviderProfile.objects.select_related("user")
@@ -187,7 +179,7 @@ ACCESS_LOG_SHOWN = 20
 def access_log(request: HtmxHttpRequest) -> HttpResponse:
     """Who opened the patient's record, when and what they looked at."""
     user = signed_in(request)
-    page = _page_number(request.GET.get("page"))
+    page = page_number(request.GET.get("page"))
     start = (page - 1) * ACCESS_LOG_SHOWN
     logged = AuditEvent.objects.filter(patient=user)
     events = list(

@@ -52,9 +52,9 @@ def client_ip(request: HttpRequest) -> str | None:
     return get_adapter(request).get_client_ip(request)
 
 
-def page_number(value: str | None) -> int:
-    """A page number from the query string: 1 unless it is a whole number from 1 to 10,000."""
+def page_number(value: str | None, *, last: int = 10_000) -> int:
+    """A page number from the query string: 1 unless it is a whole number from 1 to `last`."""
     try:
-        return max(1, min(int(value or 1), 10_000))
+        return max(1, min(int(value or 1), last))
     except ValueError:
         return 1

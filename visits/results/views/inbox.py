@@ -15,16 +15,9 @@ from visits.audit import Record, audit_page
 from visits.results.importer import ResolveRefused, import_message, inbound_attach, inbound_reject
 from visits.results.inbox_forms import AttachForm, RejectForm, UploadForm
 from visits.results.models import InboundResult
-from visits.web import SignedInRequest, go, render_page
+from visits.web import SignedInRequest, go, page_number, render_page
 
 INBOX_PAGE = 50
-
-
-def _page_number(request: SignedInRequest) -> int:
-    try:
-        return max(1, min(int(request.GET.get("page", "1")), 10_000))
-    except ValueError:
-        return 1
 
 
 def _inbound(request: SignedInRequest):
@@ -60,7 +53,7 @@ def _identified(rows: list[InboundResult]) -> list[Record]:
 def inbox(request: SignedInRequest) -> HttpResponse:
     """Every lab message that came in, those needing reconciling first, with the reason and the
     identifiers the message gave; INBOX_PAGE at a time."""
-    page = _page_number(request)
+    page = page_number(request.GET.get("page"))
     start = (page - 1) * INBOX_PAGE
     rows = list(
         _inbound(request)

@@ -55,7 +55,7 @@ from visits.scheduling.views.booking_gate import (
     profile_or_none,
     visit_type_for,
 )
-from visits.web import HtmxHttpRequest, client_ip, go, render_page
+from visits.web import HtmxHttpRequest, client_ip, go, page_number, render_page
 
 SEARCH_DAYS = 14
 PROVIDERS_PER_PAGE = 10
@@ -107,7 +107,7 @@ def booking_providers(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     language = kind = ""
     if filters.is_bound and filters.is_valid():
         language, kind = filters.cleaned_data["language"], filters.cleaned_data["kind"]
-    page = _page_number(request.GET.get("page"))
+    page = page_number(request.GET.get("page"), last=MAX_PAGE)
     now = timezone.now()
     window_end = now + datetime.timedelta(days=SEARCH_DAYS)
     matching = bookable_providers(
@@ -158,15 +158,6 @@ def booking_providers(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         # "Show more" asks htmx for the next cards alone, to add below the ones shown.
         partial="provider-page" if page > 1 else "provider-list",
     )
-
-
-def _page_number(raw: str | None) -> int:
-    """The page of providers asked for; the first for anything that is not a page number."""
-    try:
-        number = int(raw or 1)
-    except ValueError:
-        return 1
-    return min(max(number, 1), MAX_PAGE)
 
 
 def provider_card(
