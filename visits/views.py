@@ -3,7 +3,7 @@
 import datetime
 from typing import cast
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import dateformat, timezone
@@ -18,7 +18,7 @@ from visits.questionnaires.selectors import DUE_WITHIN, due_before_visits, open_
 from visits.results.critical import open_critical_alerts_for
 from visits.results.selectors import new_results_count
 from visits.scheduling.models import Visit
-from visits.scheduling.recent_changes import recent_changes
+from visits.scheduling.recent_changes import DASHBOARD_VISIT_FIELDS, recent_changes
 from visits.web import HtmxHttpRequest
 
 PAST_VISITS_SHOWN = 10
@@ -96,9 +96,11 @@ def _page_number(value: str | None) -> int:
 def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """A clinician's day, in their own time zone, recent changes, and how patients find them."""
     user = signed_in(request)
-    provider = (
-        ProviderProfile.objects.filter(user=user).prefetch_related("licenses", "languages").first()
-    )
+    # The sign-in backend loaded the profile with the user; only its licences and languages
+    # are read here.
+    provider: ProviderProfile | None = getattr(user, "provider_profile", None)
+    if provider is not None:
+        prefetch_related_objects([provider], "licenses", "languages")
     today: list[Visit] = []
     changes = []
     zone: datetime.tzinfo = datetime.UTC
@@ -113,6 +115,7 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             visits.active()
             .filter(start__gte=day_start, start__lt=day_start + datetime.timedelta(days=1))
             .select_related("visit_type", "patient__patient_profile")
+            .only(*DASHBOARD_VISIT_FIELDS)
             .order_by("start")
         )
         changes = recent_changes(visits, provider=provider, now=now)
