@@ -125,6 +125,22 @@ def day_visits(
     return list(rows.values())
 
 
+# What the day's list shows of a critical result: whose, the value, and when it was raised.
+DAY_CRITICAL_FIELDS = (
+    "patient_id",
+    "created_at",
+    "escalated_at",
+    "patient__email",
+    "patient__patient_profile__legal_first_name",
+    "patient__patient_profile__legal_last_name",
+    "observation__name",
+    "observation__value",
+    "observation__value_text",
+    "observation__unit",
+    "observation__flag",
+)
+
+
 def open_critical_alerts(clinician) -> QuerySet[CriticalResultAlert]:
     """Critical results this clinician has not acknowledged yet (policy.CRITICAL_RESULT_ALERTS),
     oldest first."""
@@ -133,6 +149,7 @@ def open_critical_alerts(clinician) -> QuerySet[CriticalResultAlert]:
             CriticalResultAlert.objects.filter(acknowledged_at__isnull=True), clinician
         )
         .select_related("patient__patient_profile", "observation")
+        .only(*DAY_CRITICAL_FIELDS)
         .order_by("created_at", "pk")
     )
 
