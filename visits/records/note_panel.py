@@ -31,6 +31,9 @@ class NoteAccess:
 
     visit: Visit
     writes: bool
+    # True when the visit was loaded through policy.DOCUMENTABLE_VISITS for this viewer, so the
+    # rule's answer is known; None when it has still to be asked.
+    documentable: bool | None = None
 
 
 def _visits() -> QuerySet[Visit]:
@@ -46,7 +49,7 @@ def note_access(request: SignedInRequest, visit_id: object) -> NoteAccess:
     user = request.user
     visit = policy.DOCUMENTABLE_VISITS.filter(_visits(), user).filter(pk=visit_id).first()
     if visit is not None:
-        return NoteAccess(visit=visit, writes=True)
+        return NoteAccess(visit=visit, writes=True, documentable=True)
     readable = policy.VISIT_NOTES.filter(VisitNote.objects.all(), user).filter(
         visit_id=visit_id, status=VisitNote.Status.SIGNED
     )
@@ -135,7 +138,7 @@ def note_panel_context(
         "error": error,
         "sign_refusal": sign_refusal(note) if note is not None else "",
         "keeps_psychotherapy_notes": access.writes
-        and keeps_psychotherapy_notes(request.user, visit),
+        and keeps_psychotherapy_notes(request.user, visit, documentable=access.documentable),
         "urls": panel_urls(visit),
         "zone_name": getattr(request, "viewer_zone_name", ""),
         "code_source": "ICD-10-CM FY2026 (CMS, CDC NCHS)",
