@@ -146,8 +146,9 @@ def leave(request: SignedInRequest) -> HttpResponse:
 
 
 def _physician(request: SignedInRequest) -> ProviderProfile:
-    """The signed-in clinician's provider profile; clinicians without one may not use the queue."""
-    provider = ProviderProfile.objects.filter(user=request.user).first()
+    """The signed-in clinician's provider profile (the sign-in backend loaded it with the user);
+    clinicians without one may not use the queue."""
+    provider: ProviderProfile | None = getattr(request.user, "provider_profile", None)
     if provider is None:
         raise PermissionDenied
     return provider
