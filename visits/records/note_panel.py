@@ -47,13 +47,17 @@ def note_access(request: SignedInRequest, visit_id: object) -> NoteAccess:
     the patient read it once signed (policy.VISIT_NOTES); drafts stay with their author.
     """
     user = request.user
-    visit = policy.DOCUMENTABLE_VISITS.filter(_visits(), user).filter(pk=visit_id).first()
+    # One visit by its id: unordered, so the query is not compiled with an ORDER BY (each
+    # lookup here matches one row at most, so the order cannot change which).
+    visit = (
+        policy.DOCUMENTABLE_VISITS.filter(_visits(), user).filter(pk=visit_id).order_by().first()
+    )
     if visit is not None:
         return NoteAccess(visit=visit, writes=True, documentable=True)
     readable = policy.VISIT_NOTES.filter(VisitNote.objects.all(), user).filter(
         visit_id=visit_id, status=VisitNote.Status.SIGNED
     )
-    visit = _visits().filter(pk__in=readable.values("visit_id")).first()
+    visit = _visits().filter(pk__in=readable.values("visit_id")).order_by().first()
     if visit is None:
         raise Http404("No such visit note.")
     return NoteAccess(visit=visit, writes=False)
@@ -74,7 +78,8 @@ def panel_urls(visit: Visit) -> dict[str, str]:
 
 
 def saved_note(visit: Visit) -> tuple[VisitNote | None, AfterVisitSummary | None]:
-    """The visit's note (with its diagnoses and addenda and their authors) and summary."""
+    """The visit's note (with its diagnoses and addenda and their authors) and summary: one
+    each per visit, read unordered."""
     note = (
         VisitNote.objects.select_related("author")
         .prefetch_related(
@@ -82,9 +87,10 @@ def saved_note(visit: Visit) -> tuple[VisitNote | None, AfterVisitSummary | None
             Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author")),
         )
         .filter(visit=visit)
+        .order_by()
         .first()
     )
-    summary = AfterVisitSummary.objects.filter(visit=visit).first()
+    summary = AfterVisitSummary.objects.filter(visit=visit).order_by().first()
     return note, summary
 
 
