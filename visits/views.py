@@ -17,6 +17,7 @@ from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.selectors import DUE_WITHIN, due_before_visits, open_alerts_for
 from visits.results.critical import open_critical_alerts_for
 from visits.results.selectors import new_results_count
+from visits.scheduling.display import clock, day_name, month_day
 from visits.scheduling.models import Visit
 from visits.scheduling.recent_changes import DASHBOARD_VISIT_FIELDS, recent_changes
 from visits.web import HtmxHttpRequest
@@ -131,13 +132,25 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             "critical result alert": [(alert.patient_id, alert.pk) for alert in critical_alerts],
         },
     )
+    # Each row's times are worded once here, in the clinician's zone, not by filters per row.
+    today_rows = [{"visit": visit, "time": clock(visit.start.astimezone(zone))} for visit in today]
+    change_rows = []
+    for change in changes:
+        start, at = change.visit.start.astimezone(zone), change.at.astimezone(zone)
+        change_rows.append(
+            {
+                "entry": change,
+                "when": f"{day_name(start)} at {clock(start)}",
+                "changed": f"{month_day(at)} at {clock(at)}",
+            }
+        )
     return render(
         request,
         "visits/clinician_dashboard.html",
         {
             "provider": provider,
-            "today": today,
-            "changes": changes,
+            "today": today_rows,
+            "changes": change_rows,
             "zone": zone,
             "alerts": alerts,
             "critical_alerts": critical_alerts,
