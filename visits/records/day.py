@@ -80,11 +80,14 @@ def day_visits(
     """The clinician's own visits starting on `day` in `zone` that hold their time (a cancelled
     visit never made its patient theirs), with their submitted answers and what is still due."""
     start, end = day_bounds(day, zone)
-    visits = list(
+    # A day's visits are few: sorted here, as an ORDER BY over four tables' columns costs the
+    # ORM more to compile than the sort does.
+    visits = sorted(
         policy.DOCUMENTABLE_VISITS.filter(Visit.objects.all(), clinician)
         .filter(start__gte=start, start__lt=end, status__in=Visit.HOLDING_STATUSES)
         .select_related("visit_type", "patient__patient_profile", "provider")
-        .order_by("start", "pk")
+        .order_by(),
+        key=lambda visit: (visit.start, visit.pk),
     )
     if not visits:
         return []
