@@ -21,7 +21,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Model, Q, QuerySet, Value
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
@@ -136,6 +136,18 @@ class Rule:
         """Only the rows of `queryset` this user may reach."""
         condition = self.reach(user)
         return queryset.none() if condition is None else queryset.filter(condition)
+
+    def annotate(self, queryset: QuerySet, user, name: str) -> QuerySet:
+        """`queryset` with `name` on each row: whether this user may reach it, by the very same
+        condition, worked out in the query that loads the rows rather than in one of its own."""
+        condition = self.reach(user)
+        if condition is None:
+            answer: Any = Value(False)
+        elif not condition:  # Q(): every row
+            answer = Value(True)
+        else:
+            answer = ExpressionWrapper(condition, output_field=BooleanField())
+        return queryset.annotate(**{name: answer})
 
     def allows(self, user, obj: Model) -> bool:
         """Whether this user may reach this one object, by the very same condition."""

@@ -3,7 +3,7 @@
 import datetime
 from typing import cast
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import dateformat, timezone
@@ -17,8 +17,9 @@ from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.selectors import DUE_WITHIN, due_before_visits, open_alerts_for
 from visits.results.critical import open_critical_alerts_for
 from visits.results.selectors import new_results_count
+from visits.scheduling.display import clock, day_name, month_day
 from visits.scheduling.models import Visit
-from visits.scheduling.recent_changes import recent_changes
+from visits.scheduling.recent_changes import DASHBOARD_VISIT_FIELDS, recent_changes
 from visits.web import HtmxHttpRequest, page_number
 
 PAST_VISITS_SHOWN = 10
@@ -99,9 +100,11 @@ def _had(visit: Visit, now: datetime.datetime) -> bool:
 def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """A clinician's day, in their own time zone, recent changes, and how patients find them."""
     user = signed_in(request)
-    provider = (
-        ProviderProfile.objects.filter(user=user).prefetch_related("licenses", "languages").first()
-    )
+    # The sign-in backend loaded the profile with the user; only its licences and languages
+    # are read here.
+    provider = user.provider_profile_or_none
+    if provider is not None:
+        prefetch_related_objects([provider], "licenses", "languages")
     today: list[Visit] = []
     changes = []
     zone: datetime.tzinfo = datetime.UTC
@@ -116,6 +119,7 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             visits.active()
             .filter(start__gte=day_start, start__lt=day_start + datetime.timedelta(days=1))
             .select_related("visit_type", "patient__patient_profile")
+            .only(*DASHBOARD_VISIT_FIELDS)
             .order_by("start")
         )
         changes = recent_changes(visits, provider=provider, now=now)
@@ -131,13 +135,25 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             "critical result alert": [(alert.patient_id, alert.pk) for alert in critical_alerts],
         },
     )
+    # Each row's times are worded once here, in the clinician's zone, not by filters per row.
+    today_rows = [{"visit": visit, "time": clock(visit.start.astimezone(zone))} for visit in today]
+    change_rows = []
+    for change in changes:
+        start, at = change.visit.start.astimezone(zone), change.at.astimezone(zone)
+        change_rows.append(
+            {
+                "entry": change,
+                "when": f"{day_name(start)} at {clock(start)}",
+                "changed": f"{month_day(at)} at {clock(at)}",
+            }
+        )
     return render(
         request,
         "visits/clinician_dashboard.html",
         {
             "provider": provider,
-            "today": today,
-            "changes": changes,
+            "today": today_rows,
+            "changes": change_rows,
             "zone": zone,
             "alerts": alerts,
             "critical_alerts": critical_alerts,

@@ -191,6 +191,31 @@ class TestObjectRules:
             for obj in queryset:
                 assert rule.allows(person, obj) == (obj.pk in reachable), (rule.name, person, obj)
 
+    @pytest.mark.parametrize(
+        ("rule", "model"),
+        [
+            (policy.VISITS, "visits.Visit"),
+            (policy.DOCUMENTABLE_VISITS, "visits.Visit"),
+            (policy.SCHEDULES, "accounts.ProviderProfile"),
+            (policy.CLINICAL_PATIENTS, "accounts.User"),
+        ],
+    )
+    def test_the_annotation_and_the_predicate_agree(self, world, rule, model):
+        """A row's annotation says what the yes/no answer says, for every role and every row."""
+        from django.apps import apps
+
+        queryset = apps.get_model(model)._default_manager.all()
+        people = [
+            world["patient"],
+            world["provider"].user,
+            world["stranger"].user,
+            world["staff"],
+            AnonymousUser(),
+        ]
+        for person in people:
+            for obj in rule.annotate(queryset, person, "reachable"):
+                assert obj.reachable == rule.allows(person, obj), (rule.name, person, obj)
+
     def test_a_forgotten_role_reaches_nothing(self, world):
         """A user with no role the rules know (an admin account) reaches no patient's data."""
         admin = UserFactory(role="", is_staff=True)

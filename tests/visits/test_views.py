@@ -217,7 +217,7 @@ class TestClinicianDashboard:
         """Today's visits appear in the clinician's zone; each read is audited in one insert."""
         # The recent-changes list is one query, the open critical results one, and the
         # seen-now duty switch (is this physician on duty) one.
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(13):
             assert clinician_client.get(reverse("clinician_dashboard")).status_code == 200
         provider = clinician.provider_profile
         zone = ZoneInfo(provider.time_zone)
@@ -235,7 +235,7 @@ class TestClinicianDashboard:
                 end=start + urgent_care.duration,
                 blocked_until=start + urgent_care.duration + urgent_care.buffer_after,
             )
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(14):
             content = clinician_client.get(reverse("clinician_dashboard")).content.decode()
         assert content.count("Patient") >= 5
         assert "Patient3 Rivera" in content
@@ -292,12 +292,12 @@ class TestClinicianRecentChanges:
         """Twenty recent bookings show as the last five, in the same number of queries as one."""
         provider = clinician.provider_profile
         VisitFactory(provider=provider, start=timezone.now() + datetime.timedelta(days=2))
-        # 15 with the open critical results' and the seen-now duty switch's queries.
-        with django_assert_max_num_queries(15):
+        # 14 with the open critical results' and the seen-now duty switch's queries.
+        with django_assert_max_num_queries(14):
             clinician_client.get(reverse("clinician_dashboard"))
         for day in range(20):
             VisitFactory(provider=provider, start=timezone.now() + datetime.timedelta(days=3 + day))
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(14):
             content = clinician_client.get(reverse("clinician_dashboard")).content.decode()
         section = content[
             content.index('id="changes-heading"') : content.index('id="profile-heading"')

@@ -146,7 +146,8 @@ def leave(request: SignedInRequest) -> HttpResponse:
 
 
 def _physician(request: SignedInRequest) -> ProviderProfile:
-    """The signed-in clinician's provider profile; clinicians without one may not use the queue."""
+    """The signed-in clinician's provider profile (the sign-in backend loaded it with the user);
+    clinicians without one may not use the queue."""
     provider = request.user.provider_profile_or_none
     if provider is None:
         raise PermissionDenied

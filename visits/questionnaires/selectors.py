@@ -103,14 +103,30 @@ def alert_routing(*, patient, visit: Visit | None) -> list[User]:
     return behavioral or treating
 
 
+# What the clinician's dashboards show of an open alert: whose it is, how to call them, why and
+# when it was raised. Only these columns are loaded.
+OPEN_ALERT_FIELDS = (
+    "patient_id",
+    "reason",
+    "created_at",
+    "escalated_at",
+    "patient__email",
+    "patient__patient_profile__legal_first_name",
+    "patient__patient_profile__legal_last_name",
+    "patient__patient_profile__preferred_name",
+    "patient__patient_profile__phone",
+)
+
+
 def open_alerts_for(clinician) -> QuerySet[SafetyAlert]:
     """Unacknowledged safety alerts this clinician must answer: assigned or escalated to them
-    (policy.ASSIGNED_SAFETY_ALERTS decides), oldest first."""
+    (policy.ASSIGNED_SAFETY_ALERTS decides), oldest first, as the dashboards list them."""
     return (
         policy.ASSIGNED_SAFETY_ALERTS.filter(
             SafetyAlert.objects.filter(acknowledged_at__isnull=True), clinician
         )
-        .select_related("patient__patient_profile", "response__questionnaire")
+        .select_related("patient__patient_profile")
+        .only(*OPEN_ALERT_FIELDS)
         .order_by("created_at")
     )
 

@@ -8,7 +8,7 @@ summary, the diagnoses and the addenda with their authors, whatever their number
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.urls import reverse
 
@@ -31,26 +31,39 @@ class NoteAccess:
 
     visit: Visit
     writes: bool
+    # True when the visit was loaded through policy.DOCUMENTABLE_VISITS for this viewer, so the
+    # rule's answer is known; None when it has still to be asked.
+    documentable: bool | None = None
 
 
-def _visits() -> QuerySet[Visit]:
-    return Visit.objects.select_related("patient__patient_profile", "provider__user", "visit_type")
+def _visits(*, with_record: bool = False) -> QuerySet[Visit]:
+    visits = Visit.objects.select_related(
+        "patient__patient_profile", "provider__user", "visit_type"
+    )
+    return visits.select_related("note__author", "summary") if with_record else visits
 
 
-def note_access(request: SignedInRequest, visit_id: object) -> NoteAccess:
+def note_access(
+    request: SignedInRequest, visit_id: object, *, with_record: bool = False
+) -> NoteAccess:
     """The visit whose note this clinician may open; 404 for anyone else.
 
     The visit's clinician writes it (policy.DOCUMENTABLE_VISITS); other clinicians who treat
     the patient read it once signed (policy.VISIT_NOTES); drafts stay with their author.
+    `with_record`: the note and the summary come with the visit, in its query, for a page that
+    only reads them (saved_note takes them from the visit then).
     """
     user = request.user
-    visit = policy.DOCUMENTABLE_VISITS.filter(_visits(), user).filter(pk=visit_id).first()
+    visits = _visits(with_record=with_record)
+    # One visit by its id: unordered, so the query is not compiled with an ORDER BY (each
+    # lookup here matches one row at most, so the order cannot change which).
+    visit = policy.DOCUMENTABLE_VISITS.filter(visits, user).filter(pk=visit_id).order_by().first()
     if visit is not None:
-        return NoteAccess(visit=visit, writes=True)
+        return NoteAccess(visit=visit, writes=True, documentable=True)
     readable = policy.VISIT_NOTES.filter(VisitNote.objects.all(), user).filter(
         visit_id=visit_id, status=VisitNote.Status.SIGNED
     )
-    visit = _visits().filter(pk__in=readable.values("visit_id")).first()
+    visit = visits.filter(pk__in=readable.values("visit_id")).order_by().first()
     if visit is None:
         raise Http404("No such visit note.")
     return NoteAccess(visit=visit, writes=False)
@@ -71,18 +84,28 @@ def panel_urls(visit: Visit) -> dict[str, str]:
 
 
 def saved_note(visit: Visit) -> tuple[VisitNote | None, AfterVisitSummary | None]:
-    """The visit's note (with its diagnoses and addenda and their authors) and summary."""
+    """The visit's note (with its diagnoses and addenda and their authors) and summary: one
+    each per visit, read unordered, or taken from the visit when it was read with them
+    (note_access's `with_record`)."""
+    addenda = Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author"))
+    if _NOTE.is_cached(visit) and _SUMMARY.is_cached(visit):
+        note: VisitNote | None = getattr(visit, "note", None)
+        if note is not None:
+            prefetch_related_objects([note], "diagnoses", addenda)
+        return note, getattr(visit, "summary", None)
     note = (
         VisitNote.objects.select_related("author")
-        .prefetch_related(
-            "diagnoses",
-            Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author")),
-        )
+        .prefetch_related("diagnoses", addenda)
         .filter(visit=visit)
+        .order_by()
         .first()
     )
-    summary = AfterVisitSummary.objects.filter(visit=visit).first()
+    summary = AfterVisitSummary.objects.filter(visit=visit).order_by().first()
     return note, summary
+
+
+_NOTE = Visit._meta.get_field("note")
+_SUMMARY = Visit._meta.get_field("summary")
 
 
 def note_panel_context(
@@ -135,7 +158,7 @@ def note_panel_context(
         "error": error,
         "sign_refusal": sign_refusal(note) if note is not None else "",
         "keeps_psychotherapy_notes": access.writes
-        and keeps_psychotherapy_notes(request.user, visit),
+        and keeps_psychotherapy_notes(request.user, visit, documentable=access.documentable),
         "urls": panel_urls(visit),
         "zone_name": getattr(request, "viewer_zone_name", ""),
         "code_source": "ICD-10-CM FY2026 (CMS, CDC NCHS)",

@@ -276,14 +276,18 @@ def note_remove_diagnosis(
     return diagnosis
 
 
-def keeps_psychotherapy_notes(actor, visit: Visit) -> bool:
+def keeps_psychotherapy_notes(actor, visit: Visit, *, documentable: bool | None = None) -> bool:
     """Whether this clinician keeps psychotherapy notes for this visit: it is their own visit
-    and they are a therapist or psychiatrist."""
-    return (
-        visit.provider.user_id == actor.pk
-        and visit.provider.kind in PSYCHOTHERAPY_KINDS
-        and policy.DOCUMENTABLE_VISITS.allows(actor, visit)
-    )
+    and they are a therapist or psychiatrist.
+
+    `documentable` is policy.DOCUMENTABLE_VISITS's answer for this actor and visit when the
+    caller already has it (it loaded the visit through that rule); otherwise it is asked.
+    """
+    if visit.provider.user_id != actor.pk or visit.provider.kind not in PSYCHOTHERAPY_KINDS:
+        return False
+    if documentable is None:
+        documentable = policy.DOCUMENTABLE_VISITS.allows(actor, visit)
+    return documentable
 
 
 def psychotherapy_note_save(

@@ -88,23 +88,54 @@ def _with_context(alerts: QuerySet[CriticalResultAlert]) -> QuerySet[CriticalRes
     )
 
 
+# What a list of alerts shows (the dashboards' and the critical results page's): the patient's
+# name, the value, when it was raised, escalated and acknowledged, by whom and what was done.
+# Only these columns are loaded, so the lists' queries are built and read for them alone.
+LISTED_FIELDS = (
+    "patient_id",
+    "clinician_id",
+    "created_at",
+    "escalated_at",
+    "acknowledged_at",
+    "outcome",
+    "note",
+    "patient__email",
+    "patient__patient_profile__legal_first_name",
+    "patient__patient_profile__legal_last_name",
+    "observation__name",
+    "observation__value",
+    "observation__value_text",
+    "observation__unit",
+    "observation__flag",
+)
+
+
+def _listed(alerts: QuerySet[CriticalResultAlert], person: str) -> QuerySet[CriticalResultAlert]:
+    """The alerts as a list shows them, with `person` (who ordered or acknowledged) by name."""
+    return alerts.select_related("patient__patient_profile", "observation", person).only(
+        *LISTED_FIELDS, f"{person}__display_name", f"{person}__email"
+    )
+
+
 def open_critical_alerts_for(clinician) -> QuerySet[CriticalResultAlert]:
     """Unacknowledged critical-result alerts this clinician must answer (policy
     CRITICAL_RESULT_ALERTS decides), oldest first, with the patient and value: one query."""
-    return _with_context(
+    return _listed(
         policy.CRITICAL_RESULT_ALERTS.filter(
             CriticalResultAlert.objects.filter(acknowledged_at__isnull=True), clinician
-        )
+        ),
+        "clinician",
     ).order_by("created_at", "pk")[:OPEN_SHOWN]
 
 
 def critical_alert_history_for(clinician, *, limit: int = 20) -> list[CriticalResultAlert]:
     """The clinician's most recently acknowledged critical-result alerts, newest first."""
     return list(
-        _with_context(
+        _listed(
             policy.CRITICAL_RESULT_ALERTS.filter(
                 CriticalResultAlert.objects.filter(acknowledged_at__isnull=False), clinician
-            )
+            ),
+            "acknowledged_by",
         ).order_by("-acknowledged_at", "-pk")[:limit]
     )
 

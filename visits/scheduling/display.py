@@ -43,6 +43,11 @@ def short_day(day: datetime.date) -> str:
     return f"{WEEKDAYS[day.weekday()][:3]} {day.day} {MONTHS[day.month - 1][:3]}"
 
 
+def month_day(day: datetime.date) -> str:
+    """A date as a month's first letters and the day: Jan 12 ("M j")."""
+    return f"{MONTHS[day.month - 1][:3]} {day.day}"
+
+
 def day_and_clock(value: datetime.datetime) -> str:
     """A local date and time: Monday, January 12, 9:00 AM ("l, F j, g:i A")."""
     return f"{day_name(value)}, {clock(value)}"

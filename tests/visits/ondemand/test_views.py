@@ -333,6 +333,6 @@ class TestPhysicianPages:
             )
             for user in patients
         )
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(11):
             page = client.get(reverse("ondemand:queue"), **POLL)
         assert f"Waiting for you: {waiting} patients" in page.text

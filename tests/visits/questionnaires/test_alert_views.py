@@ -46,6 +46,21 @@ class TestDashboard:
         assert "(512) 555-0123" in content
         assert reverse("safety_alert_detail", args=[alert.pk]) in content
 
+    @pytest.mark.parametrize("page", ["clinician_dashboard", "records:day"])
+    def test_more_alerts_cost_no_more_queries(
+        self, client, alert, therapist, patient, page, django_assert_max_num_queries
+    ):
+        """Each open alert's name, phone and reason come in the list's one query."""
+        client.force_login(therapist.user)
+        with django_assert_max_num_queries(40) as few:
+            client.get(reverse(page))
+        for _ in range(3):
+            raise_alert(patient)  # answers not tied to a visit go to the behavioral clinician
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            content = client.get(reverse(page)).content.decode()
+        assert "Safety alerts (4)" in content
+        assert content.count('href="tel:+15125550123"') == 4
+
     def test_another_treating_clinician_sees_nothing(self, client, alert, physician):
         """The urgent-care physician who treats the patient is not given the alert."""
         client.force_login(physician.user)

@@ -161,7 +161,7 @@ class TestAudit:
                 NoteAddendum(note=note, author=clinician, text=f"Addendum {n}")
                 for n in range(total - existing)
             )
-            with django_assert_max_num_queries(30) as captured:
+            with django_assert_max_num_queries(6) as captured:
                 response = client.get(note_url(visit))
             assert f"Addendum {total - existing - 1}" in response.content.decode()
             counts.append(len(captured))

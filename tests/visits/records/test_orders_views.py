@@ -404,6 +404,7 @@ class TestQueryCount:
         assert response.content.decode().count("Printable record") == rows
 
 
-# Session, user, MFA, visit, the visit's prescriptions, lab orders, other active prescriptions,
-# intake, may-write, the audit insert (in a savepoint) and the session's save.
-QUERIES = 13
+# Session, user, MFA, the visit (with whether the viewer writes its orders), its prescriptions
+# with the patient's active ones from other visits, lab orders, intake, the audit insert (in a
+# savepoint) and the session's save.
+QUERIES = 11

@@ -239,13 +239,38 @@ class TestPages:
         assert "Called the patient. ER" in content
         assert "What did you do?" not in content
 
-    def test_dashboard_queries_do_not_grow(self, client, s, django_assert_max_num_queries):
-        """The dashboard's query count is the same for 1 and 20 open critical alerts."""
+    def test_the_critical_results_page_queries_do_not_grow(
+        self, client, s, django_assert_max_num_queries
+    ):
+        """The page costs the same for 1 and 21 open alerts and as many acknowledged (20 of
+        them shown): each list reads what its rows show in its one query."""
+        client.force_login(s.clinician)
+        url = reverse("results:critical_alerts")
+
+        def raise_and_acknowledge(count: int) -> None:
+            report_for(s, *[potassium("7.0", position=n) for n in range(count)])
+            report_for(s, *[potassium("6.9", position=n) for n in range(count)])
+            for alert in CriticalResultAlert.objects.filter(acknowledged_at__isnull=True)[:count]:
+                critical_alert_acknowledge(alert=alert, actor=s.clinician, outcome=CALLED)
+
+        raise_and_acknowledge(1)
+        with django_assert_max_num_queries(40) as few:
+            client.get(url)
+        raise_and_acknowledge(20)
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            content = client.get(url).content.decode()
+        assert "Waiting for you (21)" in content
+        assert content.count("Called the patient") == 20  # the history shows the last 20
+
+    @pytest.mark.parametrize("page", ["clinician_dashboard", "records:day"])
+    def test_dashboard_queries_do_not_grow(self, client, s, page, django_assert_max_num_queries):
+        """My day's (and the day view's) query count is the same for 1 and 21 open critical
+        alerts."""
         client.force_login(s.clinician)
         report_for(s, potassium("6.8"))
         with django_assert_max_num_queries(40) as few:
-            client.get(reverse("clinician_dashboard"))
+            client.get(reverse(page))
         report_for(s, *[potassium("7.0", position=n) for n in range(20)])
         with django_assert_max_num_queries(len(few.captured_queries)):
-            content = client.get(reverse("clinician_dashboard")).content.decode()
+            content = client.get(reverse(page)).content.decode()
         assert "Critical results (21)" in content

@@ -121,6 +121,24 @@ class TestInbox:
         assert scheduler_client.get(INBOX + "?page=2").status_code == 200
         assert scheduler_client.get(INBOX + "?page=nonsense").status_code == 200
 
+    @pytest.mark.parametrize(("unmatched", "matched"), [(3, 2), (50, 0), (50, 1), (51, 0), (60, 5)])
+    def test_the_number_to_reconcile_counts_every_page(self, scheduler_client, unmatched, matched):
+        """Whether the first page holds every message to reconcile or not, the count is all of
+        them, on the first page and the next."""
+        InboundResult.objects.bulk_create(
+            InboundResult(
+                format="hl7v2",
+                source=f"drop/{n}.hl7",
+                raw="MSH|",
+                state="unmatched" if n < unmatched else "matched",
+                identifiers={},
+            )
+            for n in range(unmatched + matched)
+        )
+        for page in (INBOX, INBOX + "?page=2"):
+            content = scheduler_client.get(page).content.decode()
+            assert f"{unmatched} messages to reconcile." in content
+
 
 class TestUpload:
     def test_matched_upload(self, scheduler_client, scheduler, order):

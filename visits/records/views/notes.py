@@ -115,7 +115,7 @@ def _saved_words(request: SignedInRequest, saved: DraftSaved) -> str:
 @require_GET
 def visit_note(request: SignedInRequest, visit_id: object) -> HttpResponse:
     """The note of a visit: its clinician's editor, or the signed note read-only for others."""
-    access = note_access(request, visit_id)
+    access = note_access(request, visit_id, with_record=True)
     return _page(request, access)
 
 

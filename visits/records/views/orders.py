@@ -38,16 +38,19 @@ TEMPLATE = "visits/records/visit_orders.html"
 
 
 def _readable_visits(request: SignedInRequest) -> QuerySet[Visit]:
-    return policy.CLINICAL_RECORDS.filter(
+    """The visits whose orders the viewer reads, each saying whether they write them too
+    (`documentable`, policy.DOCUMENTABLE_VISITS, answered in the same query)."""
+    visits = policy.CLINICAL_RECORDS.filter(
         Visit.objects.select_related("patient__patient_profile", "provider__user", "visit_type"),
         request.user,
     )
+    return policy.DOCUMENTABLE_VISITS.annotate(visits, request.user, "documentable")
 
 
 def _visit(request: SignedInRequest, visit_id: object, *, write: bool = False) -> Visit:
     """The visit, if the viewer treats its patient (else 404); to write, it must be theirs (403)."""
     visit = get_object_or_404(_readable_visits(request), pk=visit_id)
-    if write and not policy.DOCUMENTABLE_VISITS.allows(request.user, visit):
+    if write and not visit.documentable:  # type: ignore[attr-defined]
         raise PermissionDenied("Only the visit's own clinician can order from it.")
     return visit
 
@@ -70,7 +73,7 @@ def _orders_page(
     partial: str | None = None,
 ) -> HttpResponse:
     orders = order_selectors.visit_orders(visit)
-    can_write = policy.DOCUMENTABLE_VISITS.allows(request.user, visit)
+    can_write = visit.documentable  # type: ignore[attr-defined]
     stop_forms = dict([stopping]) if stopping else {}
     for rx in orders.prescriptions:
         # One form per row, each with its own ids; the one just refused keeps what was typed.

@@ -58,6 +58,7 @@ def inbox(request: SignedInRequest) -> HttpResponse:
     rows = list(
         _inbound(request)
         .select_related("resolved_by")
+        .defer("raw")  # the message as it arrived: its own page shows it, the list never does
         .annotate(
             waiting=Case(
                 When(state=InboundResult.State.UNMATCHED, then=Value(0)),
@@ -69,7 +70,12 @@ def inbox(request: SignedInRequest) -> HttpResponse:
     )
     shown = rows[:INBOX_PAGE]
     audit_page(request, {"lab message": _identified(shown)})
-    waiting = _inbound(request).filter(state=InboundResult.State.UNMATCHED).count()
+    if page == 1 and (len(rows) <= INBOX_PAGE or rows[-1].waiting):
+        # Those waiting come first: the first page, read one row past its end, holds them all
+        # when that row is not waiting, so they are counted here rather than by a query.
+        waiting = sum(1 for row in rows if not row.waiting)
+    else:
+        waiting = _inbound(request).filter(state=InboundResult.State.UNMATCHED).count()
     return render_page(
         request,
         "visits/results/inbox_list.html",

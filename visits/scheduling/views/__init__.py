@@ -18,6 +18,7 @@ def schedule_for(request, provider_id: int) -> ProviderProfile:
     provider = (
         policy.SCHEDULES.filter(ProviderProfile.objects.select_related("user"), request.user)
         .filter(pk=provider_id)
+        .order_by()  # one row by its id: no ORDER BY (and no join to order by the user's name)
         .first()
     )
     if provider is None:

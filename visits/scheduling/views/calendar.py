@@ -8,6 +8,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from accounts.models import Role
@@ -37,6 +39,18 @@ from visits.web import HtmxHttpRequest
 
 CALENDAR_TEMPLATE = "visits/scheduling/staff/schedule_calendar.html"
 ONE_DAY = datetime.timedelta(days=1)
+# What the calendar shows of a visit, its type and its patient: the columns loaded.
+CALENDAR_VISIT_FIELDS = (
+    "start",
+    "end",
+    "status",
+    "patient_id",
+    "visit_type__name",
+    "patient__email",
+    "patient__display_name",
+    "patient__patient_profile__legal_first_name",
+    "patient__patient_profile__legal_last_name",
+)
 
 
 @dataclass
@@ -47,7 +61,7 @@ class CalendarDay:
     date: datetime.date
     working: list[str]
     visits: list[dict] = field(default_factory=list)
-    free: list[dict] = field(default_factory=list)
+    free: list[tuple[str, str]] = field(default_factory=list)  # (address, label)
 
     @property
     def iso(self) -> str:
@@ -56,6 +70,17 @@ class CalendarDay:
     @property
     def words(self) -> str:
         return day_name(self.date)
+
+    @property
+    def free_links(self) -> SafeString:
+        """The free starts' list items, each a link to book it: a week has a hundred or more,
+        so they are written here once rather than by the template's loop, item by item."""
+        words = self.words
+        return format_html_join(
+            "",
+            '<li><a href="{}">{}<span class="visually-hidden"> on {}: book</span></a></li>',
+            ((url, label, words) for url, label in self.free),
+        )
 
 
 def _calendar_range(form: CalendarForm, today: datetime.date) -> tuple[str, datetime.date, int]:
@@ -105,6 +130,7 @@ def schedule_calendar(request: HtmxHttpRequest, provider_id: int) -> HttpRespons
         Visit.objects.visible_to(request.user)
         .filter(provider=provider, start__gte=start, start__lt=end)
         .select_related("visit_type", "patient__patient_profile")
+        .only(*CALENDAR_VISIT_FIELDS)
         .order_by("start")
     )
     audit_read(
@@ -145,7 +171,7 @@ def schedule_calendar(request: HtmxHttpRequest, provider_id: int) -> HttpRespons
     for each in free:
         local = each.astimezone(zone)
         days[local.date()].free.append(
-            {"label": clock(local), "url": book_url + quote(local.isoformat(), safe="/")}
+            (book_url + quote(local.isoformat(), safe="/"), clock(local))
         )
     step = datetime.timedelta(days=length)
     key = "day" if mode == "day" else "week"
