@@ -14,12 +14,14 @@ class _LoadsProfiles(DjangoModelBackend):
     """
 
     def get_user(self, user_id):
-        user = (
-            User._default_manager.select_related("patient_profile", "provider_profile")
-            .filter(pk=user_id)
-            .first()
-        )
-        return user if user is not None and self.user_can_authenticate(user) else None
+        # get() drops the model's ordering: no ORDER BY over the two joins for one row.
+        try:
+            user = User._default_manager.select_related("patient_profile", "provider_profile").get(
+                pk=user_id
+            )
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
 
 class ModelBackend(_LoadsProfiles, DjangoModelBackend):
