@@ -27,6 +27,7 @@ from accounts.models import PatientProfile, ProviderLicense, ProviderProfile, Ro
 from accounts.sessions import MFA_ENROLLED_KEY
 from visits.audit import AuditEvent
 from visits.bench.symptoms import answer_symptom_questions
+from visits.planner import refresh_planner_statistics
 from visits.questionnaires import engine
 from visits.questionnaires.models import QuestionnaireResponse
 from visits.questionnaires.services import latest_version
@@ -383,6 +384,7 @@ def grow(
         )
         for _ in range(accesses)
     )
+    refresh_planner_statistics()
     return {
         "providers": len(profiles),
         "visits": len(past),

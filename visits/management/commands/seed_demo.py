@@ -19,6 +19,7 @@ from visits.intake.consents import CONSENTS
 from visits.intake.models import IntakeStep
 from visits.intake.selectors import intake_is_complete
 from visits.intake.services import intake_for, intake_save_step, intake_sign_consents
+from visits.planner import refresh_planner_statistics
 from visits.questionnaires import engine
 from visits.questionnaires.models import QuestionnaireResponse
 from visits.questionnaires.services import latest_version
@@ -214,6 +215,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             logins = self.seed()
             seed_safety_alerts()
+        # The query planner's statistics, so a fresh SQLite file reads by the right indexes.
+        refresh_planner_statistics()
         self.stdout.write(
             self.style.SUCCESS("Demo clinic ready. Every demo login uses the password:")
         )
