@@ -126,6 +126,11 @@ class TestServicesFromTheEnvironment:
         )
         assert result.stdout.strip() == "IMMEDIATE"
 
+    def test_sqlite_keeps_its_connections_too(self):
+        """Opening a SQLite connection costs more than a whole signed-in page's other work."""
+        result = run(SHOW.format("s.DATABASES['default']['CONN_MAX_AGE']"), **PRODUCTION)
+        assert result.stdout.strip() == "600"
+
     def test_smtp_comes_from_email_url(self):
         """EMAIL_URL configures the SMTP mailer."""
         result = run(SHOW.format("s.MAILERS['default']"), **PRODUCTION)
