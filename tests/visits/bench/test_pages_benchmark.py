@@ -207,6 +207,8 @@ def test_a_sync_worker_with_threads_is_refused():
     env.pop("GUNICORN_THREADS")
     assert subprocess.run(read, env=env, capture_output=True, text=True).stdout.strip() == "1"
     env["GUNICORN_WORKER_CLASS"] = "gthread"
+    assert subprocess.run(read, env=env, capture_output=True, text=True).stdout.strip() == "2"
+    env["GUNICORN_THREADS"] = "4"
     assert subprocess.run(read, env=env, capture_output=True, text=True).stdout.strip() == "4"
 
 
