@@ -3,7 +3,7 @@ every page's list bounds, and grown as much again: no page's queries or bytes gr
 
 Each growth is smaller than the benchmark's large clinic, so the test stays quick, but more than
 any page shows at once: 40 more providers (a page of bookable providers is 10, of the staff
-dashboard's 25), 60 past visits (a chart lists 10), 60 lab reports of 10 results (the results
+dashboard's 20), 60 past visits (a chart lists 10), 60 lab reports of 10 results (the results
 page lists 10 reports and 6 tests' last values, a chart 10 reports), 30 questionnaire responses
 (the score history charts 20) and 30 reads of the record (the access log lists 20). The same
 URLs are opened at every size (the same report, visit and chart), each page's person signed in
@@ -13,7 +13,7 @@ The query count is the same at every size. Bytes are held to two bounds:
 
 - From the demo clinic to the grown one, at most 2.5 times and 4 KB more: the demo clinic's
   lists are short, and growing fills each to its page (the staff dashboard's 6 providers become
-  a page of 25, and the page 2.4 times the bytes). A page that lists rows in proportion to the
+  a page of 20, and the page about twice the bytes). A page that lists rows in proportion to the
   data, or whose bound is too generous to read (a report drawing twelve values of each of its
   tests), is far past it: the results page was 7.6 times the demo's, a report 7.1 times.
 - From the grown clinic to twice grown, at most 5 % and 1 KB more: between one full page and the
