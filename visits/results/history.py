@@ -16,7 +16,7 @@ from accounts import policy
 from accounts.models import User
 from visits.results.charts import TrendPoint, trend_chart
 from visits.results.models import Observation, ResultStatus
-from visits.results.selectors import Trend
+from visits.results.trends import Trend
 
 HISTORY_PAGE = 20
 

@@ -1,5 +1,5 @@
 """What a patient's own results pages show: visits with their summaries, medications, lab orders,
-reports grouped by order with their current values, and trends.
+reports grouped by order with their current values (read as `shown`), and trends (`trends`).
 
 The access rules decide (accounts.policy): the patient learns that a held report exists and when
 it will be released (CLINICAL_RECORDS), its values only once released (LAB_REPORTS,
@@ -9,27 +9,23 @@ a fixed number of queries whatever the number of visits, reports or observations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 
 from django.db.models import (
     Case,
-    Count,
     F,
     QuerySet,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce
 
 from accounts import policy
 from accounts.models import User
 from visits.records.models import AfterVisitSummary, LabOrder, NoteDiagnosis, Prescription
-from visits.results.charts import TrendPoint, trend_chart
-from visits.results.descriptions import description_of
-from visits.results.display import flag_label, flag_symbol, flag_words, number, range_words
-from visits.results.models import LabReport, Observation, ResultStatus
+from visits.results.models import LabReport, Observation
+from visits.results.shown import ReportGroup, ShownObservation, ShownReport, state_of
+from visits.results.trends import TREND_SHORT, trends
 
 VISITS_PAGE = 10
 PRESCRIPTIONS_PAGE = 10
@@ -38,13 +34,6 @@ REPORTS_PAGE = 10
 TRENDS_PAGE = 6
 # The most a "show more" link can ask for, so no page's cost grows with the record.
 MOST_SHOWN = 200
-# A trend draws and tabulates a test's most recent measurements, from the patient's latest
-# TREND_REPORTS reports, so the page's work stays the same however long the record grows.
-TREND_POINTS = 12
-TREND_REPORTS = 30
-# The results page and a report show each test's last few values; every value, drawn, is on
-# the test's own history page, a page at a time.
-TREND_SHORT = 3
 
 
 @dataclass(frozen=True)
@@ -200,107 +189,6 @@ def _status_words() -> Case:
 # Reports and their values
 
 
-class ReportState:
-    """What the patient is told of a report: its values, or why not yet."""
-
-    RELEASED = "released"
-    PENDING_REVIEW = "pending_review"
-    WAITING = "waiting"
-
-
-@dataclass
-class ShownObservation:
-    """One current value as the patient reads it, with the earlier values it corrected."""
-
-    observation: Observation
-    corrected: list[Observation] = field(default_factory=list)
-    trend_anchor: str = ""
-
-    @property
-    def value(self) -> str:
-        return self.observation.display_value
-
-    @property
-    def range(self) -> str:
-        o = self.observation
-        return range_words(o.reference_low, o.reference_high, o.reference_text, o.unit)
-
-    @property
-    def flag_words(self) -> str:
-        return flag_words(self.observation.flag)
-
-    @property
-    def flag_symbol(self) -> str:
-        return flag_symbol(self.observation.flag)
-
-    @property
-    def flag_label(self) -> str:
-        return flag_label(self.observation.flag)
-
-    @property
-    def is_flagged(self) -> bool:
-        return bool(self.flag_symbol)
-
-    @property
-    def description(self) -> str:
-        return description_of(self.observation.loinc_code)
-
-    @property
-    def is_correction(self) -> bool:
-        return bool(self.corrected) or self.observation.status == ResultStatus.CORRECTED
-
-
-@dataclass
-class ShownReport:
-    """A report as the patient reads it: values when released, else what it is waiting for."""
-
-    report: LabReport
-    state: str
-    observations: list[ShownObservation] = field(default_factory=list)
-    # Values of this report that a later report corrected (observation, the correcting report).
-    replaced: list[tuple[Observation, int]] = field(default_factory=list)
-
-    @property
-    def is_released(self) -> bool:
-        return self.state == ReportState.RELEASED
-
-    @property
-    def is_new(self) -> bool:
-        return self.is_released and self.report.first_opened_at is None
-
-    @property
-    def release_by(self) -> datetime.datetime | None:
-        return self.report.release_by if self.state == ReportState.PENDING_REVIEW else None
-
-    @property
-    def when(self) -> datetime.datetime:
-        return self.report.collected_at or self.report.received_at
-
-    @property
-    def flagged_count(self) -> int:
-        return sum(1 for shown in self.observations if shown.is_flagged)
-
-    @property
-    def has_correction(self) -> bool:
-        return bool(self.replaced) or any(shown.is_correction for shown in self.observations)
-
-    @property
-    def description(self) -> str:
-        return description_of(self.report.loinc_code)
-
-
-@dataclass
-class ReportGroup:
-    """The reports that came back for one lab order (or, without an order, on their own)."""
-
-    order: LabOrder | None
-    reports: list[ShownReport]
-
-    @property
-    def anchor(self) -> str:
-        return f"order-{self.order.pk}" if self.order else "results-without-order"
-
-
 def _reports(viewer: User, patient: User) -> QuerySet:
     """The patient's reports the viewer may know of, each marked with whether its values show."""
     values_rule = policy.LAB_REPORTS.reach(viewer)
@@ -320,20 +208,12 @@ def _reports(viewer: User, patient: User) -> QuerySet:
     )
 
 
-def _state(report: LabReport) -> str:
-    if getattr(report, "values_visible", False):
-        return ReportState.RELEASED
-    if report.held_at is not None or report.release_by is not None:
-        return ReportState.PENDING_REVIEW
-    return ReportState.WAITING
-
-
 def _shown_reports(
     viewer: User, patient: User, reports: list[LabReport], trends: dict | None = None
 ) -> list[ShownReport]:
     """The reports with their current values and the earlier values they corrected (two
     queries for all of them)."""
-    shown = [ShownReport(report, _state(report)) for report in reports]
+    shown = [ShownReport(report, state_of(report)) for report in reports]
     released = [item.report.pk for item in shown if item.is_released]
     if not released:
         return shown
@@ -411,127 +291,6 @@ def new_results_count(viewer: User, patient: User) -> int:
         .filter(patient=patient, first_opened_at__isnull=True)
         .count()
     )
-
-
-# Trends
-
-
-@dataclass
-class Trend:
-    """One test measured more than once: its latest values, drawn and tabulated."""
-
-    loinc_code: str
-    unit: str
-    name: str
-    points: list[TrendPoint]  # oldest first
-    total: int
-    low: Decimal | None = None
-    high: Decimal | None = None
-    chart: dict | None = None
-
-    @property
-    def anchor(self) -> str:
-        return "trend-" + "".join(c if c.isalnum() else "-" for c in self.loinc_code + self.unit)
-
-    @property
-    def latest(self) -> datetime.datetime:
-        return self.points[-1].when
-
-    @property
-    def description(self) -> str:
-        return description_of(self.loinc_code)
-
-    @property
-    def range(self) -> str:
-        return range_words(self.low, self.high, "", self.unit)
-
-    @property
-    def rows(self) -> list[dict]:
-        """The table's rows, newest first, each flag in words and symbol."""
-        return [
-            {
-                "when": point.when,
-                "value": number(point.value),
-                "flag": point.flag,
-                "flag_words": flag_words(point.flag),
-                "flag_symbol": flag_symbol(point.flag),
-            }
-            for point in reversed(self.points)
-        ]
-
-
-def trends(
-    viewer: User,
-    patient: User,
-    *,
-    zone: datetime.tzinfo,
-    loinc_codes: list[str] | None = None,
-    points: int = TREND_POINTS,
-    charts: bool = True,
-) -> dict[tuple[str, str], Trend]:
-    """Every test (by LOINC code and unit) measured at least twice in the patient's latest
-    TREND_REPORTS released reports, with its latest `points` values (and their chart unless
-    `charts` is false): two queries, over a bounded number of rows whatever the length of the
-    record."""
-    # The reports' ids first, so that the values are read by patient and report (the index
-    # obs_patient_report), not among every value in the patient's record.
-    recent_reports = list(
-        policy.LAB_REPORTS.filter(LabReport.objects.all(), viewer)
-        .filter(patient=patient)
-        .order_by(F("collected_at").desc(nulls_last=True), "-received_at", "-pk")
-        .values_list("pk", flat=True)[:TREND_REPORTS]
-    )
-    rows = (
-        policy.OBSERVATIONS.filter(Observation.objects.all(), viewer)
-        .filter(patient=patient, superseded_by__isnull=True, value__isnull=False)
-        .filter(report_id__in=recent_reports)
-        .exclude(status=ResultStatus.CANCELLED)
-    )
-    if loinc_codes is not None:
-        rows = rows.filter(loinc_code__in=loinc_codes)
-    partition = [F("loinc_code"), F("unit")]
-    rows = (
-        rows.annotate(
-            measured=Coalesce("observed_at", "report__collected_at", "report__received_at")
-        )
-        .annotate(
-            total=Window(Count("pk"), partition_by=partition),
-            recency=Window(
-                RowNumber(), partition_by=partition, order_by=[F("measured").desc(), F("pk").desc()]
-            ),
-        )
-        .filter(total__gte=2, recency__lte=points)
-        .values(
-            "loinc_code",
-            "unit",
-            "name",
-            "value",
-            "flag",
-            "measured",
-            "reference_low",
-            "reference_high",
-            "total",
-            "recency",
-        )
-    )
-    found: dict[tuple[str, str], Trend] = {}
-    for row in sorted(rows, key=lambda row: row["recency"]):
-        key = (row["loinc_code"], row["unit"])
-        trend = found.get(key)
-        if trend is None:  # the most recent measurement names the test and gives its range
-            trend = found[key] = Trend(
-                row["loinc_code"],
-                row["unit"],
-                row["name"],
-                [],
-                row["total"],
-                row["reference_low"],
-                row["reference_high"],
-            )
-        trend.points.insert(0, TrendPoint(row["measured"], row["value"], row["flag"]))
-    for trend in found.values() if charts else []:
-        trend.chart = trend_chart(trend.points, low=trend.low, high=trend.high, zone=zone)
-    return dict(sorted(found.items(), key=lambda item: item[1].latest, reverse=True))
 
 
 # The whole results page

@@ -12,6 +12,7 @@ from django.test import Client
 
 from accounts.models import ProviderProfile, User
 from visits.bench import load, pages
+from visits.bench.clinic import grow
 from visits.management.commands.bench_pages import Command, _cpu_seconds
 from visits.questionnaires.models import QuestionnaireResponse
 from visits.results.models import Observation
@@ -87,7 +88,7 @@ class TestPages:
         patient = User.objects.get(email=pages.PATIENT)
         visits, responses = patient.visits.count(), QuestionnaireResponse.objects.count()
         providers = ProviderProfile.objects.count()
-        grown = pages.grow(providers=3, visits=4, observations=20, responses=2, accesses=5)
+        grown = grow(providers=3, visits=4, observations=20, responses=2, accesses=5)
         assert grown == {
             "providers": 3,
             "visits": 4,

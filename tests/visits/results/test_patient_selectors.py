@@ -10,12 +10,14 @@ import pytest
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
 from tests.visits.results import patient_factories as make
 from visits.results import selectors
+from visits.results import trends as trend_reads
 from visits.results.charts import TrendPoint, nice_step, trend_chart, value_axis
 from visits.results.descriptions import described_codes, description_of
 from visits.results.display import flag_label, number, range_words
 from visits.results.flags import Flag
 from visits.results.models import LabReport
 from visits.results.opening import report_open
+from visits.results.shown import ReportState
 
 pytestmark = pytest.mark.django_db
 CHICAGO = ZoneInfo("America/Chicago")
@@ -36,11 +38,11 @@ class TestReports:
         """Released reports carry values; the held one is pending review, the preliminary waiting."""
         reports, groups = selectors.report_groups(scene.patient, scene.patient)
         by_pk = {item.report.pk: item for item in reports}
-        assert by_pk[scene.released.pk].state == selectors.ReportState.RELEASED
-        assert by_pk[scene.held.pk].state == selectors.ReportState.PENDING_REVIEW
+        assert by_pk[scene.released.pk].state == ReportState.RELEASED
+        assert by_pk[scene.held.pk].state == ReportState.PENDING_REVIEW
         assert by_pk[scene.held.pk].observations == []
         assert by_pk[scene.held.pk].release_by == scene.held.release_by
-        assert by_pk[scene.waiting.pk].state == selectors.ReportState.WAITING
+        assert by_pk[scene.waiting.pk].state == ReportState.WAITING
         assert by_pk[scene.waiting.pk].release_by is None
         assert len(groups) == 1
         assert groups[0].order == scene.order
@@ -95,14 +97,14 @@ class TestReports:
     def test_a_clinician_treating_the_patient_sees_values_of_held_reports(self, scene):
         """The rule decides: the treating clinician reads the held report's values."""
         shown = selectors.one_report(scene.provider.user, scene.patient, scene.held.pk)
-        assert shown.state == selectors.ReportState.RELEASED
+        assert shown.state == ReportState.RELEASED
         assert shown.observations[0].value == "191"
 
 
 class TestTrends:
     def test_a_test_measured_twice_has_a_trend_once_only_does_not(self, scene):
         """Potassium (measured twice) has a trend; sodium, measured once, has none."""
-        found = selectors.trends(scene.patient, scene.patient, zone=CHICAGO)
+        found = trend_reads.trends(scene.patient, scene.patient, zone=CHICAGO)
         assert list(found) == [("2823-3", "mmol/L")]
         trend = found[("2823-3", "mmol/L")]
         assert [point.value for point in trend.points] == [Decimal("4.4"), Decimal("5.6")]
@@ -114,27 +116,27 @@ class TestTrends:
     def test_held_values_are_not_part_of_a_trend(self, scene):
         """A held LDL next to a released one makes no trend for the patient."""
         make.observe(scene.released, make.LDL, "120", position=3)
-        found = selectors.trends(scene.patient, scene.patient, zone=CHICAGO)
+        found = trend_reads.trends(scene.patient, scene.patient, zone=CHICAGO)
         assert ("13457-7", "mg/dL") not in found
 
     def test_a_trend_keeps_the_latest_points(self, scene):
         """Past TREND_POINTS measurements, the trend keeps the most recent ones and says how many."""
-        for days in range(10, 10 + selectors.TREND_POINTS + 3):
+        for days in range(10, 10 + trend_reads.TREND_POINTS + 3):
             extra = make.report(scene.patient, order=scene.order, days=days, opened=True)
             make.observe(extra, make.POTASSIUM, "4.0")
-        trend = selectors.trends(scene.patient, scene.patient, zone=CHICAGO)[("2823-3", "mmol/L")]
-        assert len(trend.points) == selectors.TREND_POINTS
-        assert trend.total == selectors.TREND_POINTS + 5
+        trend = trend_reads.trends(scene.patient, scene.patient, zone=CHICAGO)[("2823-3", "mmol/L")]
+        assert len(trend.points) == trend_reads.TREND_POINTS
+        assert trend.total == trend_reads.TREND_POINTS + 5
         assert trend.points[-1].value == Decimal("5.6")
 
     def test_trends_read_only_the_latest_reports(self, scene, monkeypatch):
         """However long the record, trends come from the latest TREND_REPORTS reports: a test
         measured only in older ones has no trend, and the counts are of those reports."""
-        monkeypatch.setattr(selectors, "TREND_REPORTS", 3)
+        monkeypatch.setattr(trend_reads, "TREND_REPORTS", 3)
         for days in (400, 401):
             old = make.report(scene.patient, order=scene.order, days=days, opened=True)
             make.observe(old, make.LDL, "150")
-        found = selectors.trends(scene.patient, scene.patient, zone=CHICAGO)
+        found = trend_reads.trends(scene.patient, scene.patient, zone=CHICAGO)
         assert ("13457-7", "mg/dL") not in found
         assert found[("2823-3", "mmol/L")].total == 2
 
@@ -239,7 +241,7 @@ class TestQueryCount:
         assert page.new_count == reports
         assert page.reports_total == reports
         # The page's trends are short: their last values, undrawn.
-        assert {len(trend.points) for trend in page.trends} == {selectors.TREND_SHORT}
+        assert {len(trend.points) for trend in page.trends} == {trend_reads.TREND_SHORT}
         assert {trend.chart for trend in page.trends} == {None}
 
 

@@ -100,7 +100,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         if options["grow"]:
-            from visits.bench.pages import grow
+            from visits.bench.clinic import grow
 
             self.stdout.write(json.dumps(grow()))
             return

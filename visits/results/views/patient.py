@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import Role
 from accounts.policy import allow
 from visits.audit import audit_page
-from visits.results import selectors
+from visits.results import selectors, trends
 from visits.results.export import record_export
 from visits.results.history import value_history
 from visits.results.opening import report_open
@@ -78,26 +78,26 @@ def my_report(request: SignedInRequest, pk: int) -> HttpResponse:
     shown = selectors.one_report(patient, patient, pk)
     if shown is None:
         raise Http404
-    trends: dict = {}
+    found: dict = {}
     if shown.is_released:
         codes = sorted({item.observation.loinc_code for item in shown.observations})
-        trends = selectors.trends(
+        found = trends.trends(
             patient,
             patient,
             zone=timezone.get_current_timezone(),
             loinc_codes=codes,
-            points=selectors.TREND_SHORT,
+            points=trends.TREND_SHORT,
             charts=False,
         )
         for item in shown.observations:
-            trend = trends.get((item.observation.loinc_code, item.observation.unit))
+            trend = found.get((item.observation.loinc_code, item.observation.unit))
             item.trend_anchor = trend.anchor if trend else ""
         report_open(report=shown.report, patient=patient)
         audit_page(request, {"lab report": [(shown.report.patient_id, shown.report.pk)]})
     return render(
         request,
         "visits/results/my_report.html",
-        {"shown": shown, "report": shown.report, "trends": list(trends.values())},
+        {"shown": shown, "report": shown.report, "trends": list(found.values())},
     )
 
 
