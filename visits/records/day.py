@@ -13,6 +13,7 @@ from accounts import policy
 from visits.questionnaires.models import CheckInPreference, Questionnaire, QuestionnaireResponse
 from visits.questionnaires.selectors import open_alerts_for
 from visits.records.lifecycle import allowed_moves
+from visits.results.critical import LISTED_FIELDS
 from visits.results.models import CriticalResultAlert
 from visits.scheduling.models import Visit
 
@@ -128,22 +129,6 @@ def day_visits(
     return list(rows.values())
 
 
-# What the day's list shows of a critical result: whose, the value, and when it was raised.
-DAY_CRITICAL_FIELDS = (
-    "patient_id",
-    "created_at",
-    "escalated_at",
-    "patient__email",
-    "patient__patient_profile__legal_first_name",
-    "patient__patient_profile__legal_last_name",
-    "observation__name",
-    "observation__value",
-    "observation__value_text",
-    "observation__unit",
-    "observation__flag",
-)
-
-
 def open_critical_alerts(clinician) -> QuerySet[CriticalResultAlert]:
     """Critical results this clinician has not acknowledged yet (policy.CRITICAL_RESULT_ALERTS),
     oldest first."""
@@ -152,7 +137,7 @@ def open_critical_alerts(clinician) -> QuerySet[CriticalResultAlert]:
             CriticalResultAlert.objects.filter(acknowledged_at__isnull=True), clinician
         )
         .select_related("patient__patient_profile", "observation")
-        .only(*DAY_CRITICAL_FIELDS)
+        .only(*LISTED_FIELDS)
         .order_by("created_at", "pk")
     )
 

@@ -16,23 +16,9 @@ from django.template import defaultfilters
 from django.utils import translation
 from django.utils.formats import FORMAT_SETTINGS
 
-register = template.Library()
+from visits.scheduling.display import MONTHS, WEEKDAYS
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+register = template.Library()
 
 DATE_LETTERS = {
     "l": lambda d: WEEKDAYS[d.weekday()],
