@@ -37,7 +37,7 @@ def greeting_name(user: User | None) -> str:
         return ""
     if user.display_name:
         return user.display_name
-    profile = getattr(user, "patient_profile", None)
+    profile = user.patient_profile_or_none
     if profile is not None:
         return profile.preferred_name or profile.legal_first_name
     return ""

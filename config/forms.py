@@ -180,6 +180,15 @@ def _options_are(widget: Mapping[str, Any], names: frozenset[str]) -> bool:
     )
 
 
+# The widgets of choices, each with its writer and the option templates that writer replaces.
+CHOICE_WRITERS: dict[str, tuple[Callable[[Mapping[str, Any]], str], frozenset[str]]] = {
+    f"{WIDGETS}radio.html": (_multiple_input, CHOICE_OPTIONS),
+    f"{WIDGETS}checkbox_select.html": (_multiple_input, CHOICE_OPTIONS),
+    f"{WIDGETS}multiple_input.html": (_multiple_input, CHOICE_OPTIONS),
+    f"{WIDGETS}select.html": (_select, frozenset({SELECT_OPTION})),
+}
+
+
 def _written(template_name: str, context: Mapping[str, Any]) -> str | None:
     """The markup of one of Django's standard widget templates or of the field group, or None
     for any other template."""
@@ -192,14 +201,8 @@ def _written(template_name: str, context: Mapping[str, Any]) -> str | None:
         return None
     if template_name in INPUTS:
         return _input(widget)
-    writers: dict[str, tuple[Callable[[Mapping[str, Any]], str], frozenset[str]]] = {
-        f"{WIDGETS}radio.html": (_multiple_input, CHOICE_OPTIONS),
-        f"{WIDGETS}checkbox_select.html": (_multiple_input, CHOICE_OPTIONS),
-        f"{WIDGETS}multiple_input.html": (_multiple_input, CHOICE_OPTIONS),
-        f"{WIDGETS}select.html": (_select, frozenset({SELECT_OPTION})),
-    }
-    if template_name in writers:
-        write, option_templates = writers[template_name]
+    if template_name in CHOICE_WRITERS:
+        write, option_templates = CHOICE_WRITERS[template_name]
         return write(widget) if _options_are(widget, option_templates) else None
     if template_name == f"{WIDGETS}textarea.html":
         return _textarea(widget)

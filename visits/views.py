@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import dateformat, timezone
 from django.views.decorators.http import require_GET
 
-from accounts.models import PatientProfile, ProviderLicense, ProviderProfile, Role, User
+from accounts.models import ProviderLicense, ProviderProfile, Role, User
 from accounts.policy import allow
 from accounts.zones import zone_name
 from visits.audit import AuditEvent, audit_page
@@ -43,7 +43,7 @@ SEEN_STATUSES = (Visit.Status.CHECKED_IN, Visit.Status.IN_PROGRESS, Visit.Status
 def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """What a patient should do next, and their upcoming and past visits."""
     user = signed_in(request)
-    profile = _own_profile(user)
+    profile = user.patient_profile_or_none
     now = timezone.now()
     visits = Visit.objects.visible_to(user).select_related("visit_type", "provider__user")
     booked = visits.filter(status=Visit.Status.BOOKED).upcoming(now)
@@ -242,7 +242,7 @@ def access_log(request: HtmxHttpRequest) -> HttpResponse:
     events = list(
         logged.select_related("actor").order_by("-at", "-pk")[start : start + ACCESS_LOG_SHOWN + 1]
     )
-    profile = _own_profile(user)
+    profile = user.patient_profile_or_none
     zone = profile.zone if profile else datetime.UTC
     # Each row's words are made once here rather than through four filters per row.
     zone_words = zone_name(zone)
@@ -269,8 +269,3 @@ def access_log(request: HtmxHttpRequest) -> HttpResponse:
             "newer_page": page - 1 if page > 1 else None,
         },
     )
-
-
-def _own_profile(user: User) -> PatientProfile | None:
-    """The patient's profile, which the sign-in backend loaded with the user (no query)."""
-    return getattr(user, "patient_profile", None)

@@ -75,7 +75,7 @@ def intake_page(viewer, patient, *, visit: Visit | None = None) -> IntakePage:
     object_id = ""
     if intake is not None:
         object_id = f"{intake.pk}@v{version.number}" if version else str(intake.pk)
-    profile = getattr(patient, "patient_profile", None)
+    profile = patient.patient_profile_or_none
     is_own = viewer.pk == patient.pk
     visits = []
     if not is_own:

@@ -147,7 +147,7 @@ def alert_page(alert: SafetyAlert) -> dict:
     return {
         "alert": alert,
         "patient": alert.patient,
-        "profile": getattr(alert.patient, "patient_profile", None),
+        "profile": alert.patient.patient_profile_or_none,
         "emergency_contact": emergency_contact(alert.patient),
         "visit": alert.response.visit,
     }

@@ -182,7 +182,7 @@ def chart_page(
     """Everything the chart shows; `patient` comes from policy.CLINICAL_PATIENTS. The caller
     records the read once with `audited`."""
     now = now or timezone.now()
-    profile = getattr(patient, "patient_profile", None)
+    profile = patient.patient_profile_or_none
     intake = Intake.objects.filter(patient=patient).only("pk", "answers", "updated_at").first()
     visits, more_visits = _bounded(_past_visits(viewer, patient, shown.visits, now), shown.visits)
     answers, more_answers = _bounded(_answers(viewer, patient, shown.answers), shown.answers)

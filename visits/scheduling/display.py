@@ -65,7 +65,7 @@ def span(start: datetime.time, end: datetime.time) -> str:
 
 def patient_name(user: User) -> str:
     """The name clinic staff know a patient by: the legal name, else what they call themselves."""
-    profile = getattr(user, "patient_profile", None)
+    profile = user.patient_profile_or_none
     return profile.legal_name if profile else (user.display_name or user.email)
 
 

@@ -72,7 +72,7 @@ class OwnVisitClash(SlotTaken):
         by_patient: bool,
         alternatives: list[datetime.datetime] | None = None,
     ) -> None:
-        profile = getattr(visit.patient, "patient_profile", None)
+        profile = visit.patient.patient_profile_or_none
         zone = profile.zone if profile else visit.provider.zone
         local = visit.start.astimezone(zone)
         whose = "your own" if by_patient else f"{patient_name(visit.patient)}'s own"

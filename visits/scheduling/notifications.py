@@ -26,13 +26,13 @@ PRODUCT_ID = "-//Housecall//Visits//EN"
 
 def patient_zone(visit: Visit) -> ZoneInfo:
     """The zone a patient reads times in: their own, else their provider's."""
-    profile = getattr(visit.patient, "patient_profile", None)
+    profile = visit.patient.patient_profile_or_none
     return profile.zone if profile else visit.provider.zone
 
 
 def patient_greeting_name(visit: Visit) -> str:
     """What the patient is called in an email: their preferred name, else their legal first name."""
-    profile = getattr(visit.patient, "patient_profile", None)
+    profile = visit.patient.patient_profile_or_none
     if profile is None:
         return ""
     return profile.preferred_name or profile.legal_first_name

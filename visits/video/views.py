@@ -193,7 +193,7 @@ def room(request: SignedInRequest, visit_id) -> HttpResponse:
         "closed": closed,
         "started": started,
         "can_start": clinician and visit.status in (Status.BOOKED, Status.CHECKED_IN),
-        "profile": getattr(visit.patient, "patient_profile", None),
+        "profile": visit.patient.patient_profile_or_none,
         "phone_requested": visit.phone_requested,  # type: ignore[attr-defined]
         "clinic_phone": settings.CLINIC_PHONE,
     }
@@ -297,7 +297,7 @@ def call_me(request: SignedInRequest, visit_id) -> HttpResponse:
                 "visit": visit,
                 "clinician": False,
                 "phone_requested": True,
-                "profile": getattr(visit.patient, "patient_profile", None),
+                "profile": visit.patient.patient_profile_or_none,
                 "clinic_phone": settings.CLINIC_PHONE,
             },
         )

@@ -84,7 +84,7 @@ def _orders_page(
     context = {
         "visit": visit,
         "patient": visit.patient,
-        "profile": getattr(visit.patient, "patient_profile", None),
+        "profile": visit.patient.patient_profile_or_none,
         "orders": orders,
         "can_write": can_write,
         "orderable": visit.status in ORDERABLE_STATUSES,
@@ -213,8 +213,8 @@ def prescription_print(request: SignedInRequest, prescription_id: int) -> HttpRe
         {
             "rx": prescription,
             "patient": prescription.patient,
-            "profile": getattr(prescription.patient, "patient_profile", None),
-            "prescriber": getattr(prescription.prescriber, "provider_profile", None),
+            "profile": prescription.patient.patient_profile_or_none,
+            "prescriber": prescription.prescriber.provider_profile_or_none,
             "history": history,
         },
     )

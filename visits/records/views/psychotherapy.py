@@ -71,7 +71,7 @@ def psychotherapy_notes(request: SignedInRequest, visit_id: object) -> HttpRespo
     )
     shown = [(visit.patient_id, note.pk) for note in [current, *earlier] if note is not None]
     audit_page(request, {"psychotherapy note": shown or [(visit.patient_id, visit.pk)]})
-    profile = getattr(visit.patient, "patient_profile", None)
+    profile = visit.patient.patient_profile_or_none
     context = {
         "visit": visit,
         "patient_name": profile.legal_name if profile else visit.patient.get_full_name(),

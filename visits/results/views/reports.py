@@ -49,7 +49,7 @@ def _report_page(
         {
             "report": report,
             "patient": report.patient,
-            "profile": getattr(report.patient, "patient_profile", None),
+            "profile": report.patient.patient_profile_or_none,
             "observations": observations,
             "can_hold": can_hold(request.user, report),
             "hold_form": hold_form or HoldForm(),
@@ -121,7 +121,7 @@ def _alert_page(
             "observation": alert.observation,
             "report": alert.observation.report,
             "patient": alert.patient,
-            "profile": getattr(alert.patient, "patient_profile", None),
+            "profile": alert.patient.patient_profile_or_none,
             "emergency_contact": emergency_contact(alert.patient),
             "form": form,
         },
@@ -220,7 +220,7 @@ def _entry_page(
         {
             "form": form,
             "patient": patient,
-            "profile": getattr(patient, "patient_profile", None),
+            "profile": patient.patient_profile_or_none,
             "order": order,
             "visit": visit,
             "action": request.path,
