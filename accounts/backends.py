@@ -4,6 +4,13 @@ from allauth.account.auth_backends import AuthenticationBackend as AllauthBacken
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 
 from accounts.models import User
+from accounts.request_loads import ModelWithOneToOnes
+
+# A user with both profiles in one handwritten SELECT: the ORM's own query for it costs more to
+# build than every other part of loading a signed-in request (accounts/request_loads.py).
+USER_WITH_PROFILES: ModelWithOneToOnes[User] = ModelWithOneToOnes(
+    User, "patient_profile", "provider_profile"
+)
 
 
 class _LoadsProfiles(DjangoModelBackend):
@@ -14,14 +21,8 @@ class _LoadsProfiles(DjangoModelBackend):
     """
 
     def get_user(self, user_id):
-        # get() drops the model's ordering: no ORDER BY over the two joins for one row.
-        try:
-            user = User._default_manager.select_related("patient_profile", "provider_profile").get(
-                pk=user_id
-            )
-        except User.DoesNotExist:
-            return None
-        return user if self.user_can_authenticate(user) else None
+        user = USER_WITH_PROFILES.get(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 class ModelBackend(_LoadsProfiles, DjangoModelBackend):

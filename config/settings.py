@@ -338,6 +338,8 @@ SESSION_IDLE_TIMEOUT = {
     "staff": timedelta(minutes=env.int("STAFF_IDLE_MINUTES", default=15)),
 }
 SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+# Django's database sessions, read with one plain SELECT (accounts/request_loads.py).
+SESSION_ENGINE = "accounts.request_loads"
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
