@@ -9,6 +9,7 @@ any other template, or a widget with an option template of its own, is rendered 
 field group (`_field_group`) is written here too, for the same reason: it is on every field.
 """
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -105,14 +106,32 @@ def _multiple_input(widget: Mapping[str, Any]) -> str:
     return "".join(html)
 
 
+def _option(option: Mapping[str, Any]) -> str:
+    return (
+        f'\n  <option value="{_formatted(option["value"])}"{_attrs(option["attrs"])}>'
+        f"{_text(option['label'])}</option>\n"
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _plain_option(value: str | int, label: str) -> str:
+    """An option with no attributes, from a plain value and label: a menu's options are the same
+    on every page that shows it (the time-zone menu has 657), so each is written once."""
+    return _option({"value": value, "label": label, "attrs": {}})
+
+
 def _select(widget: Mapping[str, Any]) -> str:
     html = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group, options, _index in widget["optgroups"]:
         if group:
             html.append(f'\n  <optgroup label="{_text(group)}">')
         html.extend(
-            f'\n  <option value="{_formatted(option["value"])}"{_attrs(option["attrs"])}>'
-            f"{_text(option['label'])}</option>\n"
+            # Exactly str or int: a subclass (a safe string, a lazy label) is written afresh.
+            _plain_option(option["value"], option["label"])
+            if not option["attrs"]
+            and type(option["value"]) in (str, int)
+            and type(option["label"]) is str
+            else _option(option)
             for option in options
         )
         if group:

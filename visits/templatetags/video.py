@@ -15,9 +15,40 @@ register = template.Library()
 Status = Visit.Status
 
 
-@register.inclusion_tag("visits/video/_video_actions.html", takes_context=True)
-def video_actions(context: template.Context, visit: Visit, compact: bool = False) -> dict:
-    """What the viewer can do about this visit's video, now."""
+TEMPLATE = "visits/video/_video_actions.html"
+
+
+@register.simple_tag(takes_context=True)
+def video_actions(context: template.Context, visit: Visit, compact: bool = False) -> str:
+    """What the viewer can do about this visit's video, now: nothing at all for most visits on
+    a list (a later visit, a past one, someone else's), which costs no template."""
+    values = _video_actions(context, visit, compact=compact)
+    if not _shows_anything(values):
+        return ""
+    page = context.template.engine.get_template(TEMPLATE) if context.template else None
+    if page is None:  # rendered outside a template: nothing to draw the actions with
+        return ""
+    inner = context.new(values)
+    csrf_token = context.get("csrf_token")
+    if csrf_token is not None:
+        inner["csrf_token"] = csrf_token
+    return page.render(inner)
+
+
+def _shows_anything(values: dict) -> bool:
+    """Whether the actions' template writes anything for these values (its branches, in order)."""
+    if values["is_patient"]:
+        return (
+            values["can_check_in"]
+            or (values["booked"] and not values["compact"])
+            or (not values["booked"] and values["room_open"])
+        )
+    if values["is_clinician"]:
+        return (values["in_progress"] and values["room_open"]) or values["can_start"]
+    return False
+
+
+def _video_actions(context: template.Context, visit: Visit, *, compact: bool) -> dict:
     request = context.get("request")
     user = getattr(request, "user", None)
     now = timezone.now()
