@@ -21,6 +21,7 @@ from visits.results.selectors import new_results_count
 from visits.scheduling.display import clock, day_name, month_day
 from visits.scheduling.models import Visit
 from visits.scheduling.recent_changes import DASHBOARD_VISIT_FIELDS, recent_changes
+from visits.templatetags.remembered_urls import remembered_reverse
 from visits.web import HtmxHttpRequest, page_number
 
 PAST_VISITS_SHOWN = 10
@@ -35,6 +36,19 @@ def signed_in(request: HtmxHttpRequest) -> User:
     return cast(User, request.user)
 
 
+# What the patient's home page reads of each visit: its card, its questionnaires, its video.
+PATIENT_DASHBOARD_VISIT_FIELDS = (
+    "start",
+    "end",
+    "status",
+    "series_id",
+    "patient_id",
+    "visit_type__name",
+    "visit_type__questionnaires",
+    "provider__credentials",
+    "provider__user__display_name",
+    "provider__user__email",
+)
 SEEN_STATUSES = (Visit.Status.CHECKED_IN, Visit.Status.IN_PROGRESS, Visit.Status.COMPLETED)
 
 
@@ -45,7 +59,11 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     user = signed_in(request)
     profile = user.patient_profile_or_none
     now = timezone.now()
-    visits = Visit.objects.visible_to(user).select_related("visit_type", "provider__user")
+    visits = (
+        Visit.objects.visible_to(user)
+        .select_related("visit_type", "provider__user")
+        .only(*PATIENT_DASHBOARD_VISIT_FIELDS)
+    )
     booked = visits.filter(status=Visit.Status.BOOKED).upcoming(now)
     page = page_number(request.GET.get("upcoming"))
     offset = (page - 1) * UPCOMING_VISITS_SHOWN
@@ -71,22 +89,49 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             Q(status__in=SEEN_STATUSES) | Q(status=Visit.Status.BOOKED, end__lte=now)
         ).exists()
     )
+    zone = profile.zone if profile else datetime.UTC
     return render(
         request,
         "visits/patient_dashboard.html",
         {
             "profile": profile,
-            "zone": profile.zone if profile else datetime.UTC,
-            "upcoming": upcoming,
+            "zone": zone,
+            "upcoming": [VisitLine.of(visit, zone) for visit in upcoming],
             "upcoming_page": page,
             "more_upcoming": more_upcoming,
-            "past": past,
+            "past": [VisitLine.of(visit, zone) for visit in past],
             "due": due,
             "had_a_visit": had_a_visit,
             "intake_missing": intake_missing_steps(user) if profile else None,
             "new_results": new_results_count(user, user),
         },
     )
+
+
+@dataclass(frozen=True)
+class VisitLine:
+    """One visit on the patient's home page, worded once here in their zone, not by filters."""
+
+    visit: Visit
+    title: str  # Follow-up visit with Dr. Daniel Reyes
+    url: str
+    day: str  # Tuesday, January 13
+    time: str  # 9:00 AM Central time
+    date: str  # Jan 13, 2026
+    status: str  # booked, cancelled, ...
+
+    @classmethod
+    def of(cls, visit: Visit, zone: datetime.tzinfo) -> "VisitLine":
+        start = visit.start.astimezone(zone)
+        return cls(
+            visit=visit,
+            title=f"{visit.visit_type.name} with {visit.provider}",
+            url=remembered_reverse("scheduling:visit_detail", [visit.pk]),
+            day=day_name(start),
+            time=f"{clock(start)} {zone_name(zone)}",
+            date=f"{month_day(start)}, {start.year}",
+            status=visit.get_status_display().lower(),
+        )
 
 
 def _had(visit: Visit, now: datetime.datetime) -> bool:
