@@ -110,3 +110,13 @@ def test_a_widget_with_its_own_option_template_renders_through_the_templates(mon
     assert stars == "<from the template>"
     assert sent_to_templates == ["django/forms/widgets/radio.html"]
     assert 'value="1" checked' in plain
+
+
+def test_a_menu_written_again_marks_only_the_value_chosen_this_time():
+    """A menu's plain options are written once and reused: the chosen one never sticks."""
+    for _ in range(2):
+        for value in ("", "0", "1", "2"):
+            ours = EveryWidget({"pick": value}, renderer=FormRenderer())["pick"].as_widget()
+            djangos = EveryWidget({"pick": value}, renderer=DjangoTemplates())["pick"].as_widget()
+            assert ours == djangos
+            assert ours.count("selected") == 1
