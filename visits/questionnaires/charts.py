@@ -6,6 +6,7 @@ The drawing is small in user units (460 wide) so that its 16-unit labels stay ab
 
 import datetime
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils import dateformat, timezone
@@ -37,10 +38,17 @@ def day_words(when: datetime.datetime, zone: datetime.tzinfo) -> str:
 
 def score_series(responses) -> dict[str, list[Point]]:
     """Totals per instrument, oldest first, from submitted responses."""
+    return series_of(
+        (response.questionnaire.slug, response.submitted_at, response.total, response.band)
+        for response in responses
+    )
+
+
+def series_of(scores: Iterable[tuple[str, datetime.datetime, int, str]]) -> dict[str, list[Point]]:
+    """Totals per instrument, oldest first, from (slug, submitted at, total, band) values."""
     series: dict[str, list[Point]] = {label: [] for label, _ in SERIES.values()}
-    for response in responses:
-        label = SERIES[response.questionnaire.slug][0]
-        series[label].append(Point(response.submitted_at, response.total, response.band))
+    for slug, when, total, band in scores:
+        series[SERIES[slug][0]].append(Point(when, total, band))
     return series
 
 
