@@ -132,7 +132,7 @@ def line_chart(
             ((cx, cy, line["css"], words) for cx, cy, words in line["markers"]),
         )
     ticks = [{"value": value, "y": y(value)} for value in (0, 5, 10, 15, 20, 27)]
-    days = [{"when": when, "x": x(when)} for when in date_ticks(start, end, zone)]
+    midnights = date_ticks(start, end, zone)
     return {
         "width": WIDTH,
         "height": HEIGHT,
@@ -141,7 +141,7 @@ def line_chart(
         "bottom": HEIGHT - BOTTOM,
         "label_y": HEIGHT - BOTTOM + FONT_SIZE + 6,
         "ticks": ticks,
-        "date_ticks": days,
+        "date_ticks": [{"when": when, "x": x(when)} for when in midnights],
         # The grid and the date axis as markup, written once here rather than element by element
         # by the template (the indentation is the template's, so the page reads as before).
         "grid": format_html_join(
@@ -161,15 +161,15 @@ def line_chart(
             ' text-anchor="middle">{}</text>\n    ',
             (
                 (
-                    tick["x"],
-                    tick["x"],
+                    x(when),
+                    x(when),
                     HEIGHT - BOTTOM,
                     HEIGHT - BOTTOM + 6,
-                    tick["x"],
+                    x(when),
                     HEIGHT - BOTTOM + FONT_SIZE + 6,
-                    month_day(timezone.localtime(tick["when"])),
+                    month_day(timezone.localtime(when)),
                 )
-                for tick in days
+                for when in midnights
             ),
         ),
         "start": start,
