@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 from typing import cast
 
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import dateformat, timezone
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import ProviderLicense, ProviderProfile, Role, User
 from accounts.policy import allow
+from accounts.states import US_STATES
 from accounts.zones import zone_name
 from visits.audit import AuditEvent, audit_page
 from visits.intake.selectors import intake_missing_steps
@@ -20,7 +21,7 @@ from visits.results.critical import open_critical_alerts_for
 from visits.results.selectors import new_results_count
 from visits.scheduling.display import clock, day_name, month_day
 from visits.scheduling.models import Visit
-from visits.scheduling.recent_changes import DASHBOARD_VISIT_FIELDS, recent_changes
+from visits.scheduling.recent_changes import DashboardVisit, dashboard_visits, recent_changes
 from visits.templatetags.remembered_urls import remembered_reverse
 from visits.web import HtmxHttpRequest, page_number
 
@@ -147,12 +148,10 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """A clinician's day, in their own time zone, recent changes, and how patients find them."""
     user = signed_in(request)
     # The sign-in backend loaded the profile with the user; only its licences and languages
-    # are read here.
+    # are read here, as plain values.
     provider = user.provider_profile_or_none
-    if provider is not None:
-        prefetch_related_objects([provider], "licenses", "languages")
-    today: list[Visit] = []
-    changes = []
+    today: list[DashboardVisit] = []
+    changes: list[DashboardVisit] = []
     zone: datetime.tzinfo = datetime.UTC
     if provider is not None:
         zone = provider.zone
@@ -161,18 +160,16 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             now.astimezone(zone).date(), datetime.time(), tzinfo=zone
         )
         visits = Visit.objects.visible_to(user)
-        today = list(
+        today = dashboard_visits(
             visits.active()
             .filter(start__gte=day_start, start__lt=day_start + datetime.timedelta(days=1))
-            .select_related("visit_type", "patient__patient_profile")
-            .only(*DASHBOARD_VISIT_FIELDS)
             .order_by("start")
         )
         changes = recent_changes(visits, provider=provider, now=now)
     alerts = list(open_alerts_for(user))
     critical_alerts = list(open_critical_alerts_for(user))
     shown = {(visit.patient_id, visit.pk) for visit in today}
-    shown |= {(change.visit.patient_id, change.visit.pk) for change in changes}
+    shown |= {(visit.patient_id, visit.pk) for visit in changes}
     audit_page(
         request,
         {
@@ -184,13 +181,13 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     # Each row's times are worded once here, in the clinician's zone, not by filters per row.
     today_rows = [{"visit": visit, "time": clock(visit.start.astimezone(zone))} for visit in today]
     change_rows = []
-    for change in changes:
-        start, at = change.visit.start.astimezone(zone), change.at.astimezone(zone)
+    for visit in changes:
+        start, at = visit.start.astimezone(zone), visit.updated_at.astimezone(zone)
         change_rows.append(
             {
-                "entry": change,
+                "visit": visit,
                 "when": f"{day_name(start)} at {clock(start)}",
-                "changed": f"{month_day(at)} at {clock(at)}",
+                "changed": f"{visit.change.lower()} {month_day(at)} at {clock(at)}",
             }
         )
     return render(
@@ -198,6 +195,7 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "visits/clinician_dashboard.html",
         {
             "provider": provider,
+            "practice": _practice(provider) if provider is not None else {},
             "today": today_rows,
             "changes": change_rows,
             "zone": zone,
@@ -205,6 +203,29 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             "critical_alerts": critical_alerts,
         },
     )
+
+
+def _practice(provider: ProviderProfile) -> dict[str, str]:
+    """How patients find the clinician, in words: practice, licensed states, languages."""
+    kind = provider.get_kind_display()
+    states = dict(US_STATES)
+    licensed = [
+        str(states.get(state, state))
+        for state in ProviderLicense.objects.filter(provider=provider)
+        .order_by("state")
+        .values_list("state", flat=True)
+    ]
+    languages = list(
+        provider.languages.through.objects.filter(providerprofile=provider)
+        .order_by("language__name")
+        .values_list("language__name", flat=True)
+    )
+    return {
+        "kind": f"{kind}, {provider.credentials}" if provider.credentials else kind,
+        "licensed_in": ", ".join(licensed)
+        or "No state licenses on file: ask the clinic to add yours.",
+        "languages": ", ".join(languages) or "None listed",
+    }
 
 
 @allow(Role.STAFF)

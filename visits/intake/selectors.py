@@ -26,7 +26,10 @@ STAFF_SECTIONS = [
 def intake_sections_visible_to(user, patient) -> list[str]:
     """The intake sections this user may read for this patient (the rule is accounts.policy's);
     an empty list means none at all."""
-    access = intake_access(user, patient)
+    return _sections(intake_access(user, patient))
+
+
+def _sections(access: str | None) -> list[str]:
     if access == IntakeAccess.FULL:
         return list(ALL_SECTIONS)
     if access == IntakeAccess.FRONT_DESK:
@@ -62,13 +65,16 @@ class IntakePage:
     record: tuple[int, str]
 
 
-def intake_page(viewer, patient, *, visit: Visit | None = None) -> IntakePage:
+def intake_page(
+    viewer, patient, *, visit: Visit | None = None, access: str | None = None
+) -> IntakePage:
     """A patient's intake as it stands, or as it was at `visit`, in the sections `viewer` may see.
 
     `patient` comes from the policy's patient rules and `visit` from the visits the viewer may
-    see; the caller records the read (`record`) once for the page.
+    see; the caller records the read (`record`) once for the page. `access` is
+    policy.intake_access's answer when the caller has it already, else it is asked here.
     """
-    sections = intake_sections_visible_to(viewer, patient)
+    sections = _sections(access if access is not None else intake_access(viewer, patient))
     intake = Intake.objects.filter(patient=patient).first()
     version = intake_as_of(patient, visit.start) if visit is not None else None
     answers = version.answers if version else (intake.answers if intake else {})

@@ -146,11 +146,14 @@ def _saved(
 @require_GET
 def patient_intake(request: SignedInRequest, patient_id: int) -> HttpResponse:
     """A patient's intake as it stands, or as it was at a visit, in the sections this user may see."""
-    # Everyone who may read any of the intake may read its front-desk sections.
+    # Everyone who may read any of the intake may read its front-desk sections; whether they
+    # may read all of it (policy.intake_access) is answered in the query that loads the patient.
     patients = policy.FRONT_DESK_PATIENTS.filter(
         User.objects.select_related("patient_profile"), request.user
     )
+    patients = policy.CLINICAL_PATIENTS.annotate(patients, request.user, "reads_clinical")
     patient = get_object_or_404(patients, pk=patient_id)
+    access = policy.IntakeAccess.FULL if patient.reads_clinical else policy.IntakeAccess.FRONT_DESK
     visit = None
     if request.GET.get("visit"):
         try:
@@ -161,6 +164,6 @@ def patient_intake(request: SignedInRequest, patient_id: int) -> HttpResponse:
         visit = get_object_or_404(
             visits.select_related("visit_type", "provider__user"), pk=visit_id
         )
-    page = intake_page(request.user, patient, visit=visit)
+    page = intake_page(request.user, patient, visit=visit, access=access)
     audit_read(request, what="intake", records=[page.record])
     return render_page(request, "visits/intake/patient_intake.html", page.context)

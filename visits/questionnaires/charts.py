@@ -6,9 +6,13 @@ The drawing is small in user units (460 wide) so that its 16-unit labels stay ab
 
 import datetime
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils import dateformat, timezone
+from django.utils.html import format_html_join
+
+from visits.scheduling.display import month_day
 
 WIDTH, HEIGHT = 460, 260
 LEFT, RIGHT, TOP, BOTTOM = 40, 24, 16, 40
@@ -37,10 +41,17 @@ def day_words(when: datetime.datetime, zone: datetime.tzinfo) -> str:
 
 def score_series(responses) -> dict[str, list[Point]]:
     """Totals per instrument, oldest first, from submitted responses."""
+    return series_of(
+        (response.questionnaire.slug, response.submitted_at, response.total, response.band)
+        for response in responses
+    )
+
+
+def series_of(scores: Iterable[tuple[str, datetime.datetime, int, str]]) -> dict[str, list[Point]]:
+    """Totals per instrument, oldest first, from (slug, submitted at, total, band) values."""
     series: dict[str, list[Point]] = {label: [] for label, _ in SERIES.values()}
-    for response in responses:
-        label = SERIES[response.questionnaire.slug][0]
-        series[label].append(Point(response.submitted_at, response.total, response.band))
+    for slug, when, total, band in scores:
+        series[SERIES[slug][0]].append(Point(when, total, band))
     return series
 
 
@@ -114,6 +125,14 @@ def line_chart(
                 ],
             }
         )
+    for line in lines:
+        line["circles"] = format_html_join(
+            "",
+            '<circle cx="{}" cy="{}" r="4" class="{}"><title>{}</title></circle>',
+            ((cx, cy, line["css"], words) for cx, cy, words in line["markers"]),
+        )
+    ticks = [{"value": value, "y": y(value)} for value in (0, 5, 10, 15, 20, 27)]
+    midnights = date_ticks(start, end, zone)
     return {
         "width": WIDTH,
         "height": HEIGHT,
@@ -121,8 +140,38 @@ def line_chart(
         "right": WIDTH - RIGHT,
         "bottom": HEIGHT - BOTTOM,
         "label_y": HEIGHT - BOTTOM + FONT_SIZE + 6,
-        "ticks": [{"value": value, "y": y(value)} for value in (0, 5, 10, 15, 20, 27)],
-        "date_ticks": [{"when": when, "x": x(when)} for when in date_ticks(start, end, zone)],
+        "ticks": ticks,
+        "date_ticks": [{"when": when, "x": x(when)} for when in midnights],
+        # The grid and the date axis as markup, written once here rather than element by element
+        # by the template (the indentation is the template's, so the page reads as before).
+        "grid": format_html_join(
+            "",
+            '\n      <line x1="{}" x2="{}" y1="{}" y2="{}" class="grid-line"/>'
+            '\n      <text x="{}" y="{}" class="tick-label" text-anchor="end"'
+            ' dominant-baseline="middle">{}</text>\n    ',
+            (
+                (LEFT, WIDTH - RIGHT, tick["y"], tick["y"], LEFT - 8, tick["y"], tick["value"])
+                for tick in ticks
+            ),
+        ),
+        "date_axis": format_html_join(
+            "",
+            '\n      <line x1="{}" x2="{}" y1="{}" y2="{}" class="axis-line"/>'
+            '\n      <text x="{}" y="{}" class="tick-label date-tick"'
+            ' text-anchor="middle">{}</text>\n    ',
+            (
+                (
+                    x(when),
+                    x(when),
+                    HEIGHT - BOTTOM,
+                    HEIGHT - BOTTOM + 6,
+                    x(when),
+                    HEIGHT - BOTTOM + FONT_SIZE + 6,
+                    month_day(timezone.localtime(when)),
+                )
+                for when in midnights
+            ),
+        ),
         "start": start,
         "end": end,
         "first": first,

@@ -9,22 +9,19 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch
 from django.http import QueryDict
 from django.utils import timezone
 
 from accounts import policy
 from accounts.models import User
-from visits.intake.models import Intake, IntakeStep, IntakeVersion
+from visits.intake.models import Intake, IntakeStep
 from visits.intake.selectors import intake_summary
 from visits.questionnaires import charts
-from visits.questionnaires.models import QuestionnaireResponse
 from visits.questionnaires.selectors import SCORED_SLUGS, SCORES_PAGE
-from visits.records.models import NoteAddendum, Prescription, VisitNote
+from visits.records import chart_rows
 from visits.results.flags import Flag
 from visits.results.models import LabReport, Observation
-from visits.scheduling.models import Visit
 
 PAGE = 10
 MOST_SHOWN = 500
@@ -93,74 +90,18 @@ def _bounded(rows: list, count: int) -> tuple[list, bool]:
     return rows[:count], len(rows) > count
 
 
-def _past_visits(viewer, patient, count: int, now: datetime.datetime) -> list[Visit]:
-    """The patient's visits that began, newest first (with any clinician), each with the intake
-    version in effect at it and its note if the viewer may read it: signed, or their own draft."""
-    # As intake.selectors.intake_as_of: the latest made by the visit's start, else the first.
-    versions = IntakeVersion.objects.filter(patient=OuterRef("patient"))
-    version_at = Coalesce(
-        Subquery(
-            versions.filter(created_at__lte=OuterRef("start"))
-            .order_by("-created_at", "-number")
-            .values("number")[:1]
-        ),
-        Subquery(versions.order_by("number").values("number")[:1]),
-    )
-    notes = policy.VISIT_NOTES.filter(
-        VisitNote.objects.filter(Q(status=VisitNote.Status.SIGNED) | Q(author=viewer)), viewer
-    ).select_related("author")
-    notes = notes.prefetch_related(
-        "diagnoses",
-        Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author")),
-    )
-    return list(
-        policy.CLINICAL_RECORDS.filter(Visit.objects.filter(patient=patient), viewer)
-        .filter(start__lt=now)
-        .select_related("visit_type", "provider__user")
-        .annotate(intake_version=version_at)
-        .prefetch_related(Prefetch("note", queryset=notes, to_attr="shown_note"))
-        .order_by("-start", "pk")[: count + 1]
-    )
-
-
-def _answers(viewer, patient, count: int) -> list[QuestionnaireResponse]:
-    return list(
-        policy.CLINICAL_RECORDS.filter(QuestionnaireResponse.objects.submitted(), viewer)
-        .filter(patient=patient)
-        .select_related("questionnaire")
-        .defer("answers", "screens", "questionnaire__definition")
-        .order_by("-submitted_at", "-pk")[: count + 1]
-    )
-
-
-def _score_chart(viewer, patient) -> tuple[dict | None, list[QuestionnaireResponse]]:
-    """The latest PHQ-9 and GAD-7 totals as the score chart (oldest first): as many as the
-    first page of the score history charts, where the older ones are."""
-    scored = list(
-        policy.CLINICAL_RECORDS.filter(QuestionnaireResponse.objects.submitted(), viewer)
-        .filter(patient=patient, questionnaire__slug__in=SCORED_SLUGS)
-        .select_related("questionnaire")
-        .defer("answers", "screens", "flags", "questionnaire__definition")
-        .order_by("-submitted_at", "-pk")[:SCORES_PAGE]
-    )
-    scored.reverse()
-    return charts.line_chart(charts.score_series(scored)), scored
-
-
-def _prescriptions(viewer, patient, count: int) -> list[Prescription]:
-    """Active prescriptions first, then the others, newest first."""
-    return list(
-        policy.CLINICAL_RECORDS.filter(Prescription.objects.filter(patient=patient), viewer)
-        .select_related("prescriber")
-        .annotate(
-            inactive=Case(
-                When(status=Prescription.Status.ACTIVE, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("inactive", "-created_at", "-pk")[: count + 1]
-    )
+def _answers_and_scores(viewer, patient, count: int) -> tuple[list, bool, list]:
+    """The newest `count` questionnaires (and whether there are more), and the latest PHQ-9 and
+    GAD-7 ones for the score chart, newest first: as many as the first page of the score history
+    charts, where the older ones are. One query when the questionnaires read hold them."""
+    limit = max(count, SCORES_PAGE) + 1
+    rows = chart_rows.answers(viewer, patient, limit)
+    scored = [row for row in rows if row.slug in SCORED_SLUGS][:SCORES_PAGE]
+    # The rows are the newest of all: they hold the newest scored ones when they are all there
+    # are, or when a page of scored ones is among them.
+    if len(rows) == limit and len(scored) < SCORES_PAGE:
+        scored = chart_rows.answers(viewer, patient, SCORES_PAGE, scored_only=True)
+    return rows[:count], len(rows) > count, scored
 
 
 def _lab_reports(viewer, patient, count: int) -> list[LabReport]:
@@ -184,14 +125,19 @@ def chart_page(
     now = now or timezone.now()
     profile = patient.patient_profile_or_none
     intake = Intake.objects.filter(patient=patient).only("pk", "answers", "updated_at").first()
-    visits, more_visits = _bounded(_past_visits(viewer, patient, shown.visits, now), shown.visits)
-    answers, more_answers = _bounded(_answers(viewer, patient, shown.answers), shown.answers)
-    score_chart, scored = _score_chart(viewer, patient)
+    visits, more_visits = _bounded(
+        chart_rows.past_visits(viewer, patient, shown.visits + 1, now), shown.visits
+    )
+    answers, more_answers, scored = _answers_and_scores(viewer, patient, shown.answers)
+    scored.reverse()  # oldest first
+    score_chart = charts.line_chart(
+        charts.series_of((row.slug, row.submitted_at, row.total, row.band) for row in scored)
+    )
     prescriptions, more_prescriptions = _bounded(
-        _prescriptions(viewer, patient, shown.prescriptions), shown.prescriptions
+        chart_rows.prescriptions(viewer, patient, shown.prescriptions + 1), shown.prescriptions
     )
     reports, more_reports = _bounded(_lab_reports(viewer, patient, shown.results), shown.results)
-    notes = [visit.shown_note for visit in visits if visit.shown_note is not None]
+    notes = [visit.note for visit in visits if visit.note is not None]
     for report in reports:
         for observation in report.current_observations:
             observation.flag_symbol = Flag.SYMBOLS.get(observation.flag, "")

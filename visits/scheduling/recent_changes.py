@@ -1,17 +1,22 @@
 """What changed lately in a clinician's schedule: visits with them booked, moved or cancelled."""
 
 import datetime
+import uuid
 from dataclasses import dataclass
+
+from django.db.models import QuerySet
 
 from accounts.models import ProviderProfile
 from visits.scheduling.models import Visit
+from visits.templatetags.remembered_urls import remembered_reverse
 
 RECENT = datetime.timedelta(days=14)
 CHANGES_SHOWN = 5
 CHANGED_STATUSES = (Visit.Status.BOOKED, Visit.Status.CANCELLED, Visit.Status.LATE_CANCELLED)
 # What a row of the clinician's dashboard shows of a visit, its type and its patient: the
-# columns loaded, so the query is built, run and read for these alone.
+# columns read, as plain values, so the query is built, run and read for these alone.
 DASHBOARD_VISIT_FIELDS = (
+    "pk",
     "start",
     "status",
     "sequence",
@@ -22,36 +27,64 @@ DASHBOARD_VISIT_FIELDS = (
     "patient__patient_profile__legal_first_name",
     "patient__patient_profile__legal_last_name",
 )
+STATUS_WORDS = dict(Visit.Status.choices)
 
 
 @dataclass(frozen=True)
-class VisitChange:
-    """One visit and what last happened to it: "Booked", "Moved" or "Cancelled"."""
+class DashboardVisit:
+    """A visit as a row of the clinician's dashboard shows it, in words."""
 
-    visit: Visit
+    pk: uuid.UUID
+    patient_id: int
+    start: datetime.datetime
+    updated_at: datetime.datetime
+    status: str
     change: str
-    at: datetime.datetime
+    visit_type: str
+    patient: str
+    url: str
 
 
-def change_of(visit: Visit) -> str:
+def change_of(status: str, sequence: int) -> str:
     """A visit's last change, read from its state: cancelled, moved (a new calendar revision), booked."""
-    if visit.is_cancelled:
+    if status in (Visit.Status.CANCELLED, Visit.Status.LATE_CANCELLED):
         return "Cancelled"
-    return "Moved" if visit.sequence > 0 else "Booked"
+    return "Moved" if sequence > 0 else "Booked"
+
+
+def dashboard_visits(visits: QuerySet) -> list[DashboardVisit]:
+    """The rows of `visits` (already filtered, ordered and sliced) as the dashboard shows them."""
+    rows = []
+    for row in visits.values(*DASHBOARD_VISIT_FIELDS):
+        first = row["patient__patient_profile__legal_first_name"]
+        last = row["patient__patient_profile__legal_last_name"]
+        rows.append(
+            DashboardVisit(
+                pk=row["pk"],
+                patient_id=row["patient_id"],
+                start=row["start"],
+                updated_at=row["updated_at"],
+                status=str(STATUS_WORDS.get(row["status"], row["status"])),
+                change=change_of(row["status"], row["sequence"]),
+                visit_type=row["visit_type__name"],
+                # The patient's legal name, else their email (PatientProfile.legal_name).
+                patient=row["patient__email"] if first is None else f"{first} {last}",
+                url=remembered_reverse("scheduling:visit_detail", [row["pk"]]),
+            )
+        )
+    return rows
 
 
 def recent_changes(
     visits, *, provider: ProviderProfile, now: datetime.datetime
-) -> list[VisitChange]:
+) -> list[DashboardVisit]:
     """The last few visits with `provider` booked, moved or cancelled in the past two weeks.
 
     `visits` is what the viewer may see (`Visit.objects.visible_to(user)`); one query, at most
     CHANGES_SHOWN rows, with the patient's name and the visit type.
     """
-    changed = (
-        visits.filter(provider=provider, status__in=CHANGED_STATUSES, updated_at__gte=now - RECENT)
-        .select_related("visit_type", "patient__patient_profile")
-        .only(*DASHBOARD_VISIT_FIELDS)
-        .order_by("-updated_at")[:CHANGES_SHOWN]
+    return dashboard_visits(
+        visits.filter(
+            provider=provider, status__in=CHANGED_STATUSES, updated_at__gte=now - RECENT
+        ).order_by("-updated_at")[:CHANGES_SHOWN]
     )
-    return [VisitChange(visit, change_of(visit), visit.updated_at) for visit in changed]

@@ -20,15 +20,18 @@ def phone(number: str) -> str:
 
 
 @register.inclusion_tag("visits/_patient_contacts.html", takes_context=True)
-def patient_contacts(context: template.Context, patient) -> dict:
+def patient_contacts(context: template.Context, patient, treats: bool | None = None) -> dict:
     """The patient's phone and emergency contact, for the viewer only if they treat the patient.
 
     The viewer is the request's user; the policy's `treats` decides, so the page's own view needs
-    nothing more than the patient.
+    nothing more than the patient. A view that has already asked the policy passes its answer
+    as `treats`, so the page asks the database once.
     """
     request = context.get("request")
     viewer = getattr(request, "user", None)
-    if viewer is None or not policy.treats(viewer, patient):
+    if treats is None:
+        treats = viewer is not None and policy.treats(viewer, patient)
+    if viewer is None or not treats:
         return {"shown": False}
     return {
         "shown": True,

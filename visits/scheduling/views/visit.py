@@ -109,6 +109,8 @@ def visit_detail(request: HtmxHttpRequest, visit_id) -> HttpResponse:
             "responses": responses,
             "check_ins": check_ins,
             "show_patient": not by_patient,
+            # policy.treats, from the answer above: a clinician who may read the clinical record.
+            "treats": clinical and getattr(request.user, "role", None) == Role.CLINICIAN,
             "show_reason": bool(visit.reason) and clinical,
             "scores_url": (
                 reverse("patient_scores", args=[visit.patient_id])
