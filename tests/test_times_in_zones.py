@@ -115,3 +115,21 @@ class TestClinicianAndStaffPages:
         page = signed_in(admin).get(reverse("admin:visits_visit_change", args=[visit.pk]))
         content = page.content.decode()
         assert ("2027-12-01" if zone.endswith("Angeles") else "2027-12-02") in content
+
+    def test_the_chart_dates_past_visits_in_the_clinicians_zone(self, zone):
+        """A past visit on the patient's chart reads on the clinician's day and clock."""
+        provider = ProviderProfileFactory(time_zone=zone)
+        enrol_totp(provider.user)
+        # No health history: its "last changed" date (today) would be another day on the page.
+        patient = PatientProfileFactory(time_zone="Pacific/Honolulu", intake=False).user
+        VisitFactory(
+            patient=patient,
+            provider=provider,
+            # The same moment of the year two years earlier: in the past, within the look-back.
+            start=INSTANT.replace(year=INSTANT.year - 2),
+            visit_type=visit_type("follow-up"),
+            status="completed",
+        )
+        page = signed_in(provider.user).get(reverse("records:chart", args=[patient.pk]))
+        assert page.status_code == 200
+        expect(page.content.decode(), zone)

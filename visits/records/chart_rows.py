@@ -180,7 +180,7 @@ def past_visits(viewer, patient, limit: int, now: datetime.datetime) -> list[Pas
         if row["provider__credentials"]:
             provider = f"{provider}, {row['provider__credentials']}"
         heading = (
-            f"{long_day(local)}, {clock(local)} {zone_words(start)}: "
+            f"{long_day(local)}, {clock(local)} {zone_words(local)}: "
             f"{row['visit_type__name']} with {provider}"
         )
         summary = str(VISIT_STATUSES.get(row["status"], row["status"]))
