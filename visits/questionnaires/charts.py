@@ -8,7 +8,11 @@ import datetime
 import math
 from dataclasses import dataclass
 
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString
+
+from visits.scheduling.display import month_day
 
 WIDTH, HEIGHT = 460, 260
 LEFT, RIGHT, TOP, BOTTOM = 40, 24, 16, 40
@@ -31,8 +35,9 @@ class Point:
 
 def day_words(when: datetime.datetime, zone: datetime.tzinfo) -> str:
     """The day as the pages write it ("Mar 4, 2026"), in `zone`: what `|date:"M j, Y"` prints,
-    without its per-call format lookups."""
-    return dateformat.format(when.astimezone(zone), "M j, Y")
+    in plain Python (scheduling.display), without the filter's locale and translation lookups."""
+    day = when.astimezone(zone)
+    return f"{month_day(day)}, {day.year:04d}"
 
 
 def score_series(responses) -> dict[str, list[Point]]:
@@ -129,3 +134,56 @@ def line_chart(
         "last": last,
         "lines": lines,
     }
+
+
+CHART_DESC = "Totals over time; lower is better. The same figures are in the table below."
+
+
+def chart_markup(chart: dict, *, desc: str = CHART_DESC) -> SafeString:
+    """The chart's SVG in its figure, as `_score_chart.html` writes it, written in Python: the
+    template spends a dozen lookups and filters on every grid line, marker and date tick."""
+    zone = timezone.get_current_timezone()
+    left, right, bottom = chart["left"], chart["right"], chart["bottom"]
+    html = [
+        '\n<figure class="score-chart">\n'
+        f'  <svg viewBox="0 0 {chart["width"]} {chart["height"]}" role="img" '
+        'aria-labelledby="chart-title chart-desc" focusable="false">\n'
+        '    <title id="chart-title">PHQ-9 and GAD-7 totals from '
+        f"{day_words(chart['first'], zone)} to {day_words(chart['last'], zone)}</title>\n"
+        f'    <desc id="chart-desc">{escape(desc)}</desc>\n    '
+    ]
+    for tick in chart["ticks"]:
+        html.append(
+            f'\n      <line x1="{left}" x2="{right}" y1="{tick["y"]}" y2="{tick["y"]}" '
+            'class="grid-line"/>\n'
+            f'      <text x="{left - 8}" y="{tick["y"]}" class="tick-label" text-anchor="end" '
+            f'dominant-baseline="middle">{tick["value"]}</text>\n    '
+        )
+    html.append("\n    ")
+    for line in chart["lines"]:
+        css = escape(line["css"])
+        markers = "".join(
+            f'<circle cx="{cx}" cy="{cy}" r="4" class="{css}"><title>{escape(words)}</title></circle>'
+            for cx, cy, words in line["markers"]
+        )
+        html.append(
+            f'\n      <polyline points="{escape(line["points"])}" class="{css}" fill="none"/>\n'
+            f"      {markers}\n    "
+        )
+    html.append(
+        f'\n    <line x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" class="axis-line"/>\n    '
+    )
+    for tick in chart["date_ticks"]:
+        html.append(
+            f'\n      <line x1="{tick["x"]}" x2="{tick["x"]}" y1="{bottom}" y2="{bottom + 6}" '
+            'class="axis-line"/>\n'
+            f'      <text x="{tick["x"]}" y="{chart["label_y"]}" class="tick-label date-tick" '
+            f'text-anchor="middle">{month_day(tick["when"].astimezone(zone))}</text>\n    '
+        )
+    html.append(
+        "\n  </svg>\n"
+        '  <figcaption><span class="key series-phq9">PHQ-9 (depression, 0\u201327)</span> '
+        '<span class="key series-gad7">GAD-7 (anxiety, 0\u201321)</span></figcaption>\n'
+        "</figure>\n"
+    )
+    return SafeString("".join(html))

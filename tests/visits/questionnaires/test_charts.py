@@ -83,3 +83,32 @@ class TestLineChart:
         days = [tick["when"] for tick in chart["date_ticks"]]
         assert days
         assert all(when.time() == datetime.time() for when in days)
+
+
+class TestChartMarkup:
+    def test_the_markup_is_what_the_chart_template_writes(self, settings):
+        """The SVG written in Python is the shared chart template's, character for character."""
+        from django.template.loader import render_to_string
+        from django.utils import timezone
+
+        with timezone.override(ZoneInfo("America/Chicago")):
+            for responses in (
+                [response("phq-9", 0, 5)],
+                [response("phq-9", 0, 5), response("gad-7", 1, 3, band="<b>")],
+                [response("phq-9", days, days % 28) for days in range(0, 90, 9)],
+            ):
+                chart = charts.line_chart(charts.score_series(responses))
+                assert chart is not None
+                written = render_to_string(
+                    "visits/questionnaires/_score_chart.html", {"chart": chart}
+                )
+                assert charts.chart_markup(chart) == written
+
+    def test_day_words_are_the_date_filters(self):
+        """A day is written as `|date:"M j, Y"` writes it, in the zone given."""
+        from django.utils.dateformat import format as date_format
+
+        zone = ZoneInfo("Pacific/Auckland")
+        for days in range(0, 365, 31):
+            when = DAY + datetime.timedelta(days=days, hours=13)
+            assert charts.day_words(when, zone) == date_format(when.astimezone(zone), "M j, Y")
