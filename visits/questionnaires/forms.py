@@ -3,9 +3,8 @@
 import json
 
 from django import forms
-from django.forms import BoundField
-from django.utils.safestring import SafeString
 
+from visits.field_groups import remembered
 from visits.questionnaires import engine
 from visits.questionnaires.models import SafetyAlert
 
@@ -17,70 +16,27 @@ def _marked_required(field: forms.Field, required: bool) -> forms.Field:
     return field
 
 
-# A choice item's field group, written once per item, answer and errors: a published version
-# never changes, and a group is the same for every patient who gives that answer. Free text is
-# never kept, nor an answer that is not one of the item's choices.
-_WRITTEN_LIMIT = 2048
-_written_groups: dict[tuple, SafeString] = {}
-
-
-class _ChoiceItemField(BoundField):
-    """A choice item's bound field, whose group (label, choices, help, errors) is written once for
-    each answer and errors it is shown with."""
-
-    def as_field_group(self) -> SafeString:
-        value = self.value()
-        chosen = value if isinstance(value, list) else [] if value in (None, "") else [value]
-        errors = self.errors
-        if not set(chosen) <= self.field.choice_values or any(  # type: ignore[attr-defined]
-            type(error) is not str for error in errors
-        ):
-            return super().as_field_group()
-        key = (
-            self.field.item_key,  # type: ignore[attr-defined]
-            self.form.is_bound,
-            self.html_name,
-            self.auto_id,
-            value if not isinstance(value, list) else tuple(value),
-            tuple(errors),
-        )
-        written = _written_groups.get(key)
-        if written is None:
-            written = super().as_field_group()
-            if len(_written_groups) >= _WRITTEN_LIMIT:
-                _written_groups.clear()
-            _written_groups[key] = written
-        return written
-
-
-def _remembered(field: forms.ChoiceField, item: dict) -> forms.ChoiceField:
-    field.bound_field_class = _ChoiceItemField
-    field.item_key = json.dumps(item, sort_keys=True)  # type: ignore[attr-defined]
-    field.choice_values = frozenset(value for value, _label in field.choices)  # type: ignore[attr-defined]
-    return field
-
-
 def _field(item: dict) -> forms.Field:
     common = {"label": item["text"], "required": False}
     kind = item["type"]
     if kind in {"single", "yes_no"}:
-        return _remembered(
+        return remembered(
             forms.ChoiceField(
                 choices=[(str(o["value"]), o["label"]) for o in engine.options_of(item)],
                 widget=forms.RadioSelect,
                 **common,
             ),
-            item,
+            json.dumps(item, sort_keys=True),
         )
     if kind == "multiple":
-        return _remembered(
+        return remembered(
             forms.MultipleChoiceField(
                 choices=[(str(o["value"]), o["label"]) for o in engine.options_of(item)],
                 widget=forms.CheckboxSelectMultiple,
                 help_text="Choose all that apply.",
                 **common,
             ),
-            item,
+            json.dumps(item, sort_keys=True),
         )
     if kind == "number":
         unit = item.get("unit", "")
