@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,6 +29,7 @@ from visits.questionnaires.services import (
     response_submit,
 )
 from visits.scheduling.models import Visit
+from visits.templatetags.remembered_urls import remembered_reverse
 from visits.web import SignedInRequest, client_ip, go, page_number, render_page
 
 
@@ -36,13 +37,26 @@ from visits.web import SignedInRequest, client_ip, go, page_number, render_page
 @require_GET
 def symptom_start(request: SignedInRequest) -> HttpResponse:
     """Choose the complaint; each has a short symptom questionnaire."""
-    latest: dict[str, Questionnaire] = {}
-    for questionnaire in Questionnaire.objects.filter(kind=Questionnaire.Kind.SYMPTOM).order_by(
-        "slug", "-version"
+    # The newest version's title of each, read as plain values (not their definitions), and
+    # each choice written once here rather than by a link and two lookups a row.
+    latest: dict[str, str] = {}
+    for slug, title in (
+        Questionnaire.objects.filter(kind=Questionnaire.Kind.SYMPTOM)
+        .order_by("slug", "-version")
+        .values_list("slug", "title")
     ):
-        latest.setdefault(questionnaire.slug, questionnaire)
+        latest.setdefault(slug, title)
+    choices = SafeString(
+        "".join(
+            f'\n    <li><a class="choice" href="{escape(remembered_reverse("questionnaire_answer", [slug]))}">'
+            f"<strong>{escape(title)}</strong></a></li>\n  "
+            for slug, title in latest.items()
+        )
+    )
     return render(
-        request, "visits/questionnaires/symptom_start.html", {"questionnaires": latest.values()}
+        request,
+        "visits/questionnaires/symptom_start.html",
+        {"questionnaires": latest, "choices_markup": choices},
     )
 
 
