@@ -26,7 +26,7 @@ class FixedChoices(BaseChoiceIterator):
 
     def __init__(self, choices: Iterable) -> None:
         self.choices = normalize_choices(list(choices))
-        self.values = frozenset(str(value) for value, _label in flatten_choices(self.choices))
+        self.values = _values(self.choices)
 
     def __iter__(self):
         return iter(self.choices)
@@ -74,7 +74,11 @@ def remembered[F: forms.ChoiceField](field: F, key: Any) -> F:
     errors (a questionnaire item's definition; a form's name for a field it always makes alike)."""
     field.bound_field_class = RememberedChoiceGroup
     field.group_key = key  # type: ignore[attr-defined]
-    field.choice_values = frozenset(  # type: ignore[attr-defined]
-        str(value) for value, _label in flatten_choices(field.choices)
-    )
+    field.choice_values = _values(field.choices)  # type: ignore[attr-defined]
     return field
+
+
+def _values(choices: Any) -> frozenset[str]:
+    """Every choice's value as the form sends it, groups flattened."""
+    flat: Iterable[tuple[Any, Any]] = flatten_choices(choices)
+    return frozenset(str(value) for value, _label in flat)

@@ -153,7 +153,7 @@ def _answers_markup(response: QuestionnaireResponse) -> SafeString:
     """Each asked item and its answer in words, written once here rather than by lookups a row."""
     return SafeString(
         "".join(
-            f"<dt>{conditional_escape(item['text'])}</dt><dd>{conditional_escape(shown)}</dd>"
+            f"<dt>{conditional_escape(item['text'])}</dt><dd>{conditional_escape(str(shown))}</dd>"
             for item, shown in response.items_with_answers()
         )
     )
