@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import ALL_TIME_ZONES, COMMON_TIME_ZONES, PatientProfile
 from accounts.states import US_STATES
+from visits.field_groups import FixedChoices, remembered
 
 OLDEST_AGE_YEARS = 125
 _PHONE_DIGITS = re.compile(r"\d")
@@ -50,18 +51,26 @@ def time_zone_choices() -> list[tuple[str, object]]:
 class PatientProfileForm(forms.ModelForm):
     """A patient's legal name, birth date, phone, where they are now and their time zone."""
 
-    current_state = forms.ChoiceField(
-        label="State you are in now",
-        choices=[("", "Choose a state"), *US_STATES],
-        help_text="Clinicians can only see you in states where they are licensed. "
-        "Update this if you travel.",
-        error_messages={"required": "Choose the state you are in now."},
+    # Both menus are the same for every patient but the answer: made once, and each menu written
+    # once per answer (visits.field_groups).
+    current_state = remembered(
+        forms.ChoiceField(
+            label="State you are in now",
+            choices=FixedChoices([("", "Choose a state"), *US_STATES]),
+            help_text="Clinicians can only see you in states where they are licensed. "
+            "Update this if you travel.",
+            error_messages={"required": "Choose the state you are in now."},
+        ),
+        "PatientProfileForm.current_state",
     )
-    time_zone = forms.ChoiceField(
-        label="Time zone",
-        choices=time_zone_choices,
-        help_text="Visit times are shown in this time zone.",
-        error_messages={"required": "Choose your time zone."},
+    time_zone = remembered(
+        forms.ChoiceField(
+            label="Time zone",
+            choices=FixedChoices(time_zone_choices()),
+            help_text="Visit times are shown in this time zone.",
+            error_messages={"required": "Choose your time zone."},
+        ),
+        "PatientProfileForm.time_zone",
     )
 
     class Meta:

@@ -70,8 +70,14 @@ def account_security(request: SignedInRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: SignedInRequest) -> HttpResponse:
     """A patient's own details; bad input comes back with a message and everything typed."""
-    profile = PatientProfile.objects.filter(user=request.user).first()
     data = request.POST if request.method == "POST" else take_pending_form(request)
+    # The signed-in patient comes with their details; a form with data changes the instance it
+    # checks, so that one is read afresh rather than the request's own.
+    profile = (
+        request.user.patient_profile_or_none
+        if data is None
+        else PatientProfile.objects.filter(user=request.user).first()
+    )
     form = PatientProfileForm(data, instance=profile)
     if request.method == "POST" and form.is_valid():
         form.instance.user = request.user

@@ -6,18 +6,32 @@ Plain assembly from an intake and a form already in hand: nothing here reads the
 import datetime
 from zoneinfo import ZoneInfo
 
-from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString
 
 from visits.intake.consents import CONSENTS
 from visits.intake.forms import ConsentsForm, IntakeStepForm
 from visits.intake.models import Intake, IntakeStep
+from visits.templatetags.remembered_urls import remembered_reverse
 
 STEP_TEMPLATE = "visits/intake/intake_step.html"
 
 
 def step_url(step: IntakeStep) -> str:
     """The page of one intake step."""
-    return reverse("intake_step", args=[step.value])
+    return remembered_reverse("intake_step", args=[str(step.value)])
+
+
+def steps_markup(steps: list[dict]) -> SafeString:
+    """The steps' list items, written once here rather than by half a dozen lookups a step."""
+    return SafeString(
+        "".join(
+            f'\n      <li class="{"done" if entry["done"] else ""}"><a href="{escape(entry["url"])}"'
+            f"{' aria-current="step"' if entry['current'] else ''}>{escape(entry['title'])}</a>"
+            f"{' <span class="step-state">Saved</span>' if entry['done'] else ''}</li>\n    "
+            for entry in steps
+        )
+    )
 
 
 def draft_time(intake: Intake, step: IntakeStep) -> datetime.datetime | None:
@@ -55,18 +69,20 @@ def step_context(step: IntakeStep, intake: Intake, form: IntakeStepForm, zone: Z
     order = list(IntakeStep)
     previous = order[order.index(step) - 1] if step.number > 1 else None
     signed = intake.answers.get(IntakeStep.CONSENTS, {})
+    steps = [
+        {
+            "title": other.label,
+            "url": step_url(other),
+            "current": other == step,
+            "done": other not in missing,
+        }
+        for other in order
+    ]
     return {
         "step": step,
         "total": len(order),
-        "steps": [
-            {
-                "title": other.label,
-                "url": step_url(other),
-                "current": other == step,
-                "done": other not in missing,
-            }
-            for other in order
-        ],
+        "steps": steps,
+        "steps_markup": steps_markup(steps),
         "form": form,
         "error_links": form.error_links() if form.is_bound else [],
         "action": step_url(step),

@@ -7,7 +7,9 @@ on-demand hours, and a physician licensed in the patient's state on duty now.
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 from django.urls import reverse
 
@@ -40,8 +42,18 @@ class SeenNowAnswer:
     """What stops the patient (None if nothing) and the symptom check they would join with."""
 
     refusal: Refusal | None
-    symptom_check: QuestionnaireResponse | None = None
     profile: PatientProfile | None = None
+    # Whose symptom check, as of when: it is read only when asked for, by the service that joins
+    # the patient to the queue; the page that only says whether they may does not need it.
+    checked: tuple[Any, datetime.datetime] | None = field(default=None, repr=False)
+
+    @cached_property
+    def symptom_check(self) -> QuestionnaireResponse | None:
+        """The valid symptom check the patient would join with, once the booking gate passed."""
+        if self.checked is None:
+            return None
+        patient, now = self.checked
+        return valid_symptom_check(patient, now=now)
 
 
 def urgent_care() -> VisitType | None:
@@ -61,7 +73,6 @@ def seen_now_gate(*, patient, now: datetime.datetime) -> SeenNowAnswer:
     answer = patient_refusal(patient=patient, visit_type=visit_type, now=now)
     if answer.refusal is not None:
         return SeenNowAnswer(answer.refusal)
-    symptom_check = valid_symptom_check(patient, now=now)
     profile = patient.patient_profile
     if not physicians_on_duty(profile.current_state, now=now).exists():
         state = profile.get_current_state_display()
@@ -71,7 +82,7 @@ def seen_now_gate(*, patient, now: datetime.datetime) -> SeenNowAnswer:
                 "Book the next free time instead, or try again later.",
                 f"No physician licensed in {state} is on duty.",
             ),
-            symptom_check,
             profile,
+            (patient, now),
         )
-    return SeenNowAnswer(None, symptom_check, profile)
+    return SeenNowAnswer(None, profile, (patient, now))

@@ -48,6 +48,17 @@ def latest_entry(patient) -> QueueEntry | None:
     )
 
 
+def last_wait(patient) -> QueueEntry | None:
+    """The patient's most recent queue entry as the seen-now page tells of it: its state and
+    how and when it ended, nothing joined."""
+    return (
+        policy.QUEUE_ENTRIES.filter(QueueEntry.objects.all(), patient)
+        .only("status", "removed_because", "ended_at")
+        .order_by("-pk")
+        .first()
+    )
+
+
 @dataclass(frozen=True)
 class Place:
     """Where a waiting patient stands: their position among patients in their state, how many

@@ -26,7 +26,7 @@ from visits.ondemand import services
 from visits.ondemand.gate import NobodyOnDuty, seen_now_gate
 from visits.ondemand.hours import opening_hours
 from visits.ondemand.models import QueueEntry
-from visits.ondemand.selectors import latest_entry, open_duty, place_of, queue_for
+from visits.ondemand.selectors import last_wait, latest_entry, open_duty, place_of, queue_for
 from visits.scheduling.gate import (
     IntakeIncomplete,
     NeedsDetails,
@@ -60,7 +60,7 @@ def seen_now(request: SignedInRequest) -> HttpResponse:
     """Ask to be seen now: the hours, whether the patient may, and the button to join."""
     now = timezone.now()
     _sweep(now)
-    entry = latest_entry(request.user)
+    entry = last_wait(request.user)
     if entry is not None and entry.status in (Status.WAITING, Status.TAKEN):
         return go(request, reverse("ondemand:waiting"))
     if request.method == "POST":

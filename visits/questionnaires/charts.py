@@ -9,8 +9,9 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.utils import dateformat, timezone
-from django.utils.html import format_html_join
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString
 
 from visits.scheduling.display import month_day
 
@@ -35,8 +36,9 @@ class Point:
 
 def day_words(when: datetime.datetime, zone: datetime.tzinfo) -> str:
     """The day as the pages write it ("Mar 4, 2026"), in `zone`: what `|date:"M j, Y"` prints,
-    without its per-call format lookups."""
-    return dateformat.format(when.astimezone(zone), "M j, Y")
+    in plain Python (scheduling.display), without the filter's locale and translation lookups."""
+    day = when.astimezone(zone)
+    return f"{month_day(day)}, {day.year:04d}"
 
 
 def score_series(responses) -> dict[str, list[Point]]:
@@ -125,12 +127,6 @@ def line_chart(
                 ],
             }
         )
-    for line in lines:
-        line["circles"] = format_html_join(
-            "",
-            '<circle cx="{}" cy="{}" r="4" class="{}"><title>{}</title></circle>',
-            ((cx, cy, line["css"], words) for cx, cy, words in line["markers"]),
-        )
     ticks = [{"value": value, "y": y(value)} for value in (0, 5, 10, 15, 20, 27)]
     midnights = date_ticks(start, end, zone)
     return {
@@ -142,39 +138,63 @@ def line_chart(
         "label_y": HEIGHT - BOTTOM + FONT_SIZE + 6,
         "ticks": ticks,
         "date_ticks": [{"when": when, "x": x(when)} for when in midnights],
-        # The grid and the date axis as markup, written once here rather than element by element
-        # by the template (the indentation is the template's, so the page reads as before).
-        "grid": format_html_join(
-            "",
-            '\n      <line x1="{}" x2="{}" y1="{}" y2="{}" class="grid-line"/>'
-            '\n      <text x="{}" y="{}" class="tick-label" text-anchor="end"'
-            ' dominant-baseline="middle">{}</text>\n    ',
-            (
-                (LEFT, WIDTH - RIGHT, tick["y"], tick["y"], LEFT - 8, tick["y"], tick["value"])
-                for tick in ticks
-            ),
-        ),
-        "date_axis": format_html_join(
-            "",
-            '\n      <line x1="{}" x2="{}" y1="{}" y2="{}" class="axis-line"/>'
-            '\n      <text x="{}" y="{}" class="tick-label date-tick"'
-            ' text-anchor="middle">{}</text>\n    ',
-            (
-                (
-                    x(when),
-                    x(when),
-                    HEIGHT - BOTTOM,
-                    HEIGHT - BOTTOM + 6,
-                    x(when),
-                    HEIGHT - BOTTOM + FONT_SIZE + 6,
-                    month_day(timezone.localtime(when)),
-                )
-                for when in midnights
-            ),
-        ),
         "start": start,
         "end": end,
         "first": first,
         "last": last,
         "lines": lines,
     }
+
+
+CHART_DESC = "Totals over time; lower is better. The same figures are in the table below."
+
+
+def chart_markup(chart: dict, *, desc: str = CHART_DESC) -> SafeString:
+    """The chart's SVG in its figure, written in Python: a template spent a dozen lookups and
+    filters on every grid line, marker and date tick (tests/visits/questionnaires holds that
+    template, and the test that this writes what it wrote)."""
+    zone = timezone.get_current_timezone()
+    left, right, bottom = chart["left"], chart["right"], chart["bottom"]
+    html = [
+        '\n<figure class="score-chart">\n'
+        f'  <svg viewBox="0 0 {chart["width"]} {chart["height"]}" role="img" '
+        'aria-labelledby="chart-title chart-desc" focusable="false">\n'
+        '    <title id="chart-title">PHQ-9 and GAD-7 totals from '
+        f"{day_words(chart['first'], zone)} to {day_words(chart['last'], zone)}</title>\n"
+        f'    <desc id="chart-desc">{escape(desc)}</desc>\n    '
+    ]
+    for tick in chart["ticks"]:
+        html.append(
+            f'\n      <line x1="{left}" x2="{right}" y1="{tick["y"]}" y2="{tick["y"]}" '
+            'class="grid-line"/>\n'
+            f'      <text x="{left - 8}" y="{tick["y"]}" class="tick-label" text-anchor="end" '
+            f'dominant-baseline="middle">{tick["value"]}</text>\n    '
+        )
+    html.append("\n    ")
+    for line in chart["lines"]:
+        css = escape(line["css"])
+        markers = "".join(
+            f'<circle cx="{cx}" cy="{cy}" r="4" class="{css}"><title>{escape(words)}</title></circle>'
+            for cx, cy, words in line["markers"]
+        )
+        html.append(
+            f'\n      <polyline points="{escape(line["points"])}" class="{css}" fill="none"/>\n'
+            f"      {markers}\n    "
+        )
+    html.append(
+        f'\n    <line x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" class="axis-line"/>\n    '
+    )
+    for tick in chart["date_ticks"]:
+        html.append(
+            f'\n      <line x1="{tick["x"]}" x2="{tick["x"]}" y1="{bottom}" y2="{bottom + 6}" '
+            'class="axis-line"/>\n'
+            f'      <text x="{tick["x"]}" y="{chart["label_y"]}" class="tick-label date-tick" '
+            f'text-anchor="middle">{month_day(tick["when"].astimezone(zone))}</text>\n    '
+        )
+    html.append(
+        "\n  </svg>\n"
+        '  <figcaption><span class="key series-phq9">PHQ-9 (depression, 0\u201327)</span> '
+        '<span class="key series-gad7">GAD-7 (anxiety, 0\u201321)</span></figcaption>\n'
+        "</figure>\n"
+    )
+    return SafeString("".join(html))

@@ -1,7 +1,10 @@
 """A Django form built from a questionnaire definition, so every item gets a label and its errors."""
 
+import json
+
 from django import forms
 
+from visits.field_groups import remembered
 from visits.questionnaires import engine
 from visits.questionnaires.models import SafetyAlert
 
@@ -17,17 +20,23 @@ def _field(item: dict) -> forms.Field:
     common = {"label": item["text"], "required": False}
     kind = item["type"]
     if kind in {"single", "yes_no"}:
-        return forms.ChoiceField(
-            choices=[(str(o["value"]), o["label"]) for o in engine.options_of(item)],
-            widget=forms.RadioSelect,
-            **common,
+        return remembered(
+            forms.ChoiceField(
+                choices=[(str(o["value"]), o["label"]) for o in engine.options_of(item)],
+                widget=forms.RadioSelect,
+                **common,
+            ),
+            json.dumps(item, sort_keys=True),
         )
     if kind == "multiple":
-        return forms.MultipleChoiceField(
-            choices=[(str(o["value"]), o["label"]) for o in engine.options_of(item)],
-            widget=forms.CheckboxSelectMultiple,
-            help_text="Choose all that apply.",
-            **common,
+        return remembered(
+            forms.MultipleChoiceField(
+                choices=[(str(o["value"]), o["label"]) for o in engine.options_of(item)],
+                widget=forms.CheckboxSelectMultiple,
+                help_text="Choose all that apply.",
+                **common,
+            ),
+            json.dumps(item, sort_keys=True),
         )
     if kind == "number":
         unit = item.get("unit", "")

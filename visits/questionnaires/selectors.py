@@ -1,9 +1,12 @@
 """Reads about questionnaires: what is due before visits, alerts a clinician must see, scores."""
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Window
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString
 
 from accounts import policy
 from accounts.models import ProviderProfile, Role, User
@@ -174,6 +177,30 @@ def alert_history(patient, *, page: int = 1) -> dict:
 SCORED_SLUGS = ["phq-9", "gad-7"]
 
 
+@dataclass(frozen=True)
+class ScoreRow:
+    """One submitted PHQ-9 or GAD-7 on the score history, in words."""
+
+    slug: str
+    title: str
+    submitted_at: datetime.datetime
+    submitted_on: str
+    total: int
+    band: str
+
+
+def _rows_markup(rows: list[ScoreRow]) -> SafeString:
+    """The table's rows, written once here rather than through four lookups a row."""
+    return SafeString(
+        "".join(
+            f'\n      <tr><td data-label="Date">{row.submitted_on}</td><th scope="row" '
+            f'data-label="Questionnaire">{escape(row.title)}</th><td data-label="Total">'
+            f'{row.total}</td><td data-label="Severity">{escape(row.band)}</td></tr>\n    '
+            for row in rows
+        )
+    )
+
+
 def score_history(patient, *, page: int = 1) -> dict:
     """One page of a patient's submitted PHQ-9 and GAD-7 responses, SCORES_PAGE of them, newest
     page first and oldest first within it, with their chart and how many there are in all.
@@ -185,24 +212,35 @@ def score_history(patient, *, page: int = 1) -> dict:
         patient=patient, questionnaire__slug__in=SCORED_SLUGS
     )
     start = (page - 1) * SCORES_PAGE
-    responses = list(
-        scored.select_related("questionnaire")
-        # The page shows totals: not each response's answers nor the questionnaire's text.
-        .defer("answers", "screens", "flags", "questionnaire__definition")
-        .order_by("-submitted_at", "-pk")[start : start + SCORES_PAGE + 1]
+    # The page shows totals as plain values, not each response's answers nor its questionnaire,
+    # and each row says how many there are in all (counted before the page is cut).
+    found = list(
+        scored.annotate(in_all=Window(Count("pk")))
+        .order_by("-submitted_at", "-pk")
+        .values_list(
+            "questionnaire__slug", "questionnaire__title", "submitted_at", "total", "band", "in_all"
+        )[start : start + SCORES_PAGE + 1]
     )
-    older = len(responses) > SCORES_PAGE
-    responses = responses[:SCORES_PAGE][::-1]
+    older = len(found) > SCORES_PAGE
     zone = timezone.get_current_timezone()
-    for response in responses:
-        response.submitted_on = charts.day_words(response.submitted_at, zone)
-    series = charts.score_series(responses)
+    rows = [
+        ScoreRow(slug, title, when, charts.day_words(when, zone), total, band)
+        for slug, title, when, total, band, _in_all in found[:SCORES_PAGE][::-1]
+    ]
+    series: dict[str, list[charts.Point]] = {label: [] for label, _ in charts.SERIES.values()}
+    for row in rows:
+        series[charts.SERIES[row.slug][0]].append(
+            charts.Point(row.submitted_at, row.total, row.band)
+        )
+    chart = charts.line_chart(series)
     return {
         "patient": patient,
-        "chart": charts.line_chart(series),
+        "chart": chart,
+        "chart_markup": charts.chart_markup(chart) if chart else "",
         "series": series,
-        "responses": responses,
-        "total": scored.count(),
+        "responses": rows,
+        "rows_markup": _rows_markup(rows),
+        "total": found[0][-1] if found else 0,
         "page": page,
         "older_page": page + 1 if older else None,
         "newer_page": page - 1 if page > 1 else None,

@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import policy
@@ -27,6 +29,7 @@ from visits.questionnaires.services import (
     response_submit,
 )
 from visits.scheduling.models import Visit
+from visits.templatetags.remembered_urls import remembered_reverse
 from visits.web import SignedInRequest, client_ip, go, page_number, render_page
 
 
@@ -34,13 +37,26 @@ from visits.web import SignedInRequest, client_ip, go, page_number, render_page
 @require_GET
 def symptom_start(request: SignedInRequest) -> HttpResponse:
     """Choose the complaint; each has a short symptom questionnaire."""
-    latest: dict[str, Questionnaire] = {}
-    for questionnaire in Questionnaire.objects.filter(kind=Questionnaire.Kind.SYMPTOM).order_by(
-        "slug", "-version"
+    # The newest version's title of each, read as plain values (not their definitions), and
+    # each choice written once here rather than by a link and two lookups a row.
+    latest: dict[str, str] = {}
+    for slug, title in (
+        Questionnaire.objects.filter(kind=Questionnaire.Kind.SYMPTOM)
+        .order_by("slug", "-version")
+        .values_list("slug", "title")
     ):
-        latest.setdefault(questionnaire.slug, questionnaire)
+        latest.setdefault(slug, title)
+    choices = SafeString(
+        "".join(
+            f'\n    <li><a class="choice" href="{escape(remembered_reverse("questionnaire_answer", [slug]))}">'
+            f"<strong>{escape(title)}</strong></a></li>\n  "
+            for slug, title in latest.items()
+        )
+    )
     return render(
-        request, "visits/questionnaires/symptom_start.html", {"questionnaires": latest.values()}
+        request,
+        "visits/questionnaires/symptom_start.html",
+        {"questionnaires": latest, "choices_markup": choices},
     )
 
 
@@ -109,22 +125,37 @@ def visit_questionnaire(request: SignedInRequest, visit_id, slug: str) -> HttpRe
 @require_GET
 def questionnaire_result(request: SignedInRequest, response_id: int) -> HttpResponse:
     """A submitted response: score and band, red flags first, then every answer."""
+    # A patient reads only their own responses (the policy), and is already loaded with their
+    # profile; anyone else reads the patient's name too.
+    own = request.user.role == Role.PATIENT
     responses = policy.CLINICAL_RECORDS.filter(
         QuestionnaireResponse.objects.submitted().select_related(
-            "questionnaire", "patient__patient_profile", "visit"
+            *(["questionnaire"] if own else ["questionnaire", "patient__patient_profile"])
         ),
         request.user,
     )
     response = get_object_or_404(responses, pk=response_id)
+    if response.patient_id == request.user.pk:
+        response.patient = request.user
     audit_read(request, what="questionnaire response", records=[(response.patient_id, response.pk)])
     return render(
         request,
         "visits/questionnaires/questionnaire_result.html",
         {
             "response": response,
-            "rows": response.items_with_answers(),
+            "answers_markup": _answers_markup(response),
             "is_own": response.patient_id == request.user.pk,
         },
+    )
+
+
+def _answers_markup(response: QuestionnaireResponse) -> SafeString:
+    """Each asked item and its answer in words, written once here rather than by lookups a row."""
+    return SafeString(
+        "".join(
+            f"<dt>{conditional_escape(item['text'])}</dt><dd>{conditional_escape(str(shown))}</dd>"
+            for item, shown in response.items_with_answers()
+        )
     )
 
 

@@ -34,6 +34,11 @@ CHART_SECTIONS = [
     IntakeStep.PHARMACY.value,
 ]
 LISTS = ("visits", "answers", "prescriptions", "results")
+# What the chart's score chart says of its figures: the page lists the latest, not all of them.
+CHART_SCORES_DESC = (
+    "The latest PHQ-9 and GAD-7 totals over time; lower is better. Every figure, older ones "
+    "too, is listed on the score history page."
+)
 
 
 @dataclass(frozen=True)
@@ -160,7 +165,9 @@ def chart_page(
         "intake_summary": intake_summary(intake.answers if intake else {}, CHART_SECTIONS),
         "visits": visits,
         "answers": answers,
-        "score_chart": score_chart,
+        "score_chart": charts.chart_markup(score_chart, desc=CHART_SCORES_DESC)
+        if score_chart
+        else "",
         "prescriptions": prescriptions,
         "reports": reports,
         "more": {

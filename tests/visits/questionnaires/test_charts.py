@@ -83,3 +83,37 @@ class TestLineChart:
         days = [tick["when"] for tick in chart["date_ticks"]]
         assert days
         assert all(when.time() == datetime.time() for when in days)
+
+
+class TestChartMarkup:
+    def test_the_markup_is_what_the_chart_template_writes(self, settings):
+        """The SVG written in Python is what the chart's template wrote, character for character
+        (score_chart_reference.html, as the pages rendered it before), with either description."""
+        from pathlib import Path
+
+        from django.template import Context, Template
+        from django.utils import timezone
+
+        reference = Template((Path(__file__).parent / "score_chart_reference.html").read_text())
+
+        with timezone.override(ZoneInfo("America/Chicago")):
+            for responses in (
+                [response("phq-9", 0, 5)],
+                [response("phq-9", 0, 5), response("gad-7", 1, 3, band="<b>")],
+                [response("phq-9", days, days % 28) for days in range(0, 90, 9)],
+            ):
+                chart = charts.line_chart(charts.score_series(responses))
+                assert chart is not None
+                written = reference.render(Context({"chart": chart}))
+                assert charts.chart_markup(chart) == written
+                described = reference.render(Context({"chart": chart, "chart_desc": "A <desc>"}))
+                assert charts.chart_markup(chart, desc="A <desc>") == described
+
+    def test_day_words_are_the_date_filters(self):
+        """A day is written as `|date:"M j, Y"` writes it, in the zone given."""
+        from django.utils.dateformat import format as date_format
+
+        zone = ZoneInfo("Pacific/Auckland")
+        for days in range(0, 365, 31):
+            when = DAY + datetime.timedelta(days=days, hours=13)
+            assert charts.day_words(when, zone) == date_format(when.astimezone(zone), "M j, Y")

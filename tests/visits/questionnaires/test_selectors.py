@@ -69,7 +69,7 @@ class TestScoreHistory:
         submit(patient, "phq-2", {"phq9_1": "1", "phq9_2": "1"})
         submit(PatientProfileFactory().user, "gad-7", QUIET_GAD7)
         history = score_history(patient)
-        assert [r.questionnaire.slug for r in history["responses"]] == ["phq-9", "gad-7"]
+        assert [row.slug for row in history["responses"]] == ["phq-9", "gad-7"]
         assert [point.total for point in history["series"]["PHQ-9"]] == [2]
         assert history["chart"] is not None
 
