@@ -17,7 +17,7 @@ from django.forms import BoundField
 from django.forms.renderers import TemplatesSetting
 from django.template.defaultfilters import stringformat
 from django.utils.formats import localize
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, escape
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 
 WIDGETS = "django/forms/widgets/"
@@ -53,6 +53,8 @@ FIELD_GROUP = "config.forms.field_group"
 
 def _text(value: Any) -> str:
     """`{{ value }}`: localized, made text and escaped, as the template engine writes it."""
+    if type(value) is str:  # most names and values: nothing to localize, nothing already safe
+        return escape(value)
     value = localize(template_localtime(value))
     return conditional_escape(value if isinstance(value, str) else str(value))
 

@@ -82,7 +82,7 @@ class TestDeployChecks:
                 63072000,
                 True,
                 ("HTTP_X_FORWARDED_PROTO", "https"),
-                "whitenoise.storage.CompressedManifestStaticFilesStorage",
+                "config.storage.StaticFilesStorage",  # whitenoise's, hashed and compressed
             )
         )
 
