@@ -13,7 +13,11 @@ from dataclasses import dataclass
 
 from django.db.models import (
     Case,
+    Count,
+    Exists,
     F,
+    OuterRef,
+    Q,
     QuerySet,
     Value,
     When,
@@ -23,8 +27,16 @@ from django.db.models.functions import Coalesce
 from accounts import policy
 from accounts.models import User
 from visits.records.models import AfterVisitSummary, LabOrder, NoteDiagnosis, Prescription
-from visits.results.models import LabReport, Observation
-from visits.results.shown import ReportGroup, ShownObservation, ShownReport, state_of
+from visits.results.flags import Flag
+from visits.results.lines import ReportLineGroup, report_line, report_line_groups, trend_line
+from visits.results.models import LabReport, Observation, ResultStatus
+from visits.results.shown import (
+    ReportState,
+    ShownObservation,
+    ShownReport,
+    state_of,
+    state_of_row,
+)
 from visits.results.trends import TREND_SHORT, trends
 
 VISITS_PAGE = 10
@@ -208,9 +220,7 @@ def _reports(viewer: User, patient: User) -> QuerySet:
     )
 
 
-def _shown_reports(
-    viewer: User, patient: User, reports: list[LabReport], trends: dict | None = None
-) -> list[ShownReport]:
+def _shown_reports(viewer: User, patient: User, reports: list[LabReport]) -> list[ShownReport]:
     """The reports with their current values and the earlier values they corrected (two
     queries for all of them)."""
     shown = [ShownReport(report, state_of(report)) for report in reports]
@@ -237,19 +247,16 @@ def _shown_reports(
     for observation in observations:
         if observation.superseded_by_id is not None:
             earlier[observation.superseded_by_id].append(observation)
-    trends = trends or {}
     by_report: dict[int, ShownReport] = {item.report.pk: item for item in shown}
     for observation in observations:
         item = by_report.get(observation.report_id)
         if item is None or not item.is_released:
             continue
         if observation.superseded_by_id is None:
-            trend = trends.get((observation.loinc_code, observation.unit))
             item.observations.append(
                 ShownObservation(
                     observation,
                     sorted(earlier.get(observation.pk, []), key=lambda o: o.pk, reverse=True),
-                    trend.anchor if trend else "",
                 )
             )
         elif observation.correcting_report_id != observation.report_id:
@@ -257,23 +264,79 @@ def _shown_reports(
     return shown
 
 
-def report_groups(
-    viewer: User, patient: User, *, shown: int = REPORTS_PAGE, trends: dict | None = None
-) -> tuple[Bounded, list[ReportGroup]]:
-    """The patient's most recent reports, newest first, grouped by the order they answer."""
+# What the results page lists of each report: its row, and its values counted rather than read.
+REPORT_LINE_COLUMNS = (
+    "pk",
+    "patient_id",
+    "name",
+    "status",
+    "collected_at",
+    "received_at",
+    "performing_lab",
+    "first_opened_at",
+    "held_at",
+    "release_by",
+    "values_visible",
+    "order_id",
+    "order__test_name",
+    "order__created_at",
+    "order__ordering_clinician_id",
+    "order__ordering_clinician__display_name",
+    "order__ordering_clinician__email",
+)
+FLAGGED = [flag for flag, symbol in Flag.SYMBOLS.items() if symbol]
+
+
+def _value_counts(viewer: User, patient: User, released: list[int]) -> dict[int, dict]:
+    """For each released report, how many current values it has, how many are flagged, and
+    whether the lab corrected any (a value correcting an earlier one, or one corrected by a
+    later report): one query, a row per report, however many values they hold."""
+    values = policy.OBSERVATIONS.filter(Observation.objects.all(), viewer).filter(patient=patient)
+    current = Q(superseded_by__isnull=True)
+    corrects_earlier = Exists(values.filter(superseded_by=OuterRef("pk")))
+    replaced_later = Q(superseded_by__isnull=False) & ~Q(superseded_by__report_id=F("report_id"))
+    rows = (
+        values.filter(report_id__in=released)
+        .order_by()
+        .values("report_id")
+        .annotate(
+            results=Count("pk", filter=current),
+            flagged=Count("pk", filter=current & Q(flag__in=FLAGGED)),
+            corrections=Count(
+                "pk",
+                filter=(current & (Q(status=ResultStatus.CORRECTED) | Q(corrects_earlier)))
+                | replaced_later,
+            ),
+        )
+    )
+    return {row["report_id"]: row for row in rows}
+
+
+def report_lines(
+    viewer: User, patient: User, *, shown: int = REPORTS_PAGE
+) -> tuple[Bounded, list[ReportLineGroup]]:
+    """The patient's most recent reports as the results page lists them, newest first, and
+    grouped by the order they answer: two queries (one when none is released)."""
     reports = bounded(
-        _reports(viewer, patient).order_by(F("reported").desc(), "-pk"),
+        _reports(viewer, patient)
+        .order_by(F("reported").desc(), "-pk")
+        .values(*REPORT_LINE_COLUMNS),
         shown=shown,
         page=REPORTS_PAGE,
     )
-    shown_reports = _shown_reports(viewer, patient, reports.items, trends)
-    groups: dict[int | None, ReportGroup] = {}
-    for item in shown_reports:
-        order_id = item.report.order_id
-        if order_id not in groups:
-            groups[order_id] = ReportGroup(item.report.order, [])
-        groups[order_id].reports.append(item)
-    return Bounded(shown_reports, reports.shown, reports.more, REPORTS_PAGE), list(groups.values())
+    states = [state_of_row(row) for row in reports.items]
+    released = [
+        row["pk"]
+        for row, state in zip(reports.items, states, strict=True)
+        if state == ReportState.RELEASED
+    ]
+    counts = _value_counts(viewer, patient, released) if released else {}
+    lines = [
+        report_line(row, state, counts.get(row["pk"]))
+        for row, state in zip(reports.items, states, strict=True)
+    ]
+    groups = report_line_groups(reports.items, lines)
+    return Bounded(lines, reports.shown, reports.more, REPORTS_PAGE), groups
 
 
 def one_report(viewer: User, patient: User, pk: int) -> ShownReport | None:
@@ -293,6 +356,21 @@ def new_results_count(viewer: User, patient: User) -> int:
     )
 
 
+def report_counts(viewer: User, patient: User) -> tuple[int, int]:
+    """How many reports of the patient the viewer knows of, and how many of those are released
+    (LAB_REPORTS) and not opened yet: one query."""
+    values_rule = policy.LAB_REPORTS.reach(viewer)
+    counted = {"total": Count("pk")}
+    if values_rule is not None:
+        counted["unread"] = Count("pk", filter=values_rule & Q(first_opened_at__isnull=True))
+    counts = (
+        policy.CLINICAL_RECORDS.filter(LabReport.objects.all(), viewer)
+        .filter(patient=patient)
+        .aggregate(**counted)
+    )
+    return counts["total"], counts.get("unread", 0)
+
+
 # The whole results page
 
 
@@ -305,21 +383,21 @@ class ResultsPage:
     past_prescriptions: Bounded
     orders: Bounded
     reports: Bounded
-    groups: list[ReportGroup]
+    groups: list[ReportLineGroup]
     trends: Bounded
     new_count: int
     reports_total: int
 
     def shown_records(self) -> dict[str, list[tuple[int, object]]]:
         """What the page shows of the patient's record, for the audit."""
-        values = [item for item in self.reports if item.is_released]
+        values = [line for line in self.reports if line.is_released]
         return {
             "visit summary": [(s.patient_id, s.pk) for s in self.summaries],
             "prescription": [
                 (p.patient_id, p.pk) for p in [*self.active_prescriptions, *self.past_prescriptions]
             ],
             "lab order": [(o.patient_id, o.pk) for o in self.orders],
-            "lab report": [(item.report.patient_id, item.report.pk) for item in values],
+            "lab report": [(line.patient_id, line.pk) for line in values],
         }
 
 
@@ -339,8 +417,9 @@ def results_page(
     """The results page: each list as long as "show more" asked for (`asked` by section)."""
     shown = {key: shown_count(asked.get(key), page=page) for key, page in SECTION_PAGES.items()}
     all_trends = trends(viewer, patient, zone=zone, points=TREND_SHORT, charts=False)
-    shown_trends = list(all_trends.values())[: shown["trends"]]
-    reports, groups = report_groups(viewer, patient, shown=shown["reports"])
+    shown_trends = [trend_line(trend) for trend in list(all_trends.values())[: shown["trends"]]]
+    reports, groups = report_lines(viewer, patient, shown=shown["reports"])
+    reports_total, new_count = report_counts(viewer, patient)
     return ResultsPage(
         summaries=released_summaries(viewer, patient, shown=shown["visits"]),
         active_prescriptions=prescriptions(
@@ -355,6 +434,6 @@ def results_page(
         trends=Bounded(
             shown_trends, shown["trends"], len(all_trends) > shown["trends"], TRENDS_PAGE
         ),
-        new_count=new_results_count(viewer, patient),
-        reports_total=_reports(viewer, patient).count(),
+        new_count=new_count,
+        reports_total=reports_total,
     )

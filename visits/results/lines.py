@@ -1,0 +1,180 @@
+"""The patient's results page, written once in Python: each listed report, visit, medication,
+lab order and short trend as plain values and the words the page shows, so a row costs a few
+attribute reads in the template rather than filters, tags and includes of its own.
+
+The words are those the templates wrote before (the `date` filter's formats, the same
+sentences), so the page reads the same.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from visits.results.display import flag_symbol, flag_words, number
+from visits.results.shown import ReportState
+from visits.templatetags.english_dates import date as date_words
+
+
+def written(value: datetime.datetime | None, format_string: str) -> str:
+    """An aware time in the viewer's zone, as the `date` filter writes it with this format."""
+    if value is None:
+        return ""
+    return date_words(timezone.localtime(value), format_string)
+
+
+def full_name(display_name: str | None, email: str | None) -> str:
+    """A user's name as User.get_full_name() gives it, from the two columns."""
+    return display_name or email or ""
+
+
+# Reports
+
+
+@dataclass
+class ReportLine:
+    """One report in the results page's list: its name, when, and its values counted."""
+
+    pk: int
+    patient_id: int
+    name: str
+    state: str
+    is_new: bool
+    url: str
+    when: str  # "Collected Oct 21, 2026, 8:20 AM"
+    lab: str
+    counts: SafeString | str = ""  # for a released report: how many values, how many flagged
+    release_by: str = ""  # for one pending review: the latest it will be released
+
+    @property
+    def is_released(self) -> bool:
+        return self.state == ReportState.RELEASED
+
+
+@dataclass
+class ReportLineGroup:
+    """The listed reports that came back for one lab order (or, without an order, on their own)."""
+
+    order_id: int | None
+    heading: str  # the order's test name, or "" for results without an order
+    ordered: str  # "ordered Dec 1, 2026 by Dr. Maya Patel"
+    reports: list[ReportLine] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return f"order-{self.order_id}" if self.order_id else "results-without-order"
+
+
+def counts_words(*, results: int, flagged: int, corrected: bool, preliminary: bool) -> SafeString:
+    """A released report's values counted, as the list says it."""
+    if not results:
+        return SafeString("The lab sent no values with this report.")
+    words = format_html("{} result{}", results, "" if results == 1 else "s")
+    if flagged:
+        words += format_html(", <strong>{} outside the normal range</strong>", flagged)
+    else:
+        words += ", all in the normal range or with no range"
+    if corrected:
+        words += "; the lab corrected a value"
+    if preliminary:
+        words += "; preliminary, the lab may still change them"
+    return SafeString(words + ".")
+
+
+def report_line(row: dict, state: str, counts: dict | None) -> ReportLine:
+    """A report's row (from the results page's query) as the list shows it."""
+    collected = row["collected_at"]
+    when = (
+        f"Collected {written(collected, 'M j, Y, g:i A')}"
+        if collected
+        else f"Received {written(row['received_at'], 'M j, Y, g:i A')}"
+    )
+    line = ReportLine(
+        pk=row["pk"],
+        patient_id=row["patient_id"],
+        name=row["name"],
+        state=state,
+        is_new=state == ReportState.RELEASED and row["first_opened_at"] is None,
+        url=reverse("results:my_report", args=[row["pk"]]),
+        when=when,
+        lab=row["performing_lab"],
+    )
+    if state == ReportState.RELEASED:
+        counts = counts or {}
+        line.counts = counts_words(
+            results=counts.get("results", 0),
+            flagged=counts.get("flagged", 0),
+            corrected=bool(counts.get("corrections")),
+            preliminary=row["status"] == "preliminary",
+        )
+    elif state == ReportState.PENDING_REVIEW:
+        line.release_by = written(row["release_by"], "l, F j, Y, g:i A")
+    return line
+
+
+def report_line_groups(rows: list[dict], lines: list[ReportLine]) -> list[ReportLineGroup]:
+    """The lines grouped by the order they answer, in the order of their first report."""
+    groups: dict[int | None, ReportLineGroup] = {}
+    for row, line in zip(rows, lines, strict=True):
+        order_id = row["order_id"]
+        group = groups.get(order_id)
+        if group is None:
+            ordered = ""
+            if order_id is not None:
+                clinician = full_name(
+                    row["order__ordering_clinician__display_name"],
+                    row["order__ordering_clinician__email"],
+                )
+                ordered = f"ordered {written(row['order__created_at'], 'M j, Y')}"
+                if row["order__ordering_clinician_id"] is not None:
+                    ordered += f" by {clinician}"
+            group = groups[order_id] = ReportLineGroup(
+                order_id, row["order__test_name"] or "", ordered
+            )
+        group.reports.append(line)
+    return list(groups.values())
+
+
+# Short trends
+
+
+@dataclass
+class TrendLine:
+    """A test's last few values as the short trend writes them, newest first."""
+
+    anchor: str
+    heading: str  # "Potassium (mmol/L)"
+    caption: str
+    history_url: str
+    name: str
+    rows: list[dict]
+
+
+def trend_line(trend) -> TrendLine:
+    """A trend (visits.results.trends.Trend) as the results page and a report list it."""
+    unit = f" {trend.unit}" if trend.unit else ""
+    caption = f"{trend.name}: the last {len(trend.points)} results, newest first"
+    if trend.range:
+        caption += f"; normal range {trend.range}"
+    url = reverse("results:my_test_history", args=[trend.loinc_code])
+    return TrendLine(
+        anchor=trend.anchor,
+        heading=f"{trend.name} ({trend.unit})" if trend.unit else trend.name,
+        caption=caption,
+        history_url=f"{url}?unit={quote(trend.unit, safe='')}",
+        name=trend.name,
+        rows=[
+            {
+                "when": written(point.when, "M j, Y"),
+                "value": number(point.value) + unit,
+                "flag": point.flag or "none",
+                "flag_words": flag_words(point.flag),
+                "flag_symbol": flag_symbol(point.flag),
+            }
+            for point in reversed(trend.points)
+        ],
+    )
