@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from visits.records.models import Prescription
 from visits.results.display import flag_symbol, flag_words, number
 from visits.results.shown import ReportState
 from visits.templatetags.english_dates import date as date_words
@@ -177,4 +178,167 @@ def trend_line(trend) -> TrendLine:
             }
             for point in reversed(trend.points)
         ],
+    )
+
+
+# Visits with summaries, medications and lab orders
+
+SUMMARY_LINE_COLUMNS = (
+    "pk",
+    "patient_id",
+    "visit_id",
+    "visit__start",
+    "visit__visit_type__name",
+    "visit__provider__credentials",
+    "visit__provider__user__display_name",
+    "visit__provider__user__email",
+)
+
+
+@dataclass
+class SummaryLine:
+    """A visit with its after-visit summary, as the results page links to it."""
+
+    pk: int
+    patient_id: int
+    visit_id: object
+    url: str
+    text: str  # "Oct 21, 2026: Therapy with Dr. Maya Patel, MD"
+
+
+def provider_name(display_name: str | None, email: str | None, credentials: str | None) -> str:
+    """A provider as ProviderProfile.__str__ names them, from the columns."""
+    name = full_name(display_name, email)
+    return f"{name}, {credentials}" if credentials else name
+
+
+def summary_line(row: dict) -> SummaryLine:
+    """A released summary's row as the results page lists it."""
+    provider = provider_name(
+        row["visit__provider__user__display_name"],
+        row["visit__provider__user__email"],
+        row["visit__provider__credentials"],
+    )
+    return SummaryLine(
+        pk=row["pk"],
+        patient_id=row["patient_id"],
+        visit_id=row["visit_id"],
+        url=reverse("results:my_visit_summary", args=[row["visit_id"]]),
+        text=(
+            f"{written(row['visit__start'], 'M j, Y')}: "
+            f"{row['visit__visit_type__name']} with {provider}"
+        ),
+    )
+
+
+MEDICATION_LINE_COLUMNS = (
+    "pk",
+    "patient_id",
+    "medication",
+    "strength",
+    "form",
+    "directions",
+    "quantity",
+    "quantity_unit",
+    "refills",
+    "substitution_allowed",
+    "pharmacy",
+    "status",
+    "stop_reason",
+    "status_changed_at",
+    "created_at",
+    "prescriber__display_name",
+    "prescriber__email",
+)
+
+
+FORM_WORDS = dict(Prescription.Form.choices)
+STATUS_WORDS = dict(Prescription.Status.choices)
+
+
+@dataclass
+class MedicationLine:
+    """A prescription as the patient reads it."""
+
+    pk: int
+    patient_id: int
+    medication: str
+    name: str  # "Amoxicillin 500 mg"
+    form: str  # "capsule"
+    directions: str
+    meta: str  # "30 capsules, 0 refills. Prescribed Oct 21, 2026 by Dr. Maya Patel, to CVS."
+    ended: str = ""  # "Stopped", for one no longer active
+    ended_detail: str = ""  # " on Nov 2, 2026: Cough gone"
+
+
+def medication_line(row: dict) -> MedicationLine:
+    """A prescription's row as the results page and a visit summary show it."""
+    unit = f" {row['quantity_unit']}" if row["quantity_unit"] else ""
+    refills = row["refills"]
+    meta = (
+        f"{row['quantity']}{unit}, {refills} refill{'' if refills == 1 else 's'}"
+        f"{'' if row['substitution_allowed'] else ', brand as written (no generic)'}. "
+        f"Prescribed {written(row['created_at'], 'M j, Y')} by "
+        f"{full_name(row['prescriber__display_name'], row['prescriber__email'])}"
+        f"{', to ' + row['pharmacy'] if row['pharmacy'] else ''}."
+    )
+    line = MedicationLine(
+        pk=row["pk"],
+        patient_id=row["patient_id"],
+        medication=row["medication"],
+        name=f"{row['medication']} {row['strength']}",
+        form=str(FORM_WORDS.get(row["form"], row["form"])).lower(),
+        directions=row["directions"],
+        meta=meta,
+    )
+    if row["status"] != Prescription.Status.ACTIVE:
+        line.ended = str(STATUS_WORDS.get(row["status"], row["status"]))
+        if row["status_changed_at"]:
+            line.ended_detail = f" on {written(row['status_changed_at'], 'M j, Y')}"
+        if row["stop_reason"]:
+            line.ended_detail += f": {row['stop_reason']}"
+    return line
+
+
+ORDER_LINE_COLUMNS = (
+    "pk",
+    "patient_id",
+    "test_name",
+    "created_at",
+    "status",
+    "reason",
+    "where_to_go",
+    "instructions",
+    "ordering_clinician__display_name",
+    "ordering_clinician__email",
+)
+
+
+@dataclass
+class OrderLine:
+    """A lab order with where to go and what to do."""
+
+    pk: int
+    patient_id: int
+    test_name: str
+    ordered: str  # "Ordered Oct 21, 2026 by Dr. Maya Patel."
+    status_words: str
+    reason: str
+    where_to_go: str
+    instructions: str
+
+
+def order_line(row: dict, status_words: dict) -> OrderLine:
+    """A lab order's row as the results page and a visit summary show it."""
+    clinician = full_name(row["ordering_clinician__display_name"], row["ordering_clinician__email"])
+    ordered = f"Ordered {written(row['created_at'], 'M j, Y')}"
+    return OrderLine(
+        pk=row["pk"],
+        patient_id=row["patient_id"],
+        test_name=row["test_name"],
+        ordered=f"{ordered} by {clinician}." if clinician else f"{ordered}.",
+        status_words=status_words.get(row["status"], ""),
+        reason=row["reason"],
+        where_to_go=row["where_to_go"],
+        instructions=row["instructions"],
     )

@@ -28,7 +28,20 @@ from accounts import policy
 from accounts.models import User
 from visits.records.models import AfterVisitSummary, LabOrder, NoteDiagnosis, Prescription
 from visits.results.flags import Flag
-from visits.results.lines import ReportLineGroup, report_line, report_line_groups, trend_line
+from visits.results.lines import (
+    MEDICATION_LINE_COLUMNS,
+    ORDER_LINE_COLUMNS,
+    SUMMARY_LINE_COLUMNS,
+    MedicationLine,
+    OrderLine,
+    ReportLineGroup,
+    medication_line,
+    order_line,
+    report_line,
+    report_line_groups,
+    summary_line,
+    trend_line,
+)
 from visits.results.models import LabReport, Observation, ResultStatus
 from visits.results.shown import (
     ReportState,
@@ -95,10 +108,13 @@ def released_summaries(viewer: User, patient: User, *, shown: int = VISITS_PAGE)
     summaries = (
         policy.VISIT_SUMMARIES.filter(AfterVisitSummary.objects.all(), viewer)
         .filter(patient=patient)
-        .select_related("visit__visit_type", "visit__provider__user")
         .order_by("-visit__start", "pk")
+        .values(*SUMMARY_LINE_COLUMNS)
     )
-    return bounded(summaries, shown=shown, page=VISITS_PAGE)
+    listed = bounded(summaries, shown=shown, page=VISITS_PAGE)
+    return Bounded(
+        [summary_line(row) for row in listed.items], listed.shown, listed.more, VISITS_PAGE
+    )
 
 
 @dataclass(frozen=True)
@@ -107,8 +123,8 @@ class VisitSummaryPage:
 
     summary: AfterVisitSummary
     diagnoses: list[NoteDiagnosis]
-    prescriptions: list[Prescription]
-    orders: list[LabOrder]
+    prescriptions: list[MedicationLine]
+    orders: list[OrderLine]
 
 
 def plain_diagnosis(description: str) -> str:
@@ -133,19 +149,23 @@ def visit_summary(viewer: User, patient: User, visit_id) -> VisitSummaryPage | N
     diagnoses = policy.DIAGNOSES.filter(NoteDiagnosis.objects.all(), viewer).filter(
         note__patient=patient, note__visit_id=visit_id
     )
-    prescriptions = policy.CLINICAL_RECORDS.filter(Prescription.objects.all(), viewer).filter(
-        patient=patient, visit_id=visit_id
+    prescriptions = (
+        policy.CLINICAL_RECORDS.filter(Prescription.objects.all(), viewer)
+        .filter(patient=patient, visit_id=visit_id)
+        .order_by("-created_at", "pk")
+        .values(*MEDICATION_LINE_COLUMNS)
     )
     orders = (
         policy.CLINICAL_RECORDS.filter(LabOrder.objects.all(), viewer)
         .filter(patient=patient, visit_id=visit_id)
-        .annotate(status_words=_status_words())
+        .order_by("-created_at", "pk")
+        .values(*ORDER_LINE_COLUMNS)
     )
     return VisitSummaryPage(
         summary,
         list(diagnoses.order_by("position", "pk")),
-        list(prescriptions.order_by("-created_at", "pk")),
-        list(orders.order_by("-created_at", "pk")),
+        [medication_line(row) for row in prescriptions],
+        [order_line(row, ORDER_STATUS_WORDS) for row in orders],
     )
 
 
@@ -156,10 +176,8 @@ def prescriptions(
     viewer: User, patient: User, *, active: bool, shown: int = PRESCRIPTIONS_PAGE
 ) -> Bounded:
     """The patient's active prescriptions, or their past ones (completed or stopped)."""
-    rows = (
-        policy.CLINICAL_RECORDS.filter(Prescription.objects.all(), viewer)
-        .filter(patient=patient)
-        .select_related("prescriber")
+    rows = policy.CLINICAL_RECORDS.filter(Prescription.objects.all(), viewer).filter(
+        patient=patient
     )
     if active:
         rows = rows.filter(status=Prescription.Status.ACTIVE).order_by("-created_at", "pk")
@@ -167,7 +185,13 @@ def prescriptions(
         rows = rows.exclude(status=Prescription.Status.ACTIVE).order_by(
             F("status_changed_at").desc(nulls_last=True), "-created_at", "pk"
         )
-    return bounded(rows, shown=shown, page=PRESCRIPTIONS_PAGE)
+    listed = bounded(rows.values(*MEDICATION_LINE_COLUMNS), shown=shown, page=PRESCRIPTIONS_PAGE)
+    return Bounded(
+        [medication_line(row) for row in listed.items],
+        listed.shown,
+        listed.more,
+        PRESCRIPTIONS_PAGE,
+    )
 
 
 ORDER_STATUS_WORDS = {
@@ -183,18 +207,15 @@ def lab_orders(viewer: User, patient: User, *, shown: int = ORDERS_PAGE) -> Boun
     orders = (
         policy.CLINICAL_RECORDS.filter(LabOrder.objects.all(), viewer)
         .filter(patient=patient)
-        .select_related("ordering_clinician")
-        .annotate(status_words=_status_words())
         .order_by("-created_at", "pk")
+        .values(*ORDER_LINE_COLUMNS)
     )
-    return bounded(orders, shown=shown, page=ORDERS_PAGE)
-
-
-def _status_words() -> Case:
-    """An order's status as the patient reads it, from ORDER_STATUS_WORDS."""
-    return Case(
-        *[When(status=status, then=Value(words)) for status, words in ORDER_STATUS_WORDS.items()],
-        default=Value(""),
+    listed = bounded(orders, shown=shown, page=ORDERS_PAGE)
+    return Bounded(
+        [order_line(row, ORDER_STATUS_WORDS) for row in listed.items],
+        listed.shown,
+        listed.more,
+        ORDERS_PAGE,
     )
 
 
