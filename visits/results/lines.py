@@ -74,16 +74,17 @@ def counts_words(*, results: int, flagged: int, corrected: bool, preliminary: bo
     """A released report's values counted, as the list says it."""
     if not results:
         return SafeString("The lab sent no values with this report.")
-    words = format_html("{} result{}", results, "" if results == 1 else "s")
-    if flagged:
-        words += format_html(", <strong>{} outside the normal range</strong>", flagged)
-    else:
-        words += ", all in the normal range or with no range"
-    if corrected:
-        words += "; the lab corrected a value"
-    if preliminary:
-        words += "; preliminary, the lab may still change them"
-    return SafeString(words + ".")
+    flagged_words = (
+        format_html(", <strong>{} outside the normal range</strong>", flagged)
+        if flagged
+        else ", all in the normal range or with no range"
+    )
+    tail = ("; the lab corrected a value" if corrected else "") + (
+        "; preliminary, the lab may still change them" if preliminary else ""
+    )
+    return format_html(
+        "{} result{}{}{}.", results, "" if results == 1 else "s", flagged_words, tail
+    )
 
 
 def report_line(row: dict, state: str, counts: dict | None) -> ReportLine:

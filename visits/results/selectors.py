@@ -1,33 +1,33 @@
 """What a patient's own results pages show: visits with their summaries, medications, lab orders,
-reports grouped by order with their current values (read as `shown`), and trends (`trends`).
+reports grouped by order with their current values (visits.results.report_reads, read as
+`shown`), and trends (`trends`).
 
 The access rules decide (accounts.policy): the patient learns that a held report exists and when
 it will be released (CLINICAL_RECORDS), its values only once released (LAB_REPORTS,
-OBSERVATIONS). Every list is bounded ("show more" asks for a longer one) and each selector runs
-a fixed number of queries whatever the number of visits, reports or observations.
+OBSERVATIONS). Every list is bounded ("show more" asks for a longer one, visits.results.bounds)
+and each selector runs a fixed number of queries whatever the number of visits, reports or
+observations.
 """
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import F
 
 from accounts import policy
 from accounts.models import User
 from visits.records.models import AfterVisitSummary, LabOrder, NoteDiagnosis, Prescription
-from visits.results.flags import Flag
+from visits.results.bounds import MOST_SHOWN as MOST_SHOWN
+from visits.results.bounds import (
+    ORDERS_PAGE,
+    PRESCRIPTIONS_PAGE,
+    REPORTS_PAGE,
+    TRENDS_PAGE,
+    VISITS_PAGE,
+    Bounded,
+    bounded,
+    shown_count,
+)
 from visits.results.lines import (
     MEDICATION_LINE_COLUMNS,
     ORDER_LINE_COLUMNS,
@@ -37,68 +37,13 @@ from visits.results.lines import (
     ReportLineGroup,
     medication_line,
     order_line,
-    report_line,
-    report_line_groups,
     summary_line,
     trend_line,
 )
-from visits.results.models import LabReport, Observation, ResultStatus
-from visits.results.shown import (
-    ReportState,
-    ShownObservation,
-    ShownReport,
-    state_of,
-    state_of_row,
-)
+from visits.results.report_reads import new_results_count as new_results_count
+from visits.results.report_reads import one_report as one_report
+from visits.results.report_reads import report_counts, report_lines
 from visits.results.trends import TREND_SHORT, trends
-
-VISITS_PAGE = 10
-PRESCRIPTIONS_PAGE = 10
-ORDERS_PAGE = 10
-REPORTS_PAGE = 10
-TRENDS_PAGE = 6
-# The most a "show more" link can ask for, so no page's cost grows with the record.
-MOST_SHOWN = 200
-
-
-@dataclass(frozen=True)
-class Bounded[T]:
-    """The first `shown` rows of a list, and whether there are more after them."""
-
-    items: list[T]
-    shown: int
-    more: bool
-    page: int
-
-    @property
-    def next_shown(self) -> int:
-        return min(self.shown + self.page, MOST_SHOWN)
-
-    def __iter__(self):
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
-
-def bounded(rows: QuerySet, *, shown: int, page: int) -> Bounded:
-    """One query for `shown` rows plus one, which says whether there are more."""
-    fetched = list(rows[: shown + 1])
-    return Bounded(fetched[:shown], shown, len(fetched) > shown, page)
-
-
-def shown_count(asked: str | None, *, page: int) -> int:
-    """How many rows a list shows: what the "show more" link asked for, in whole pages, capped."""
-    try:
-        wanted = int(asked or page)
-    except ValueError:
-        wanted = page
-    pages = max(1, -(-wanted // page))
-    return min(pages * page, MOST_SHOWN)
-
 
 # Visits and their after-visit summaries
 
@@ -217,179 +162,6 @@ def lab_orders(viewer: User, patient: User, *, shown: int = ORDERS_PAGE) -> Boun
         listed.more,
         ORDERS_PAGE,
     )
-
-
-# Reports and their values
-
-
-def _reports(viewer: User, patient: User) -> QuerySet:
-    """The patient's reports the viewer may know of, each marked with whether its values show."""
-    values_rule = policy.LAB_REPORTS.reach(viewer)
-    values_visible = (
-        Case(When(values_rule, then=Value(True)), default=Value(False))
-        if values_rule is not None
-        else Value(False)
-    )
-    return (
-        policy.CLINICAL_RECORDS.filter(LabReport.objects.all(), viewer)
-        .filter(patient=patient)
-        .annotate(
-            values_visible=values_visible,
-            reported=Coalesce("collected_at", "received_at"),
-        )
-        .select_related("order__ordering_clinician")
-    )
-
-
-def _shown_reports(viewer: User, patient: User, reports: list[LabReport]) -> list[ShownReport]:
-    """The reports with their current values and the earlier values they corrected (two
-    queries for all of them)."""
-    shown = [ShownReport(report, state_of(report)) for report in reports]
-    released = [item.report.pk for item in shown if item.is_released]
-    if not released:
-        return shown
-    # By patient and report, then by patient and the value each corrects (the indexes
-    # obs_patient_report and obs_patient_superseded): the database reads these reports' values
-    # and the earlier ones they corrected, not every value in the patient's record.
-    values = policy.OBSERVATIONS.filter(Observation.objects.all(), viewer).filter(patient=patient)
-    observations = list(
-        values.filter(report_id__in=released)
-        .annotate(correcting_report_id=F("superseded_by__report_id"))
-        .order_by("position", "pk")
-    )
-    shown_ids = [observation.pk for observation in observations]
-    observations += list(
-        values.filter(superseded_by_id__in=shown_ids)
-        .exclude(report_id__in=released)
-        .annotate(correcting_report_id=F("superseded_by__report_id"))
-        .order_by("position", "pk")
-    )
-    earlier: dict[int, list[Observation]] = defaultdict(list)
-    for observation in observations:
-        if observation.superseded_by_id is not None:
-            earlier[observation.superseded_by_id].append(observation)
-    by_report: dict[int, ShownReport] = {item.report.pk: item for item in shown}
-    for observation in observations:
-        item = by_report.get(observation.report_id)
-        if item is None or not item.is_released:
-            continue
-        if observation.superseded_by_id is None:
-            item.observations.append(
-                ShownObservation(
-                    observation,
-                    sorted(earlier.get(observation.pk, []), key=lambda o: o.pk, reverse=True),
-                )
-            )
-        elif observation.correcting_report_id != observation.report_id:
-            item.replaced.append((observation, observation.correcting_report_id))
-    return shown
-
-
-# What the results page lists of each report: its row, and its values counted rather than read.
-REPORT_LINE_COLUMNS = (
-    "pk",
-    "patient_id",
-    "name",
-    "status",
-    "collected_at",
-    "received_at",
-    "performing_lab",
-    "first_opened_at",
-    "held_at",
-    "release_by",
-    "values_visible",
-    "order_id",
-    "order__test_name",
-    "order__created_at",
-    "order__ordering_clinician_id",
-    "order__ordering_clinician__display_name",
-    "order__ordering_clinician__email",
-)
-FLAGGED = [flag for flag, symbol in Flag.SYMBOLS.items() if symbol]
-
-
-def _value_counts(viewer: User, patient: User, released: list[int]) -> dict[int, dict]:
-    """For each released report, how many current values it has, how many are flagged, and
-    whether the lab corrected any (a value correcting an earlier one, or one corrected by a
-    later report): one query, a row per report, however many values they hold."""
-    values = policy.OBSERVATIONS.filter(Observation.objects.all(), viewer).filter(patient=patient)
-    current = Q(superseded_by__isnull=True)
-    corrects_earlier = Exists(values.filter(superseded_by=OuterRef("pk")))
-    replaced_later = Q(superseded_by__isnull=False) & ~Q(superseded_by__report_id=F("report_id"))
-    rows = (
-        values.filter(report_id__in=released)
-        .order_by()
-        .values("report_id")
-        .annotate(
-            results=Count("pk", filter=current),
-            flagged=Count("pk", filter=current & Q(flag__in=FLAGGED)),
-            corrections=Count(
-                "pk",
-                filter=(current & (Q(status=ResultStatus.CORRECTED) | Q(corrects_earlier)))
-                | replaced_later,
-            ),
-        )
-    )
-    return {row["report_id"]: row for row in rows}
-
-
-def report_lines(
-    viewer: User, patient: User, *, shown: int = REPORTS_PAGE
-) -> tuple[Bounded, list[ReportLineGroup]]:
-    """The patient's most recent reports as the results page lists them, newest first, and
-    grouped by the order they answer: two queries (one when none is released)."""
-    reports = bounded(
-        _reports(viewer, patient)
-        .order_by(F("reported").desc(), "-pk")
-        .values(*REPORT_LINE_COLUMNS),
-        shown=shown,
-        page=REPORTS_PAGE,
-    )
-    states = [state_of_row(row) for row in reports.items]
-    released = [
-        row["pk"]
-        for row, state in zip(reports.items, states, strict=True)
-        if state == ReportState.RELEASED
-    ]
-    counts = _value_counts(viewer, patient, released) if released else {}
-    lines = [
-        report_line(row, state, counts.get(row["pk"]))
-        for row, state in zip(reports.items, states, strict=True)
-    ]
-    groups = report_line_groups(reports.items, lines)
-    return Bounded(lines, reports.shown, reports.more, REPORTS_PAGE), groups
-
-
-def one_report(viewer: User, patient: User, pk: int) -> ShownReport | None:
-    """One of the patient's reports as they may read it, or None if it is not theirs."""
-    report = _reports(viewer, patient).filter(pk=pk).first()
-    if report is None:
-        return None
-    return _shown_reports(viewer, patient, [report])[0]
-
-
-def new_results_count(viewer: User, patient: User) -> int:
-    """How many released reports the patient has not opened yet."""
-    return (
-        policy.LAB_REPORTS.filter(LabReport.objects.all(), viewer)
-        .filter(patient=patient, first_opened_at__isnull=True)
-        .count()
-    )
-
-
-def report_counts(viewer: User, patient: User) -> tuple[int, int]:
-    """How many reports of the patient the viewer knows of, and how many of those are released
-    (LAB_REPORTS) and not opened yet: one query."""
-    values_rule = policy.LAB_REPORTS.reach(viewer)
-    counted = {"total": Count("pk")}
-    if values_rule is not None:
-        counted["unread"] = Count("pk", filter=values_rule & Q(first_opened_at__isnull=True))
-    counts = (
-        policy.CLINICAL_RECORDS.filter(LabReport.objects.all(), viewer)
-        .filter(patient=patient)
-        .aggregate(**counted)
-    )
-    return counts["total"], counts.get("unread", 0)
 
 
 # The whole results page
