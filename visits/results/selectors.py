@@ -81,12 +81,30 @@ def plain_diagnosis(description: str) -> str:
     return words or description
 
 
+# What the summary page shows of the summary, its visit and who wrote it.
+SUMMARY_PAGE_COLUMNS = (
+    "patient_id",
+    "visit_id",
+    "findings",
+    "instructions",
+    "when_to_seek_care",
+    "follow_up",
+    "released_at",
+    "visit__start",
+    "visit__visit_type__name",
+    "visit__provider__credentials",
+    "visit__provider__user__display_name",
+    "visit__provider__user__email",
+)
+
+
 def visit_summary(viewer: User, patient: User, visit_id) -> VisitSummaryPage | None:
     """The summary of one of the patient's visits, or None if they may not read it (yet)."""
     summary = (
         policy.VISIT_SUMMARIES.filter(AfterVisitSummary.objects.all(), viewer)
         .filter(patient=patient, visit_id=visit_id)
         .select_related("visit__visit_type", "visit__provider__user")
+        .only(*SUMMARY_PAGE_COLUMNS)
         .first()
     )
     if summary is None:
