@@ -1,79 +1,49 @@
 """What a patient's own results pages show: visits with their summaries, medications, lab orders,
-reports grouped by order with their current values (read as `shown`), and trends (`trends`).
+reports grouped by order with their current values (visits.results.report_reads, read as
+`shown`), and trends (`trends`).
 
 The access rules decide (accounts.policy): the patient learns that a held report exists and when
 it will be released (CLINICAL_RECORDS), its values only once released (LAB_REPORTS,
-OBSERVATIONS). Every list is bounded ("show more" asks for a longer one) and each selector runs
-a fixed number of queries whatever the number of visits, reports or observations.
+OBSERVATIONS). Every list is bounded ("show more" asks for a longer one, visits.results.bounds)
+and each selector runs a fixed number of queries whatever the number of visits, reports or
+observations.
 """
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import (
-    Case,
-    F,
-    QuerySet,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import F
 
 from accounts import policy
 from accounts.models import User
 from visits.records.models import AfterVisitSummary, LabOrder, NoteDiagnosis, Prescription
-from visits.results.models import LabReport, Observation
-from visits.results.shown import ReportGroup, ShownObservation, ShownReport, state_of
+from visits.results.bounds import MOST_SHOWN as MOST_SHOWN
+from visits.results.bounds import (
+    ORDERS_PAGE,
+    PRESCRIPTIONS_PAGE,
+    REPORTS_PAGE,
+    TRENDS_PAGE,
+    VISITS_PAGE,
+    Bounded,
+    bounded,
+    shown_count,
+)
+from visits.results.lines import (
+    MEDICATION_LINE_COLUMNS,
+    ORDER_LINE_COLUMNS,
+    SUMMARY_LINE_COLUMNS,
+    MedicationLine,
+    OrderLine,
+    ReportLineGroup,
+    medication_line,
+    order_line,
+    summary_line,
+    trend_line,
+)
+from visits.results.report_reads import new_results_count as new_results_count
+from visits.results.report_reads import one_report as one_report
+from visits.results.report_reads import report_counts, report_lines
 from visits.results.trends import TREND_SHORT, trends
-
-VISITS_PAGE = 10
-PRESCRIPTIONS_PAGE = 10
-ORDERS_PAGE = 10
-REPORTS_PAGE = 10
-TRENDS_PAGE = 6
-# The most a "show more" link can ask for, so no page's cost grows with the record.
-MOST_SHOWN = 200
-
-
-@dataclass(frozen=True)
-class Bounded[T]:
-    """The first `shown` rows of a list, and whether there are more after them."""
-
-    items: list[T]
-    shown: int
-    more: bool
-    page: int
-
-    @property
-    def next_shown(self) -> int:
-        return min(self.shown + self.page, MOST_SHOWN)
-
-    def __iter__(self):
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
-
-def bounded(rows: QuerySet, *, shown: int, page: int) -> Bounded:
-    """One query for `shown` rows plus one, which says whether there are more."""
-    fetched = list(rows[: shown + 1])
-    return Bounded(fetched[:shown], shown, len(fetched) > shown, page)
-
-
-def shown_count(asked: str | None, *, page: int) -> int:
-    """How many rows a list shows: what the "show more" link asked for, in whole pages, capped."""
-    try:
-        wanted = int(asked or page)
-    except ValueError:
-        wanted = page
-    pages = max(1, -(-wanted // page))
-    return min(pages * page, MOST_SHOWN)
-
 
 # Visits and their after-visit summaries
 
@@ -83,10 +53,13 @@ def released_summaries(viewer: User, patient: User, *, shown: int = VISITS_PAGE)
     summaries = (
         policy.VISIT_SUMMARIES.filter(AfterVisitSummary.objects.all(), viewer)
         .filter(patient=patient)
-        .select_related("visit__visit_type", "visit__provider__user")
         .order_by("-visit__start", "pk")
+        .values(*SUMMARY_LINE_COLUMNS)
     )
-    return bounded(summaries, shown=shown, page=VISITS_PAGE)
+    listed = bounded(summaries, shown=shown, page=VISITS_PAGE)
+    return Bounded(
+        [summary_line(row) for row in listed.items], listed.shown, listed.more, VISITS_PAGE
+    )
 
 
 @dataclass(frozen=True)
@@ -95,8 +68,8 @@ class VisitSummaryPage:
 
     summary: AfterVisitSummary
     diagnoses: list[NoteDiagnosis]
-    prescriptions: list[Prescription]
-    orders: list[LabOrder]
+    prescriptions: list[MedicationLine]
+    orders: list[OrderLine]
 
 
 def plain_diagnosis(description: str) -> str:
@@ -108,12 +81,30 @@ def plain_diagnosis(description: str) -> str:
     return words or description
 
 
+# What the summary page shows of the summary, its visit and who wrote it.
+SUMMARY_PAGE_COLUMNS = (
+    "patient_id",
+    "visit_id",
+    "findings",
+    "instructions",
+    "when_to_seek_care",
+    "follow_up",
+    "released_at",
+    "visit__start",
+    "visit__visit_type__name",
+    "visit__provider__credentials",
+    "visit__provider__user__display_name",
+    "visit__provider__user__email",
+)
+
+
 def visit_summary(viewer: User, patient: User, visit_id) -> VisitSummaryPage | None:
     """The summary of one of the patient's visits, or None if they may not read it (yet)."""
     summary = (
         policy.VISIT_SUMMARIES.filter(AfterVisitSummary.objects.all(), viewer)
         .filter(patient=patient, visit_id=visit_id)
         .select_related("visit__visit_type", "visit__provider__user")
+        .only(*SUMMARY_PAGE_COLUMNS)
         .first()
     )
     if summary is None:
@@ -121,19 +112,23 @@ def visit_summary(viewer: User, patient: User, visit_id) -> VisitSummaryPage | N
     diagnoses = policy.DIAGNOSES.filter(NoteDiagnosis.objects.all(), viewer).filter(
         note__patient=patient, note__visit_id=visit_id
     )
-    prescriptions = policy.CLINICAL_RECORDS.filter(Prescription.objects.all(), viewer).filter(
-        patient=patient, visit_id=visit_id
+    prescriptions = (
+        policy.CLINICAL_RECORDS.filter(Prescription.objects.all(), viewer)
+        .filter(patient=patient, visit_id=visit_id)
+        .order_by("-created_at", "pk")
+        .values(*MEDICATION_LINE_COLUMNS)
     )
     orders = (
         policy.CLINICAL_RECORDS.filter(LabOrder.objects.all(), viewer)
         .filter(patient=patient, visit_id=visit_id)
-        .annotate(status_words=_status_words())
+        .order_by("-created_at", "pk")
+        .values(*ORDER_LINE_COLUMNS)
     )
     return VisitSummaryPage(
         summary,
         list(diagnoses.order_by("position", "pk")),
-        list(prescriptions.order_by("-created_at", "pk")),
-        list(orders.order_by("-created_at", "pk")),
+        [medication_line(row) for row in prescriptions],
+        [order_line(row, ORDER_STATUS_WORDS) for row in orders],
     )
 
 
@@ -144,10 +139,8 @@ def prescriptions(
     viewer: User, patient: User, *, active: bool, shown: int = PRESCRIPTIONS_PAGE
 ) -> Bounded:
     """The patient's active prescriptions, or their past ones (completed or stopped)."""
-    rows = (
-        policy.CLINICAL_RECORDS.filter(Prescription.objects.all(), viewer)
-        .filter(patient=patient)
-        .select_related("prescriber")
+    rows = policy.CLINICAL_RECORDS.filter(Prescription.objects.all(), viewer).filter(
+        patient=patient
     )
     if active:
         rows = rows.filter(status=Prescription.Status.ACTIVE).order_by("-created_at", "pk")
@@ -155,7 +148,13 @@ def prescriptions(
         rows = rows.exclude(status=Prescription.Status.ACTIVE).order_by(
             F("status_changed_at").desc(nulls_last=True), "-created_at", "pk"
         )
-    return bounded(rows, shown=shown, page=PRESCRIPTIONS_PAGE)
+    listed = bounded(rows.values(*MEDICATION_LINE_COLUMNS), shown=shown, page=PRESCRIPTIONS_PAGE)
+    return Bounded(
+        [medication_line(row) for row in listed.items],
+        listed.shown,
+        listed.more,
+        PRESCRIPTIONS_PAGE,
+    )
 
 
 ORDER_STATUS_WORDS = {
@@ -171,125 +170,15 @@ def lab_orders(viewer: User, patient: User, *, shown: int = ORDERS_PAGE) -> Boun
     orders = (
         policy.CLINICAL_RECORDS.filter(LabOrder.objects.all(), viewer)
         .filter(patient=patient)
-        .select_related("ordering_clinician")
-        .annotate(status_words=_status_words())
         .order_by("-created_at", "pk")
+        .values(*ORDER_LINE_COLUMNS)
     )
-    return bounded(orders, shown=shown, page=ORDERS_PAGE)
-
-
-def _status_words() -> Case:
-    """An order's status as the patient reads it, from ORDER_STATUS_WORDS."""
-    return Case(
-        *[When(status=status, then=Value(words)) for status, words in ORDER_STATUS_WORDS.items()],
-        default=Value(""),
-    )
-
-
-# Reports and their values
-
-
-def _reports(viewer: User, patient: User) -> QuerySet:
-    """The patient's reports the viewer may know of, each marked with whether its values show."""
-    values_rule = policy.LAB_REPORTS.reach(viewer)
-    values_visible = (
-        Case(When(values_rule, then=Value(True)), default=Value(False))
-        if values_rule is not None
-        else Value(False)
-    )
-    return (
-        policy.CLINICAL_RECORDS.filter(LabReport.objects.all(), viewer)
-        .filter(patient=patient)
-        .annotate(
-            values_visible=values_visible,
-            reported=Coalesce("collected_at", "received_at"),
-        )
-        .select_related("order__ordering_clinician")
-    )
-
-
-def _shown_reports(
-    viewer: User, patient: User, reports: list[LabReport], trends: dict | None = None
-) -> list[ShownReport]:
-    """The reports with their current values and the earlier values they corrected (two
-    queries for all of them)."""
-    shown = [ShownReport(report, state_of(report)) for report in reports]
-    released = [item.report.pk for item in shown if item.is_released]
-    if not released:
-        return shown
-    # By patient and report, then by patient and the value each corrects (the indexes
-    # obs_patient_report and obs_patient_superseded): the database reads these reports' values
-    # and the earlier ones they corrected, not every value in the patient's record.
-    values = policy.OBSERVATIONS.filter(Observation.objects.all(), viewer).filter(patient=patient)
-    observations = list(
-        values.filter(report_id__in=released)
-        .annotate(correcting_report_id=F("superseded_by__report_id"))
-        .order_by("position", "pk")
-    )
-    shown_ids = [observation.pk for observation in observations]
-    observations += list(
-        values.filter(superseded_by_id__in=shown_ids)
-        .exclude(report_id__in=released)
-        .annotate(correcting_report_id=F("superseded_by__report_id"))
-        .order_by("position", "pk")
-    )
-    earlier: dict[int, list[Observation]] = defaultdict(list)
-    for observation in observations:
-        if observation.superseded_by_id is not None:
-            earlier[observation.superseded_by_id].append(observation)
-    trends = trends or {}
-    by_report: dict[int, ShownReport] = {item.report.pk: item for item in shown}
-    for observation in observations:
-        item = by_report.get(observation.report_id)
-        if item is None or not item.is_released:
-            continue
-        if observation.superseded_by_id is None:
-            trend = trends.get((observation.loinc_code, observation.unit))
-            item.observations.append(
-                ShownObservation(
-                    observation,
-                    sorted(earlier.get(observation.pk, []), key=lambda o: o.pk, reverse=True),
-                    trend.anchor if trend else "",
-                )
-            )
-        elif observation.correcting_report_id != observation.report_id:
-            item.replaced.append((observation, observation.correcting_report_id))
-    return shown
-
-
-def report_groups(
-    viewer: User, patient: User, *, shown: int = REPORTS_PAGE, trends: dict | None = None
-) -> tuple[Bounded, list[ReportGroup]]:
-    """The patient's most recent reports, newest first, grouped by the order they answer."""
-    reports = bounded(
-        _reports(viewer, patient).order_by(F("reported").desc(), "-pk"),
-        shown=shown,
-        page=REPORTS_PAGE,
-    )
-    shown_reports = _shown_reports(viewer, patient, reports.items, trends)
-    groups: dict[int | None, ReportGroup] = {}
-    for item in shown_reports:
-        order_id = item.report.order_id
-        if order_id not in groups:
-            groups[order_id] = ReportGroup(item.report.order, [])
-        groups[order_id].reports.append(item)
-    return Bounded(shown_reports, reports.shown, reports.more, REPORTS_PAGE), list(groups.values())
-
-
-def one_report(viewer: User, patient: User, pk: int) -> ShownReport | None:
-    """One of the patient's reports as they may read it, or None if it is not theirs."""
-    report = _reports(viewer, patient).filter(pk=pk).first()
-    if report is None:
-        return None
-    return _shown_reports(viewer, patient, [report])[0]
-
-
-def new_results_count(viewer: User, patient: User) -> int:
-    """How many released reports the patient has not opened yet."""
-    return (
-        policy.LAB_REPORTS.filter(LabReport.objects.all(), viewer)
-        .filter(patient=patient, first_opened_at__isnull=True)
-        .count()
+    listed = bounded(orders, shown=shown, page=ORDERS_PAGE)
+    return Bounded(
+        [order_line(row, ORDER_STATUS_WORDS) for row in listed.items],
+        listed.shown,
+        listed.more,
+        ORDERS_PAGE,
     )
 
 
@@ -305,21 +194,21 @@ class ResultsPage:
     past_prescriptions: Bounded
     orders: Bounded
     reports: Bounded
-    groups: list[ReportGroup]
+    groups: list[ReportLineGroup]
     trends: Bounded
     new_count: int
     reports_total: int
 
     def shown_records(self) -> dict[str, list[tuple[int, object]]]:
         """What the page shows of the patient's record, for the audit."""
-        values = [item for item in self.reports if item.is_released]
+        values = [line for line in self.reports if line.is_released]
         return {
             "visit summary": [(s.patient_id, s.pk) for s in self.summaries],
             "prescription": [
                 (p.patient_id, p.pk) for p in [*self.active_prescriptions, *self.past_prescriptions]
             ],
             "lab order": [(o.patient_id, o.pk) for o in self.orders],
-            "lab report": [(item.report.patient_id, item.report.pk) for item in values],
+            "lab report": [(line.patient_id, line.pk) for line in values],
         }
 
 
@@ -339,8 +228,9 @@ def results_page(
     """The results page: each list as long as "show more" asked for (`asked` by section)."""
     shown = {key: shown_count(asked.get(key), page=page) for key, page in SECTION_PAGES.items()}
     all_trends = trends(viewer, patient, zone=zone, points=TREND_SHORT, charts=False)
-    shown_trends = list(all_trends.values())[: shown["trends"]]
-    reports, groups = report_groups(viewer, patient, shown=shown["reports"])
+    shown_trends = [trend_line(trend) for trend in list(all_trends.values())[: shown["trends"]]]
+    reports, groups = report_lines(viewer, patient, shown=shown["reports"])
+    reports_total, new_count = report_counts(viewer, patient)
     return ResultsPage(
         summaries=released_summaries(viewer, patient, shown=shown["visits"]),
         active_prescriptions=prescriptions(
@@ -355,6 +245,6 @@ def results_page(
         trends=Bounded(
             shown_trends, shown["trends"], len(all_trends) > shown["trends"], TRENDS_PAGE
         ),
-        new_count=new_results_count(viewer, patient),
-        reports_total=_reports(viewer, patient).count(),
+        new_count=new_count,
+        reports_total=reports_total,
     )

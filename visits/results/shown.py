@@ -112,8 +112,17 @@ class ReportGroup:
 
 def state_of(report: LabReport) -> str:
     """Whether the patient reads the report's values, waits for a review, or for the lab."""
-    if getattr(report, "values_visible", False):
+    return _state(getattr(report, "values_visible", False), report.held_at, report.release_by)
+
+
+def state_of_row(row: dict) -> str:
+    """state_of() for a report read as a row of values."""
+    return _state(row.get("values_visible", False), row["held_at"], row["release_by"])
+
+
+def _state(values_visible: bool, held_at, release_by) -> str:
+    if values_visible:
         return ReportState.RELEASED
-    if report.held_at is not None or report.release_by is not None:
+    if held_at is not None or release_by is not None:
         return ReportState.PENDING_REVIEW
     return ReportState.WAITING

@@ -15,6 +15,7 @@ from visits.results.charts import TrendPoint, nice_step, trend_chart, value_axis
 from visits.results.descriptions import described_codes, description_of
 from visits.results.display import flag_label, number, range_words
 from visits.results.flags import Flag
+from visits.results.lines import written
 from visits.results.models import LabReport
 from visits.results.opening import report_open
 from visits.results.shown import ReportState
@@ -29,23 +30,25 @@ def scene():
 
 
 def report_states(patient) -> dict[str, str]:
-    reports, _ = selectors.report_groups(patient, patient)
-    return {item.report.name: item.state for item in reports}
+    reports, _ = selectors.report_lines(patient, patient)
+    return {line.name: line.state for line in reports}
 
 
 class TestReports:
     def test_released_reports_show_values_held_ones_pending_and_preliminary_waiting(self, scene):
         """Released reports carry values; the held one is pending review, the preliminary waiting."""
-        reports, groups = selectors.report_groups(scene.patient, scene.patient)
-        by_pk = {item.report.pk: item for item in reports}
+        reports, groups = selectors.report_lines(scene.patient, scene.patient)
+        by_pk = {line.pk: line for line in reports}
         assert by_pk[scene.released.pk].state == ReportState.RELEASED
+        assert by_pk[scene.released.pk].counts.startswith("2 results, <strong>1 outside")
         assert by_pk[scene.held.pk].state == ReportState.PENDING_REVIEW
-        assert by_pk[scene.held.pk].observations == []
-        assert by_pk[scene.held.pk].release_by == scene.held.release_by
+        assert by_pk[scene.held.pk].counts == ""
+        assert by_pk[scene.held.pk].release_by == written(scene.held.release_by, "l, F j, Y, g:i A")
         assert by_pk[scene.waiting.pk].state == ReportState.WAITING
-        assert by_pk[scene.waiting.pk].release_by is None
+        assert by_pk[scene.waiting.pk].release_by == ""
         assert len(groups) == 1
-        assert groups[0].order == scene.order
+        assert groups[0].order_id == scene.order.pk
+        assert groups[0].heading == scene.order.test_name
         assert len(groups[0].reports) == 4
 
     def test_current_values_only_with_the_corrected_value_kept(self, scene):
@@ -78,20 +81,20 @@ class TestReports:
         other = PatientProfileFactory().user
         assert selectors.one_report(other, other, scene.released.pk) is None
         assert selectors.one_report(other, scene.patient, scene.released.pk) is None
-        assert selectors.report_groups(other, other)[0].items == []
+        assert selectors.report_lines(other, other)[0].items == []
 
     def test_new_until_opened(self, scene):
         """Released reports not yet opened count as new; held and opened ones do not."""
         assert selectors.new_results_count(scene.patient, scene.patient) == 1
-        reports, _ = selectors.report_groups(scene.patient, scene.patient)
-        assert [item.report.pk for item in reports if item.is_new] == [scene.released.pk]
+        reports, _ = selectors.report_lines(scene.patient, scene.patient)
+        assert [line.pk for line in reports if line.is_new] == [scene.released.pk]
 
     def test_reports_without_an_order_are_grouped_on_their_own(self, scene):
         """A report that answers no order is shown under "Other results"."""
         loose = make.report(scene.patient, name="Vitamin D", days=0.5)
-        _, groups = selectors.report_groups(scene.patient, scene.patient)
-        assert [group.order for group in groups] == [None, scene.order]
-        assert groups[0].reports[0].report == loose
+        _, groups = selectors.report_lines(scene.patient, scene.patient)
+        assert [group.order_id for group in groups] == [None, scene.order.pk]
+        assert groups[0].reports[0].pk == loose.pk
         assert groups[0].anchor == "results-without-order"
 
     def test_a_clinician_treating_the_patient_sees_values_of_held_reports(self, scene):
@@ -228,11 +231,11 @@ class TestLists:
 class TestQueryCount:
     @pytest.mark.parametrize("reports", [10, 500])
     def test_results_page_reads_a_fixed_number_of_queries(self, reports, django_assert_num_queries):
-        """The whole page is eleven queries, for 10 reports or 500 (5,000 observations)."""
+        """The whole page is nine queries, for 10 reports or 500 (5,000 observations)."""
         patient = PatientProfileFactory().user
         provider = ProviderProfileFactory(states=["TX"])
         make.large_record(patient, provider, reports=reports)
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(9):
             page = selectors.results_page(patient, patient, zone=CHICAGO, asked={})
         assert len(page.reports) == selectors.REPORTS_PAGE
         assert page.reports.more == (reports > selectors.REPORTS_PAGE)
@@ -240,9 +243,8 @@ class TestQueryCount:
         assert page.trends.more
         assert page.new_count == reports
         assert page.reports_total == reports
-        # The page's trends are short: their last values, undrawn.
-        assert {len(trend.points) for trend in page.trends} == {trend_reads.TREND_SHORT}
-        assert {trend.chart for trend in page.trends} == {None}
+        # The page's trends are short: their last values, as rows of a table.
+        assert {len(trend.rows) for trend in page.trends} == {trend_reads.TREND_SHORT}
 
 
 class TestWords:

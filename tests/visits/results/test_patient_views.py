@@ -195,7 +195,7 @@ class TestResultsPage:
         patient = PatientProfileFactory().user
         make.large_record(patient, ProviderProfileFactory(states=["TX"]), reports=reports)
         client.force_login(patient)
-        with django_assert_num_queries(13):  # the session and user, then eleven for the page
+        with django_assert_num_queries(11):  # the session and user, then nine for the page
             response = client.get(RESULTS)
         assert response.status_code == 200
         assert (

@@ -18,6 +18,7 @@ from visits.audit import audit_page
 from visits.results import selectors, trends
 from visits.results.export import record_export
 from visits.results.history import value_history
+from visits.results.lines import trend_line
 from visits.results.opening import report_open
 from visits.web import SignedInRequest, client_ip, page_number
 
@@ -97,7 +98,11 @@ def my_report(request: SignedInRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "visits/results/my_report.html",
-        {"shown": shown, "report": shown.report, "trends": list(found.values())},
+        {
+            "shown": shown,
+            "report": shown.report,
+            "trends": [trend_line(trend) for trend in found.values()],
+        },
     )
 
 
