@@ -185,11 +185,18 @@ class StaffBookingForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["patient"]).queryset = patients
         self.fields["patient"].widget.choices = []
-        cast(forms.ModelChoiceField, self.fields["visit_type"]).queryset = visit_types
+        offered = list(visit_types)  # read once: for the menu, and whether any recur
+        kinds = cast(forms.ModelChoiceField, self.fields["visit_type"])
+        kinds.queryset = visit_types
+        # The menu's options are the types just read, each as the field's own iterator makes
+        # it, rather than the types read again as the menu is drawn.
+        choice = kinds.iterator(kinds).choice
+        empty = [("", kinds.empty_label)] if kinds.empty_label is not None else []
+        kinds.widget.choices = empty + [choice(kind) for kind in offered]
         self.fields["start"].widget.choices = []
         if not may_book_outside_window:
             del self.fields["outside_window_reason"]
-        if not any(kind.can_recur for kind in visit_types):
+        if not any(kind.can_recur for kind in offered):
             del self.fields["repeat"]
             del self.fields["sessions"]
 

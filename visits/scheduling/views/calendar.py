@@ -1,15 +1,11 @@
 """A provider's calendar: a week or a day of working time, bookings and free start times."""
 
 import datetime
-from dataclasses import dataclass, field
-from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from accounts.models import Role
@@ -21,7 +17,7 @@ from visits.scheduling.availability import (
     free_times,
     weekly_block,
 )
-from visits.scheduling.display import clock, day_name, patient_name
+from visits.scheduling.display import clock, patient_name
 from visits.scheduling.hours import (
     covers,
     working,
@@ -35,6 +31,8 @@ from visits.scheduling.views import (
     schedule_for,
     zone_context,
 )
+from visits.scheduling.views.calendar_days import CalendarDay, CalendarVisit
+from visits.templatetags.remembered_urls import remembered_reverse
 from visits.web import HtmxHttpRequest
 
 CALENDAR_TEMPLATE = "visits/scheduling/staff/schedule_calendar.html"
@@ -51,36 +49,6 @@ CALENDAR_VISIT_FIELDS = (
     "patient__patient_profile__legal_first_name",
     "patient__patient_profile__legal_last_name",
 )
-
-
-@dataclass
-class CalendarDay:
-    """One local day of a provider's calendar: working time, visits and free starts, each
-    worded for the page ("9:00 AM", "9:00 AM to 12:00 PM" with an en dash)."""
-
-    date: datetime.date
-    working: list[str]
-    visits: list[dict] = field(default_factory=list)
-    free: list[tuple[str, str]] = field(default_factory=list)  # (address, label)
-
-    @property
-    def iso(self) -> str:
-        return self.date.isoformat()
-
-    @property
-    def words(self) -> str:
-        return day_name(self.date)
-
-    @property
-    def free_links(self) -> SafeString:
-        """The free starts' list items, each a link to book it: a week has a hundred or more,
-        so they are written here once rather than by the template's loop, item by item."""
-        words = self.words
-        return format_html_join(
-            "",
-            '<li><a href="{}">{}<span class="visually-hidden"> on {}: book</span></a></li>',
-            ((url, label, words) for url, label in self.free),
-        )
 
 
 def _calendar_range(form: CalendarForm, today: datetime.date) -> tuple[str, datetime.date, int]:
@@ -138,12 +106,19 @@ def schedule_calendar(request: HtmxHttpRequest, provider_id: int) -> HttpRespons
         what="visit",
         records=[(visit.patient_id, visit.pk) for visit in visits],
     )
-    days = {
-        first_day + datetime.timedelta(days=offset): CalendarDay(
-            date=first_day + datetime.timedelta(days=offset), working=[]
+    base = reverse("scheduling:schedule_calendar", args=[provider.pk])
+    type_query = f"&type={visit_type.slug}" if visit_type is not None else ""
+    free_for = visit_type.name.lower() if visit_type is not None else None
+    days = {}
+    for offset in range(length):
+        date = first_day + datetime.timedelta(days=offset)
+        days[date] = CalendarDay(
+            date=date,
+            working=[],
+            link=f"{base}?day={date.isoformat()}{type_query}" if mode == "week" else "",
+            is_today=date == today,
+            free_for=free_for,
         )
-        for offset in range(length)
-    }
     for work_start, work_end in worked:
         local = work_start.astimezone(zone)
         if local.date() in days:
@@ -152,15 +127,25 @@ def schedule_calendar(request: HtmxHttpRequest, provider_id: int) -> HttpRespons
             )
     for visit in visits:
         local = visit.start.astimezone(zone)
+        changeable = visit.status == Visit.Status.BOOKED and visit.start > now
+        args = (provider.pk, visit.pk)
         days[local.date()].visits.append(
-            {
-                "visit": visit,
-                "start": clock(local),
-                "end": clock(visit.end.astimezone(zone)),
-                "patient": patient_name(visit.patient),
-                "outside": visit.holds_time and not covers(worked, visit.start, visit.end),
-                "changeable": visit.status == Visit.Status.BOOKED and visit.start > now,
-            }
+            CalendarVisit(
+                visit=visit,
+                start=clock(local),
+                end=clock(visit.end.astimezone(zone)),
+                patient=patient_name(visit.patient),
+                type_name=visit.visit_type.name,
+                status=visit.get_status_display(),
+                outside=visit.holds_time and not covers(worked, visit.start, visit.end),
+                changeable=changeable,
+                move_url=remembered_reverse("scheduling:schedule_visit_move", args)
+                if changeable
+                else "",
+                cancel_url=remembered_reverse("scheduling:schedule_visit_cancel", args)
+                if changeable
+                else "",
+            )
         )
     # Each free start links to booking it: the address is built once, the time appended.
     book_url = (
@@ -170,13 +155,11 @@ def schedule_calendar(request: HtmxHttpRequest, provider_id: int) -> HttpRespons
     )
     for each in free:
         local = each.astimezone(zone)
-        days[local.date()].free.append(
-            (book_url + quote(local.isoformat(), safe="/"), clock(local))
-        )
+        # What urllib's quote() makes of an ISO time: only ":" and an offset's "+" need it.
+        address = local.isoformat().replace(":", "%3A").replace("+", "%2B")
+        days[local.date()].free.append((book_url + address, clock(local)))
     step = datetime.timedelta(days=length)
     key = "day" if mode == "day" else "week"
-    type_query = f"&type={visit_type.slug}" if visit_type is not None else ""
-    base = reverse("scheduling:schedule_calendar", args=[provider.pk])
     return render(
         request,
         CALENDAR_TEMPLATE,
@@ -189,12 +172,10 @@ def schedule_calendar(request: HtmxHttpRequest, provider_id: int) -> HttpRespons
             "days": list(days.values()),
             "offered": offered,
             "visit_type": visit_type,
-            "base_url": base,
             "previous_url": f"{base}?{key}={(first_day - step).isoformat()}{type_query}",
             "next_url": f"{base}?{key}={(first_day + step).isoformat()}{type_query}",
             "week_url": f"{base}?week={first_day.isoformat()}{type_query}",
             "today_url": f"{base}?{key}={today.isoformat()}{type_query}",
-            "today": today,
             "date_problem": date_problem,
         },
     )

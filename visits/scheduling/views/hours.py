@@ -281,9 +281,10 @@ def schedule_copy(request: HtmxHttpRequest, provider_id: int) -> HttpResponse:
         if request.method != "POST":
             if not request.htmx:
                 return redirect(editor_url(provider) + f"?copy={request.GET.get('copy', '')}")
-            context = editor_context(request, provider, schedule)
             ticked = [day for day in request.GET.getlist("copy-targets") if day in WEEKDAY_DIGITS]
-            context["copy_form"].initial["targets"] = [int(day) for day in ticked]
+            context = editor_context(
+                request, provider, schedule, copy_ticked=tuple(int(day) for day in ticked)
+            )
             context["copy_focus"] = True
             return render(request, EDIT_TEMPLATE + "#copy-day", context)
         form = CopyDayForm(request.POST, schedule=schedule, prefix="copy")

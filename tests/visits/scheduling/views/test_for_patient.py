@@ -5,6 +5,8 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
 from tests.visits.factories import RED_FLAG_COUGH, mail_to, symptoms_checked
@@ -44,6 +46,15 @@ class TestStaffBooking:
             "reason": "Blood pressure check",
             **extra,
         }
+
+    def test_the_visit_types_are_read_once(self, scheduler_client, provider, follow_up):
+        """The menu of visit types is written from the one read of them the page makes."""
+        with CaptureQueriesContext(connection) as queries:
+            content = text(scheduler_client.get(url("scheduling:schedule_book", provider)))
+        reads = [each for each in queries.captured_queries if '"visits_visittype"' in each["sql"]]
+        assert len(reads) == 1
+        assert f'<option value="{follow_up.pk}" selected>{follow_up.name}</option>' in content
+        assert '<option value="">Choose a visit type</option>' in content
 
     def test_search_finds_patients_by_name_and_audits_it(self, scheduler_client, provider, patient):
         """Typing part of a name lists matching patients with details, and the read is logged."""
