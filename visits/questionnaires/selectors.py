@@ -227,11 +227,7 @@ def score_history(patient, *, page: int = 1) -> dict:
         ScoreRow(slug, title, when, charts.day_words(when, zone), total, band)
         for slug, title, when, total, band, _in_all in found[:SCORES_PAGE][::-1]
     ]
-    series: dict[str, list[charts.Point]] = {label: [] for label, _ in charts.SERIES.values()}
-    for row in rows:
-        series[charts.SERIES[row.slug][0]].append(
-            charts.Point(row.submitted_at, row.total, row.band)
-        )
+    series = charts.series_of((row.slug, row.submitted_at, row.total, row.band) for row in rows)
     chart = charts.line_chart(series)
     return {
         "patient": patient,
