@@ -1,8 +1,10 @@
 """The access policy: every view declares who may use it, and the rule holds."""
 
 import datetime
+from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -11,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts import policy
-from accounts.models import Role
+from accounts.models import Role, User
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
 from visits.scheduling.models import Visit, VisitType
 
@@ -332,3 +334,68 @@ class TestWhoTreatsAPatient:
         self.visit(*pair, days_from_now=-100, status=Visit.Status.COMPLETED)
         settings.TREATMENT_LOOKBACK = datetime.timedelta(days=90)
         assert self.answers(*pair) == (False, False, None)
+
+    def test_the_rule_in_sql_is_the_rule_in_the_orm(self, pair):
+        """The treated-patients subquery, written once in SQL, answers as the rule written with
+        the ORM does: for every status, either side of the look-back (to the microsecond), for
+        several clinicians and patients, inside each kind of query that carries it."""
+        provider = pair[0]
+        other_provider = ProviderProfileFactory(states=["TX"])
+        now = timezone.now().replace(microsecond=500000)
+        since = now - settings.TREATMENT_LOOKBACK
+        # Every status, each with a patient of its own, upcoming, the two clinicians in turn.
+        for number, status in enumerate(Visit.Status.values):
+            self.visit(
+                (provider, other_provider)[number % 2],
+                PatientProfileFactory(intake=False).user,
+                days_from_now=number + 1,
+                status=status,
+            )
+        # Seen last exactly at the look-back's start (treated), and a microsecond before (not).
+        for end in (since, since - datetime.timedelta(microseconds=1)):
+            visit = self.visit(
+                provider,
+                PatientProfileFactory(intake=False).user,
+                days_from_now=0,
+                status=Visit.Status.COMPLETED,
+            )
+            Visit.objects.filter(pk=visit.pk).update(
+                start=end - datetime.timedelta(microseconds=1), end=end, blocked_until=end
+            )
+        patients = list(User.objects.filter(role=Role.PATIENT))
+
+        def the_orm_rule(clinician):
+            return (
+                Visit.objects.filter(provider__user=clinician, end__gte=since)
+                .exclude(status__in=policy.CANCELLED_STATUSES)
+                .values("patient_id")
+                .distinct()
+            )
+
+        with mock.patch("accounts.policy.timezone.now", return_value=now):
+            for clinician in (provider.user, other_provider.user):
+                treated = set(the_orm_rule(clinician).values_list("patient_id", flat=True))
+                assert treated, "the visits give each clinician someone to treat"
+                assert treated != set(User.objects.values_list("pk", flat=True))
+                in_sql = policy._treated_patient_ids(clinician)
+                assert (
+                    set(User.objects.filter(pk__in=in_sql).values_list("pk", flat=True)) == treated
+                )
+                assert (
+                    set(
+                        policy.CLINICAL_PATIENTS.filter(User.objects.all(), clinician).values_list(
+                            "pk", flat=True
+                        )
+                    )
+                    == treated
+                )
+                assert (
+                    set(
+                        policy.VISITS.filter(Visit.objects.all(), UserFactory(role=Role.STAFF))
+                        .filter(patient__in=policy._treated_patient_ids(clinician))
+                        .values_list("patient_id", flat=True)
+                    )
+                    == treated
+                )
+                for someone in patients:
+                    assert policy.treats(clinician, someone) is (someone.pk in treated)
