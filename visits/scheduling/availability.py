@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import ProviderProfile
@@ -20,19 +20,28 @@ from visits.scheduling.slots import DatedChange, WeeklyBlock, free_starts, neare
 ONE_DAY = datetime.timedelta(days=1)
 
 
+WEEKLY_COLUMNS = ("weekday", "start_time", "end_time")
+EXCEPTION_COLUMNS = ("kind", "start_date", "end_date", "start_time", "end_time")
+
+
 def weekly_block(block: WeeklyHours) -> WeeklyBlock:
     """A stored block of weekly hours as the slot engine reads it."""
-    return WeeklyBlock(block.weekday, block.start_time, block.end_time)
+    return WeeklyBlock(*(getattr(block, column) for column in WEEKLY_COLUMNS))
 
 
 def dated_change(exception: ScheduleException) -> DatedChange:
     """A stored exception (time off, extra hours) as the slot engine reads it."""
+    return _dated_change(*(getattr(exception, column) for column in EXCEPTION_COLUMNS))
+
+
+def _dated_change(kind, first_day, last_day, start, end) -> DatedChange:
+    """An exception's EXCEPTION_COLUMNS as the slot engine reads them."""
     return DatedChange(
-        extra=exception.kind == ScheduleException.Kind.EXTRA_HOURS,
-        first_day=exception.start_date,
-        last_day=exception.end_date,
-        start=exception.start_time,
-        end=exception.end_time,
+        extra=kind == ScheduleException.Kind.EXTRA_HOURS,
+        first_day=first_day,
+        last_day=last_day,
+        start=start,
+        end=end,
     )
 
 
@@ -58,19 +67,51 @@ def bookable_providers(
     return providers.select_related("user").order_by("user__display_name", "pk")
 
 
-def _schedules(start: datetime.datetime, end: datetime.datetime) -> list[Prefetch]:
-    """Weekly hours, and the exceptions near the window [start, end)."""
-    first_day = (start - ONE_DAY).date()
-    last_day = (end + ONE_DAY).date()
-    return [
-        Prefetch("weekly_hours", queryset=WeeklyHours.objects.all()),
-        Prefetch(
-            "schedule_exceptions",
-            queryset=ScheduleException.objects.filter(
-                end_date__gte=first_day, start_date__lte=last_day
-            ),
-        ),
-    ]
+@dataclass(frozen=True)
+class Schedule:
+    """A provider's weekly hours and the exceptions near a window, as the slot engine reads them."""
+
+    weekly: list[WeeklyBlock]
+    changes: list[DatedChange]
+
+
+SCHEDULE_ATTRIBUTE = "booking_schedule"
+
+
+def schedule_of(provider: ProviderProfile) -> Schedule:
+    """The schedule with_schedules() or add_schedules() gave this provider."""
+    try:
+        return getattr(provider, SCHEDULE_ATTRIBUTE)
+    except AttributeError:
+        raise ValueError("Load the provider with with_schedules() or add_schedules().") from None
+
+
+def add_schedules(
+    providers: list[ProviderProfile], *, start: datetime.datetime, end: datetime.datetime
+) -> None:
+    """Give providers already read their weekly hours and the exceptions near the window
+    [start, end) (schedule_of), in two queries of plain rows however many providers: a full
+    page of providers cost twice a short one while each row was a model instance."""
+    ids = [provider.pk for provider in providers]
+    weekly: dict[int, list[WeeklyBlock]] = defaultdict(list)
+    for provider_id, *block in WeeklyHours.objects.filter(provider_id__in=ids).values_list(
+        "provider_id", *WEEKLY_COLUMNS
+    ):
+        weekly[provider_id].append(WeeklyBlock(*block))
+    changes: dict[int, list[DatedChange]] = defaultdict(list)
+    near = ScheduleException.objects.filter(
+        provider_id__in=ids,
+        end_date__gte=(start - ONE_DAY).date(),
+        start_date__lte=(end + ONE_DAY).date(),
+    )
+    for provider_id, *change in near.values_list("provider_id", *EXCEPTION_COLUMNS):
+        changes[provider_id].append(_dated_change(*change))
+    for provider in providers:
+        setattr(
+            provider,
+            SCHEDULE_ATTRIBUTE,
+            Schedule(weekly[provider.pk], changes[provider.pk]),
+        )
 
 
 def with_schedules(
@@ -80,18 +121,11 @@ def with_schedules(
     end: datetime.datetime,
     languages: bool = True,
 ) -> list[ProviderProfile]:
-    """Evaluate providers with their weekly hours, the exceptions near the window and (unless
-    the page does not show them) their languages."""
-    schedules = providers.prefetch_related(*_schedules(start, end))
-    return list(schedules.prefetch_related("languages") if languages else schedules)
-
-
-def add_schedules(
-    providers: list[ProviderProfile], *, start: datetime.datetime, end: datetime.datetime
-) -> None:
-    """Give providers already read their weekly hours and the exceptions near the window, as
-    with_schedules() does, without reading the providers again."""
-    prefetch_related_objects(providers, *_schedules(start, end))
+    """Evaluate providers with their weekly hours, the exceptions near the window (see
+    add_schedules) and (unless the page does not show them) their languages."""
+    loaded = list(providers.prefetch_related("languages") if languages else providers)
+    add_schedules(loaded, start=start, end=end)
+    return loaded
 
 
 def search_window(
@@ -126,7 +160,7 @@ def free_times(
 ) -> dict[int, list[datetime.datetime]]:
     """Free start times per provider id in [start, end), honouring notice and horizon.
 
-    `providers` come from with_schedules(). `ignore_visits` are visit ids being moved, whose
+    `providers` come from with_schedules() or add_schedules(). `ignore_visits` are visit ids being moved, whose
     own time counts as free. `outside_window`: see search_window. With `first_each_day_in`,
     only the first free start of each local day in that zone (see slots.free_starts), for
     pages that show the next free time and how many days have time.
@@ -158,9 +192,10 @@ def free_times(
         )
     for provider in providers:
         zone = provider.zone
+        schedule = schedule_of(provider)
         working = working_hours(
-            weekly=[weekly_block(block) for block in provider.weekly_hours.all()],
-            changes=[dated_change(change) for change in provider.schedule_exceptions.all()],
+            weekly=schedule.weekly,
+            changes=schedule.changes,
             zone=zone,
             first_day=earliest.astimezone(zone).date(),
             last_day=latest.astimezone(zone).date(),

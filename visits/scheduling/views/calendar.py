@@ -13,9 +13,8 @@ from accounts.policy import allow
 from visits.audit import audit_read
 from visits.scheduling.availability import (
     add_schedules,
-    dated_change,
     free_times,
-    weekly_block,
+    schedule_of,
 )
 from visits.scheduling.display import clock, patient_name
 from visits.scheduling.hours import (
@@ -87,9 +86,10 @@ def schedule_calendar(request: HtmxHttpRequest, provider_id: int) -> HttpRespons
         free = free_times(
             visit_type=visit_type, providers=[provider], start=start, end=end, now=now
         )[provider.pk]
+    schedule = schedule_of(provider)
     worked = working(
-        [weekly_block(block) for block in provider.weekly_hours.all()],
-        [dated_change(each) for each in provider.schedule_exceptions.all()],
+        schedule.weekly,
+        schedule.changes,
         zone,
         first_day,
         last_day,
