@@ -141,12 +141,15 @@ def _with_recipients(alerts: QuerySet[SafetyAlert]) -> QuerySet[SafetyAlert]:
     )
 
 
+def for_alert_page(alerts: QuerySet[SafetyAlert]) -> QuerySet[SafetyAlert]:
+    """`alerts` (from the policy's rule) with what alert_page() shows of each, so the page reads
+    its alert once."""
+    return _with_recipients(alerts.select_related("patient__patient_profile", "response__visit"))
+
+
 def alert_page(alert: SafetyAlert) -> dict:
-    """What the response page shows about one alert (from the policy's rule): whom to call, who
-    has it, and its answers and visit. The caller records the read once for the page."""
-    alert = _with_recipients(
-        SafetyAlert.objects.select_related("patient__patient_profile", "response__visit")
-    ).get(pk=alert.pk)
+    """What the response page shows about one alert read with for_alert_page(): whom to call,
+    who has it, and its answers and visit. The caller records the read once for the page."""
     return {
         "alert": alert,
         "patient": alert.patient,

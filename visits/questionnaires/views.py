@@ -19,6 +19,7 @@ from visits.questionnaires.selectors import (
     SCORED_SLUGS,
     alert_history,
     alert_page,
+    for_alert_page,
     score_history,
 )
 from visits.questionnaires.services import (
@@ -162,7 +163,7 @@ def _answers_markup(response: QuestionnaireResponse) -> SafeString:
 def _assigned_alert(request: SignedInRequest, alert_id: int) -> SafetyAlert:
     """The alert, if it is this clinician's to answer (policy.ASSIGNED_SAFETY_ALERTS); else 404."""
     alerts = policy.ASSIGNED_SAFETY_ALERTS.filter(SafetyAlert.objects.all(), request.user)
-    return get_object_or_404(alerts, pk=alert_id)
+    return get_object_or_404(for_alert_page(alerts), pk=alert_id)
 
 
 def _alert_response_page(
