@@ -36,7 +36,8 @@ def psychotherapy_notes(request: SignedInRequest, visit_id: object) -> HttpRespo
         request.user,
     )
     visit = visits.filter(pk=visit_id).first()
-    if visit is None or not keeps_psychotherapy_notes(request.user, visit):
+    # Read through DOCUMENTABLE_VISITS, so the rule's answer for this visit is already yes.
+    if visit is None or not keeps_psychotherapy_notes(request.user, visit, documentable=True):
         raise Http404("No such page.")
     own = policy.PSYCHOTHERAPY_NOTES.filter(PsychotherapyNote.objects.all(), request.user)
     current = own.filter(visit=visit).first()
