@@ -9,7 +9,6 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -73,11 +72,10 @@ def _number(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def range_words(observation: Observation) -> str:
+def range_words(low: Decimal | None, high: Decimal | None, text: str) -> str:
     """The reference range as the lab sent it, else from its limits ("3.5 to 5.1" with a dash, "≤ 200", "≥ 40")."""
-    low, high = observation.reference_low, observation.reference_high
-    if observation.reference_text:
-        return observation.reference_text
+    if text:
+        return text
     if low is not None and high is not None:
         return f"{_number(low)}\N{EN DASH}{_number(high)}"
     if high is not None:
@@ -109,17 +107,81 @@ def _answers_and_scores(viewer, patient, count: int) -> tuple[list, bool, list]:
     return rows[:count], len(rows) > count, scored
 
 
-def _lab_reports(viewer, patient, count: int) -> list[LabReport]:
-    """Reports newest first, each with its current observations (a corrected value replaces
-    the one it corrects)."""
-    current = Observation.objects.filter(superseded_by__isnull=True).order_by("position", "pk")
-    return list(
-        policy.LAB_REPORTS.filter(LabReport.objects.filter(patient=patient), viewer)
-        .prefetch_related(
-            Prefetch("observations", queryset=current, to_attr="current_observations")
-        )
-        .order_by("-collected_at", "-received_at", "-pk")[: count + 1]
+@dataclass(frozen=True)
+class ObservationRow:
+    """What the chart's table shows of one current observation, from its columns."""
+
+    name: str
+    display_value: str  # as Observation.display_value: the number unpadded, else the text
+    unit: str
+    range_words: str
+    flag: str
+    flag_symbol: str
+    status: str
+
+    def get_flag_display(self) -> str:
+        """As Observation.get_flag_display()."""
+        return FLAG_CHOICES.get(self.flag, self.flag)
+
+
+FLAG_CHOICES = dict(Flag.CHOICES)
+# observation_row()'s arguments, in its order.
+OBSERVATION_COLUMNS = (
+    "name", "value", "value_text", "unit", "flag", "status",
+    "reference_low", "reference_high", "reference_text",
+)  # fmt: skip
+
+
+def _observation_rows(report_ids: list[int]) -> dict[int, list[ObservationRow]]:
+    """The current observations (a corrected value replaces the one it corrects) of these
+    reports, by report, in the lab's order: one query of plain rows, none for no reports."""
+    rows: dict[int, list[ObservationRow]] = {pk: [] for pk in report_ids}
+    if not report_ids:
+        return rows
+    current = (
+        Observation.objects.filter(report_id__in=report_ids, superseded_by__isnull=True)
+        .order_by("position", "pk")
+        .values_list("report_id", *OBSERVATION_COLUMNS)
     )
+    for report_id, *columns in current:
+        rows[report_id].append(observation_row(*columns))
+    return rows
+
+
+def observation_row(
+    name: str,
+    value: Decimal | None,
+    text: str,
+    unit: str,
+    flag: str,
+    status: str,
+    low: Decimal | None,
+    high: Decimal | None,
+    range_text: str,
+) -> ObservationRow:
+    """An observation's row from its columns (in _observation_rows' order)."""
+    return ObservationRow(
+        name=name,
+        display_value=text if value is None else _number(value),
+        unit=unit,
+        range_words=range_words(low, high, range_text),
+        flag=flag,
+        flag_symbol=Flag.SYMBOLS.get(flag, ""),
+        status=status,
+    )
+
+
+def _lab_reports(viewer, patient, count: int) -> list[LabReport]:
+    """Reports newest first, each with its current observations (`current_observations`)."""
+    reports = list(
+        policy.LAB_REPORTS.filter(LabReport.objects.filter(patient=patient), viewer).order_by(
+            "-collected_at", "-received_at", "-pk"
+        )[: count + 1]
+    )
+    observations = _observation_rows([report.pk for report in reports])
+    for report in reports:
+        report.current_observations = observations[report.pk]
+    return reports
 
 
 def chart_page(
@@ -143,10 +205,6 @@ def chart_page(
     )
     reports, more_reports = _bounded(_lab_reports(viewer, patient, shown.results), shown.results)
     notes = [visit.note for visit in visits if visit.note is not None]
-    for report in reports:
-        for observation in report.current_observations:
-            observation.flag_symbol = Flag.SYMBOLS.get(observation.flag, "")
-            observation.range_words = range_words(observation)
     pid = patient.pk
     audited = {
         "details": [(pid, profile.pk)] if profile else [],

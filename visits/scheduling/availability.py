@@ -107,11 +107,7 @@ def add_schedules(
     for provider_id, *change in near.values_list("provider_id", *EXCEPTION_COLUMNS):
         changes[provider_id].append(_dated_change(*change))
     for provider in providers:
-        setattr(
-            provider,
-            SCHEDULE_ATTRIBUTE,
-            Schedule(weekly[provider.pk], changes[provider.pk]),
-        )
+        setattr(provider, SCHEDULE_ATTRIBUTE, Schedule(weekly[provider.pk], changes[provider.pk]))
 
 
 def with_schedules(
@@ -160,10 +156,10 @@ def free_times(
 ) -> dict[int, list[datetime.datetime]]:
     """Free start times per provider id in [start, end), honouring notice and horizon.
 
-    `providers` come from with_schedules() or add_schedules(). `ignore_visits` are visit ids being moved, whose
-    own time counts as free. `outside_window`: see search_window. With `first_each_day_in`,
-    only the first free start of each local day in that zone (see slots.free_starts), for
-    pages that show the next free time and how many days have time.
+    `providers` come from with_schedules() or add_schedules(). `ignore_visits` are visit ids
+    being moved, whose own time counts as free. `outside_window`: see search_window. With
+    `first_each_day_in`, only the first free start of each local day in that zone (see
+    slots.free_starts), for pages that show the next free time and how many days have time.
     """
     earliest, latest = search_window(
         visit_type=visit_type, now=now, start=start, end=end, outside_window=outside_window

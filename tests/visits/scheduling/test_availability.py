@@ -186,6 +186,18 @@ class TestFreeTimes:
         provider = provider_with_hours()
         assert search(start=NOW, days=0)[provider.pk] == []
 
+    def test_a_provider_read_without_their_schedule_is_refused(self):
+        """Free times come only from hours read for the window, never from none at all."""
+        provider = provider_with_hours()
+        with pytest.raises(ValueError, match="with_schedules"):
+            free_times(
+                visit_type=visit_type("urgent-care"),
+                providers=[ProviderProfile.objects.get(pk=provider.pk)],
+                start=NOW,
+                end=NOW + 7 * DAY,
+                now=NOW,
+            )
+
 
 class TestDaylightSavingSearch:
     """Monday 09:00-12:00 searched across the 2026 US clock changes (8 March, 1 November)."""
