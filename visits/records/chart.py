@@ -19,6 +19,7 @@ from visits.intake.selectors import intake_summary
 from visits.questionnaires import charts
 from visits.questionnaires.selectors import SCORED_SLUGS, SCORES_PAGE
 from visits.records import chart_rows
+from visits.results.display import number
 from visits.results.flags import Flag
 from visits.results.models import LabReport, Observation
 
@@ -68,20 +69,16 @@ class Shown:
         return f"?{query.urlencode()}#{name}"
 
 
-def _number(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
 def range_words(low: Decimal | None, high: Decimal | None, text: str) -> str:
     """The reference range as the lab sent it, else from its limits ("3.5 to 5.1" with a dash, "≤ 200", "≥ 40")."""
     if text:
         return text
     if low is not None and high is not None:
-        return f"{_number(low)}\N{EN DASH}{_number(high)}"
+        return f"{number(low)}\N{EN DASH}{number(high)}"
     if high is not None:
-        return f"≤ {_number(high)}"
+        return f"≤ {number(high)}"
     if low is not None:
-        return f"≥ {_number(low)}"
+        return f"≥ {number(low)}"
     return ""
 
 
@@ -162,7 +159,7 @@ def observation_row(
     """An observation's row from its columns (in _observation_rows' order)."""
     return ObservationRow(
         name=name,
-        display_value=text if value is None else _number(value),
+        display_value=text if value is None else number(value),
         unit=unit,
         range_words=range_words(low, high, range_text),
         flag=flag,

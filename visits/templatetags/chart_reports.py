@@ -7,20 +7,15 @@ this writes what it wrote."""
 from collections.abc import Iterable
 
 from django import template
-from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 
-from visits.templatetags.english_dates import date
+from visits.results.lines import written
 from visits.templatetags.remembered_urls import remembered_reverse
 
 register = template.Library()
 DASH = "\N{EM DASH}"
-
-
-def _day(moment) -> str:
-    """`{{ moment|date:"M j, Y" }}`: the day in the current time zone."""
-    return date(timezone.localtime(moment) if timezone.is_aware(moment) else moment, "M j, Y")
+DAY = "M j, Y"  # as {{ moment|date:"M j, Y" }}, in the viewer's zone
 
 
 def _observation(observation) -> str:
@@ -45,9 +40,9 @@ def _observation(observation) -> str:
 def _report(report) -> str:
     pk = report.pk
     url = conditional_escape(remembered_reverse("results:report_detail", [pk]))
-    collected = f", collected {_day(report.collected_at)}" if report.collected_at else ""
+    collected = f", collected {written(report.collected_at, DAY)}" if report.collected_at else ""
     if report.released_at:
-        release = f"Released to the patient {_day(report.released_at)}"
+        release = f"Released to the patient {written(report.released_at, DAY)}"
     elif report.held_at:
         release = f"Held from the patient: {conditional_escape(report.hold_reason)}"
     else:
@@ -78,5 +73,5 @@ def _report(report) -> str:
 @register.simple_tag
 def chart_reports(reports: Iterable) -> SafeString:
     """Each report newest first, with its current observations; a line when there is none."""
-    written = "".join(_report(report) for report in reports)
-    return SafeString(written or '\n    <p class="empty">No lab results.</p>\n  ')
+    articles = "".join(_report(report) for report in reports)
+    return SafeString(articles or '\n    <p class="empty">No lab results.</p>\n  ')
