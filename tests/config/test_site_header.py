@@ -6,19 +6,16 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.template import engines
 from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.context_processors import ACCOUNT_NAVIGATION, NAVIGATION
 from accounts.models import Role
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
+from tests.markup import rendered, side_by_side
 
-BETWEEN = "\n--- the header written in Python ---\n"
-BOTH = engines["django"].from_string(
-    (Path(__file__).parent / "site_header_reference.html").read_text()
-    + BETWEEN
-    + "{% load site_chrome %}{% site_header %}"
+BOTH = side_by_side(
+    Path(__file__).parent / "site_header_reference.html", "{% load site_chrome %}{% site_header %}"
 )
 
 
@@ -26,8 +23,7 @@ def _headers(user, path: str) -> tuple[str, str]:
     """Both headers from one render, so they share the page's one CSRF token."""
     request = RequestFactory().get(path)
     request.user = user
-    reference, written = BOTH.render(request=request).split(BETWEEN)
-    return reference, written
+    return rendered(BOTH, request=request)
 
 
 def _people() -> dict:

@@ -7,18 +7,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.template import engines
 from django.utils import timezone
 
+from tests.markup import rendered, side_by_side
 from visits.records.chart import ObservationRow, observation_row
 from visits.results.flags import Flag
 from visits.results.models import LabReport, ResultStatus
 
-BETWEEN = "\n--- the reports written in Python ---\n"
-BOTH = engines["django"].from_string(
-    (Path(__file__).parent / "chart_reports_reference.html").read_text()
-    + BETWEEN
-    + "{% load chart_reports %}  {% chart_reports reports %}"
+BOTH = side_by_side(
+    Path(__file__).parent / "chart_reports_reference.html",
+    "{% load chart_reports %}  {% chart_reports reports %}",
 )
 # 04:30 UTC on 3 March is still 2 March in Chicago: the day is the viewer's, not UTC's.
 EARLY = datetime.datetime(2026, 3, 3, 4, 30, tzinfo=datetime.UTC)
@@ -91,7 +89,7 @@ def _reports() -> list[LabReport]:
 @pytest.mark.parametrize("zone", ["America/Chicago", "UTC", "Asia/Tokyo"])
 def test_the_reports_are_what_their_template_wrote(zone):
     with timezone.override(ZoneInfo(zone)):
-        reference, written = BOTH.render({"reports": _reports()}).split(BETWEEN)
+        reference, written = rendered(BOTH, {"reports": _reports()})
     assert written == reference
     assert "Held from the patient: Discuss first &amp; in person" in written
     assert "Glucose &lt;fasting&gt; &amp; more" in written
@@ -100,6 +98,6 @@ def test_the_reports_are_what_their_template_wrote(zone):
 
 
 def test_no_reports_write_their_line():
-    reference, written = BOTH.render({"reports": []}).split(BETWEEN)
+    reference, written = rendered(BOTH, {"reports": []})
     assert written == reference
     assert "No lab results." in written

@@ -5,19 +5,17 @@ import datetime
 from pathlib import Path
 
 import pytest
-from django.template import engines
 from django.test import RequestFactory
 from django_htmx.middleware import HtmxDetails
 
 from accounts.models import Language, ProviderProfile
 from tests.accounts.factories import ProviderProfileFactory, UserFactory
+from tests.markup import rendered, side_by_side
 from visits.scheduling.models import VisitType
 
-BETWEEN = "\n--- the cards written in Python ---\n"
-BOTH = engines["django"].from_string(
-    (Path(__file__).parent / "provider_cards_reference.html").read_text()
-    + BETWEEN
-    + "{% load provider_cards %}      {% provider_cards cards %}"
+BOTH = side_by_side(
+    Path(__file__).parent / "provider_cards_reference.html",
+    "{% load provider_cards %}      {% provider_cards cards %}",
 )
 NEXT_FREE = datetime.datetime(2026, 12, 3, 15, 0, tzinfo=datetime.UTC)
 
@@ -69,7 +67,7 @@ def test_the_cards_are_what_their_template_wrote(page, htmx):
         "visit_type": VisitType.objects.get(slug="follow-up"),
         "search_days": 14,
     }
-    reference, written = BOTH.render(values).split(BETWEEN)
+    reference, written = rendered(BOTH, values)
     assert written == reference
     assert ("autofocus" in written) is (page > 1 and htmx)
     assert "speaks English" in written
@@ -80,5 +78,5 @@ def test_the_cards_are_what_their_template_wrote(page, htmx):
 @pytest.mark.django_db
 def test_no_cards_write_nothing():
     values = {"cards": [], "page": 1, "visit_type": VisitType.objects.get(slug="follow-up")}
-    reference, written = BOTH.render(values).split(BETWEEN)
+    reference, written = rendered(BOTH, values)
     assert written == reference == "      "
