@@ -15,26 +15,22 @@ model through the app registry, so the models may import the policy.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, wraps
+from functools import wraps
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, Model, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Role
+from accounts.treatment import treated_patient_ids
 
 View = Callable[..., HttpResponse]
 
 ANYONE = "anyone"
-# A cancelled visit never made anyone a patient's clinician.
-CANCELLED_STATUSES = ("cancelled", "late_cancelled")
 RULE_ATTRIBUTE = "access_rule"
 
 # Views from other packages that enforce their own rules, by where they are mounted and whose
@@ -159,46 +155,6 @@ class Rule:
         return type(obj)._default_manager.filter(condition, pk=obj.pk).exists()
 
 
-def _treated_patient_ids(clinician) -> RawSQL:
-    """The patients a clinician treats: a visit with them that was not cancelled, upcoming or
-    ended within the look-back (settings.TREATMENT_LOOKBACK, 24 months unless configured).
-
-    A subquery in SQL written once: every query a clinician makes of clinical data carries it,
-    and the ORM spent longer building and compiling it each time than the database spends
-    running it. `tests/accounts/test_policy.py` holds it to the same rule written with the ORM.
-    """
-    since = timezone.now() - settings.TREATMENT_LOOKBACK
-    # Quoted names from the models and %s parameters only: nothing from a request is in the SQL.
-    return RawSQL(  # noqa: S611
-        _treated_patient_ids_sql(connection.vendor),
-        (clinician.pk, connection.ops.adapt_datetimefield_value(since), *CANCELLED_STATUSES),
-    )
-
-
-@cache
-def _treated_patient_ids_sql(vendor: str) -> str:
-    """The treated-patients subquery's SQL for this database, with its own table aliases so it
-    never names a table of the query it sits in; parameters: the clinician, since, statuses."""
-    visit, provider = _model("visits.Visit")._meta, _model("accounts.ProviderProfile")._meta
-    quote = connection.ops.quote_name
-
-    def column(meta, alias: str, field: str) -> str:
-        return f"{alias}.{quote(meta.get_field(field).column)}"
-
-    statuses = ", ".join(["%s"] * len(CANCELLED_STATUSES))
-    # Quoted names from the models and %s parameters only.
-    return (
-        f"SELECT {column(visit, 'treated_visit', 'patient')} "  # noqa: S608
-        f"FROM {quote(visit.db_table)} treated_visit "
-        f"INNER JOIN {quote(provider.db_table)} treated_provider "
-        f"ON {column(visit, 'treated_visit', 'provider')} = "
-        f"{column(provider, 'treated_provider', provider.pk.name)} "
-        f"WHERE {column(provider, 'treated_provider', 'user')} = %s "
-        f"AND {column(visit, 'treated_visit', 'end')} >= %s "
-        f"AND NOT ({column(visit, 'treated_visit', 'status')} IN ({statuses}))"
-    )
-
-
 def _visits(user) -> Q | None:
     role = _role(user)
     if role == Role.PATIENT:
@@ -225,7 +181,7 @@ def _clinical_patients(user) -> Q | None:
     if role == Role.PATIENT:
         return Q(pk=user.pk)
     if role == Role.CLINICIAN:
-        return Q(role=Role.PATIENT, pk__in=_treated_patient_ids(user))
+        return Q(role=Role.PATIENT, pk__in=treated_patient_ids(user))
     return None
 
 
@@ -242,14 +198,14 @@ def _about_clinical_patient(user) -> Q | None:
     if role == Role.PATIENT:
         return Q(patient=user)
     if role == Role.CLINICIAN:
-        return Q(patient__in=_treated_patient_ids(user))
+        return Q(patient__in=treated_patient_ids(user))
     return None
 
 
 def _alerts(user) -> Q | None:
     """Safety alerts: for the clinicians who treat the patient; never for the patient or staff."""
     if _role(user) == Role.CLINICIAN:
-        return Q(patient__in=_treated_patient_ids(user))
+        return Q(patient__in=treated_patient_ids(user))
     return None
 
 
@@ -281,7 +237,7 @@ def _visit_notes(user) -> Q | None:
     """Clinicians' notes (and their diagnoses and addenda): for the clinicians who treat the
     patient only; the patient reads the after-visit summary written for them."""
     if _role(user) == Role.CLINICIAN:
-        return Q(patient__in=_treated_patient_ids(user))
+        return Q(patient__in=treated_patient_ids(user))
     return None
 
 
@@ -293,7 +249,7 @@ def _released_to_patient(released: str) -> Callable[[Any], Q | None]:
         if role == Role.PATIENT:
             return Q(patient=user, **{f"{released}__isnull": False})
         if role == Role.CLINICIAN:
-            return Q(patient__in=_treated_patient_ids(user))
+            return Q(patient__in=treated_patient_ids(user))
         return None
 
     return reach
@@ -306,7 +262,7 @@ def _diagnoses(user) -> Q | None:
     if role == Role.PATIENT:
         return Q(note__patient=user, note__status="signed")
     if role == Role.CLINICIAN:
-        return Q(note__patient__in=_treated_patient_ids(user))
+        return Q(note__patient__in=treated_patient_ids(user))
     return None
 
 
@@ -323,7 +279,7 @@ def _critical_alerts(user) -> Q | None:
     if _role(user) == Role.CLINICIAN:
         recipient = _model("visits.CriticalAlertRecipient")
         escalated = recipient._default_manager.filter(clinician=user).values("alert_id")
-        return Q(patient__in=_treated_patient_ids(user)) & (Q(clinician=user) | Q(pk__in=escalated))
+        return Q(patient__in=treated_patient_ids(user)) & (Q(clinician=user) | Q(pk__in=escalated))
     return None
 
 
