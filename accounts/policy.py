@@ -25,6 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.licensure import current_licence
 from accounts.models import Role
 from accounts.treatment import treated_patient_ids
 
@@ -295,7 +296,7 @@ def current_licence_states(user) -> QuerySet:
     license_model = _model("accounts.ProviderLicense")
     return (
         license_model._default_manager.filter(provider__user=user, provider__kind="physician")
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()))
+        .filter(current_licence(now=timezone.now()))
         .values("state")
     )
 

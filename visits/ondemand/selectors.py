@@ -4,22 +4,15 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from accounts import policy
+from accounts.licensure import current_licence
 from accounts.models import ProviderProfile
 from visits.ondemand.hours import estimated_wait_minutes
 from visits.ondemand.models import PhysicianDuty, QueueEntry
 
 # A physician's queue page lists this many patients; the count says how many more wait.
 QUEUE_SHOWN = 20
-
-
-def current_licence(state: str, *, now: datetime.datetime) -> Q:
-    """Providers holding a licence in `state` that has not expired (one filter, one join)."""
-    return Q(licenses__state=state) & (
-        Q(licenses__expires_on__isnull=True) | Q(licenses__expires_on__gte=timezone.localdate(now))
-    )
 
 
 def physicians_on_duty(state: str, *, now: datetime.datetime) -> QuerySet[ProviderProfile]:
@@ -29,7 +22,7 @@ def physicians_on_duty(state: str, *, now: datetime.datetime) -> QuerySet[Provid
             kind=ProviderProfile.Kind.PHYSICIAN,
             pk__in=PhysicianDuty.objects.filter(ended_at__isnull=True).values("provider_id"),
         )
-        .filter(current_licence(state, now=now))
+        .filter(current_licence(now=now, state=state, path="licenses__"))
         .distinct()
     )
 

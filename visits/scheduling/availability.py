@@ -10,9 +10,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.licensure import current_licence
 from accounts.models import ProviderProfile
 from visits.scheduling.models import ScheduleException, Visit, VisitType, WeeklyHours
 from visits.scheduling.slots import DatedChange, WeeklyBlock, free_starts, nearest, working_hours
@@ -51,13 +52,13 @@ def bookable_providers(
     state: str,
     language: str = "",
     kind: str = "",
+    now: datetime.datetime | None = None,
 ) -> QuerySet[ProviderProfile]:
     """Providers who offer this visit type and are licensed where the patient is now."""
     providers = ProviderProfile.objects.filter(
-        Q(licenses__expires_on__isnull=True) | Q(licenses__expires_on__gte=timezone.localdate()),
+        current_licence(now=now or timezone.now(), state=state, path="licenses__"),
         visit_types=visit_type,
         kind__in=visit_type.provider_kinds,
-        licenses__state=state,
         user__is_active=True,
     )
     if language:

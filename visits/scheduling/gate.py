@@ -10,10 +10,9 @@ link. While a symptom check with an emergency answer is valid, the answer also c
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 
+from accounts.licensure import current_licence
 from accounts.models import ProviderProfile, Role
 from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.models import Questionnaire, QuestionnaireResponse
@@ -258,11 +257,7 @@ def _provider_refusal(
         message = f"{visit_type.name} visits are not with a {provider.get_kind_display().lower()}."
         return NotOffered(message, message)
     profile = patient.patient_profile
-    current_licence = provider.licenses.filter(
-        Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate(now)),
-        state=profile.current_state,
-    )
-    if not current_licence.exists():
+    if not provider.licenses.filter(current_licence(now=now, state=profile.current_state)).exists():
         state = profile.get_current_state_display()
         return NotLicensed(
             f"{provider} is not licensed in {state}, where you are now. "

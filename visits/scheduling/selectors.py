@@ -6,6 +6,7 @@ import datetime
 from django.db.models import Q, QuerySet
 
 from accounts import policy
+from accounts.licensure import current_licence
 from accounts.models import ProviderProfile, User
 from visits.scheduling.models import VisitType
 
@@ -38,13 +39,11 @@ def patient_matches(patients: QuerySet[User], query: str) -> list[User]:
 
 
 def licensed_providers(
-    user, visit_type: VisitType, state: str, *, today: datetime.date, limit: int = 10
+    user, visit_type: VisitType, state: str, *, now: datetime.datetime, limit: int = 10
 ) -> list[ProviderProfile]:
     """Providers whose schedules this user may book, offering this visit type and holding a
     current licence in `state`, by name (at most `limit`)."""
-    current = Q(licenses__state=state) & (
-        Q(licenses__expires_on__isnull=True) | Q(licenses__expires_on__gte=today)
-    )
+    current = current_licence(now=now, state=state, path="licenses__")
     return list(
         policy.SCHEDULES.filter(ProviderProfile.objects.select_related("user"), user)
         .filter(current, visit_types=visit_type, kind__in=visit_type.provider_kinds)

@@ -276,9 +276,7 @@ def visit_book_for_patient(request: HtmxHttpRequest, provider_id: int) -> HttpRe
                 "url": reverse("scheduling:schedule_book", args=[other.pk])
                 + f"?type={visit_type.slug}",
             }
-            for other in licensed_providers(
-                request.user, visit_type, state, today=timezone.localdate(now)
-            )
+            for other in licensed_providers(request.user, visit_type, state, now=now)
             if other.pk != provider.pk
         ]
     form.offer(patients=matches, starts=starts, zone=zone)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from accounts.licensure import state_today
 from accounts.models import ProviderProfile
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
 from tests.visits.factories import RED_FLAG_COUGH, mail_to, symptoms_checked
@@ -70,7 +71,8 @@ class TestChoosing:
     def test_an_expired_license_does_not_count(self, patient_client, patient, urgent_care):
         """A provider whose Texas license has expired is neither offered nor bookable."""
         lapsed = ProviderProfileFactory(user__display_name="Dr. Lapsed License", states=["TX"])
-        lapsed.licenses.update(expires_on=timezone.localdate() - datetime.timedelta(days=1))
+        yesterday_in_texas = state_today("TX", timezone.now()) - datetime.timedelta(days=1)
+        lapsed.licenses.update(expires_on=yesterday_in_texas)
         urgent_care.providers.add(lapsed)
         open_all_week(lapsed)
         content = patient_client.get(

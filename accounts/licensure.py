@@ -1,0 +1,43 @@
+"""Whether a licence is current: one rule for booking, the on-demand queue and the access policy.
+
+A licence counts through its expiry date as that date runs in its own state (see STATE_ZONES),
+whoever asks and whatever zone their page speaks in.
+"""
+
+import datetime
+import functools
+import zoneinfo
+
+from django.db.models import Q
+
+from accounts.states import STATE_ZONES
+
+
+@functools.cache
+def _zone(key: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(key)
+
+
+def state_today(state: str, now: datetime.datetime) -> datetime.date:
+    """The date it is now in `state`, where its day ends first."""
+    return now.astimezone(_zone(STATE_ZONES[state])).date()
+
+
+def current_licence(*, now: datetime.datetime, state: str | None = None, path: str = "") -> Q:
+    """Licences that have not expired at `now`, in `state` or in any state.
+
+    `path` leads from the filtered model to the licence ("licenses__" from a provider profile).
+    """
+    state_field, expiry = f"{path}state", f"{path}expires_on"
+    if state is not None:
+        return Q(**{state_field: state}) & (
+            Q(**{f"{expiry}__isnull": True}) | Q(**{f"{expiry}__gte": state_today(state, now)})
+        )
+    # One condition for each date it is somewhere (two or three at any moment), not one a state.
+    states_on: dict[datetime.date, list[str]] = {}
+    for each in STATE_ZONES:
+        states_on.setdefault(state_today(each, now), []).append(each)
+    in_force = Q(**{f"{expiry}__isnull": True})
+    for today, states in sorted(states_on.items()):
+        in_force |= Q(**{f"{state_field}__in": states, f"{expiry}__gte": today})
+    return in_force
