@@ -5,7 +5,7 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
-from visits.scheduling.availability import provider_free_times
+from visits.scheduling.availability import free_times_between
 from visits.scheduling.models import WeeklyHours
 
 
@@ -18,10 +18,21 @@ def open_all_week(provider, start=datetime.time(8), end=datetime.time(20)):
 
 
 def free_start(provider, visit_type, patient=None, days_ahead=2):
-    """A free start a couple of days ahead, as the booking pages would offer it."""
-    around = timezone.now() + datetime.timedelta(days=days_ahead)
-    return provider_free_times(
-        provider=provider, visit_type=visit_type, around=around, now=timezone.now(), patient=patient
+    """The first free start of the provider's own day `days_ahead` days from today.
+
+    The day is taken whole, from its local midnight, so the start is the morning's first free
+    time whatever the hour the test runs, and times a few hours after it are still working hours.
+    """
+    now = timezone.now()
+    day = timezone.localdate(now, provider.zone) + datetime.timedelta(days=days_ahead)
+    midnight = datetime.datetime.combine(day, datetime.time(), tzinfo=provider.zone)
+    return free_times_between(
+        provider=provider,
+        visit_type=visit_type,
+        start=midnight,
+        end=midnight + datetime.timedelta(days=1),
+        now=now,
+        patient=patient,
     )[0]
 
 
