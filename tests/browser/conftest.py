@@ -6,11 +6,13 @@ blocked something, or an uncaught script error, fails the test.
 """
 
 import contextlib
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.db import connection
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -149,6 +151,30 @@ def new_page(request: pytest.FixtureRequest, browser: Browser, live_server) -> I
     for context, _ in opened:
         with contextlib.suppress(Error):
             context.close()
+    _wait_for_the_server_to_finish()
+
+
+def _wait_for_the_server_to_finish(timeout: float = 10.0) -> None:
+    """Let requests still running in the live server end before the database is emptied.
+
+    A page may close while its last request (a poll, a form sent as the test ended) is still in
+    the server. On PostgreSQL that request's transaction holds locks while the flush's TRUNCATE
+    takes every table's, and the two can deadlock. SQLite's in-memory database is shared with
+    the server's threads, so there is nothing to wait for there.
+    """
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                " AND state <> 'idle'"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
 
 
 @pytest.fixture
