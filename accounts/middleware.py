@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.datastructures import MultiValueDict
+from django.utils.functional import SimpleLazyObject, empty
 
 from accounts.sessions import (
     BACKGROUND_HEADER,
@@ -124,7 +125,7 @@ class SessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HtmxHttpRequest) -> HttpResponse:
-        user = request.user
+        user = request.user = loaded_user(request)
         if not user.is_authenticated:
             return self.get_response(request)
         session = request.session
@@ -160,6 +161,22 @@ class SessionTimeoutMiddleware:
         if next_path and next_path != login_url:
             login_url += "?" + urlencode({"next": next_path})
         return go(request, login_url)
+
+
+def loaded_user(request: HttpRequest):
+    """The request's person itself, not the lazy stand-in AuthenticationMiddleware sets.
+
+    Every page reads the user (the timeout, the zone, the policy, the header), and each read
+    of an attribute through Django's lazy object costs a method call or two: the ORM alone made
+    over a thousand of them on a page that filters by the patient. Loading it here, once, costs
+    nothing extra, as the first read would load it anyway.
+    """
+    user: object = request.user
+    if not isinstance(user, SimpleLazyObject):  # already itself (signed in during this request)
+        return user
+    if user._wrapped is empty:
+        user._setup()
+    return user._wrapped
 
 
 def _passes_csrf(request: HttpRequest) -> bool:

@@ -3,9 +3,11 @@
 import time
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from accounts.models import User
 from accounts.sessions import BACKGROUND_HEADER, LAST_ACTIVITY_KEY, STARTED_KEY
 from tests.accounts.factories import PatientProfileFactory
 
@@ -104,6 +106,24 @@ class TestIdleTimeout:
             reverse("account_login"), {"login": other.email, "password": "correct-Horse-battery-7"}
         )
         assert "Secret" not in patient_client.get(reverse("profile_edit")).content.decode()
+
+
+class TestThePersonIsLoadedOnce:
+    def test_a_signed_in_page_sees_the_person_not_a_lazy_stand_in(self, patient_client, patient):
+        """Views get the user itself, so no attribute read goes through Django's lazy proxy."""
+        response = patient_client.get(reverse("patient_dashboard"))
+        assert response.status_code == 200
+        assert type(response.wsgi_request.user) is User
+        assert response.wsgi_request.user.pk == patient.pk
+
+    def test_a_signed_out_page_sees_the_anonymous_user(self, client):
+        response = client.get(reverse("account_login"))
+        assert type(response.wsgi_request.user) is AnonymousUser
+
+    def test_a_timed_out_session_leaves_the_anonymous_user(self, patient_client):
+        age_session(patient_client, idle_minutes=31)
+        response = patient_client.get(reverse("patient_dashboard"))
+        assert type(response.wsgi_request.user) is AnonymousUser
 
 
 class TestAbsoluteTimeout:
