@@ -18,10 +18,13 @@ def open_all_week(provider, start=datetime.time(8), end=datetime.time(20)):
 
 
 def free_start(provider, visit_type, patient=None, days_ahead=2):
-    """The first free start of the provider's own day `days_ahead` days from today.
+    """The first free start of the provider's own day `days_ahead` days from today, on their
+    clock.
 
     The day is taken whole, from its local midnight, so the start is the morning's first free
     time whatever the hour the test runs, and times a few hours after it are still working hours.
+    It is in the provider's zone, so adding weeks keeps the wall-clock time as a weekly series
+    does, across a change of the clocks too.
     """
     now = timezone.now()
     day = timezone.localdate(now, provider.zone) + datetime.timedelta(days=days_ahead)
@@ -33,7 +36,7 @@ def free_start(provider, visit_type, patient=None, days_ahead=2):
         end=midnight + datetime.timedelta(days=1),
         now=now,
         patient=patient,
-    )[0]
+    )[0].astimezone(provider.zone)
 
 
 def confirm_url(visit_type, provider):

@@ -24,6 +24,12 @@ def next_monday() -> datetime.date:
     return today + datetime.timedelta(days=7 - today.weekday())
 
 
+def days_from_today(days: int) -> datetime.date:
+    """The day `days` days from today in Chicago, for visit types that need a day's notice
+    (the coming Monday is tomorrow on a Sunday)."""
+    return timezone.now().astimezone(CHICAGO).date() + datetime.timedelta(days=days)
+
+
 def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
     """A Chicago wall-clock time on a day, as an aware UTC datetime."""
     local = datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=CHICAGO)

@@ -15,6 +15,7 @@ from tests.visits.scheduling.views.staff import (
     HTMX,
     ONE_DAY,
     at,
+    days_from_today,
     next_monday,
     text,
     url,
@@ -282,7 +283,7 @@ class TestStaffBooking:
         self, scheduler_client, therapist, patient, therapy
     ):
         """Weekly therapy for four weeks: one series of four visits at the same local time."""
-        first = at(next_monday(), 10)
+        first = at(days_from_today(2), 10)  # therapy needs a day's notice
         response = self.book(
             scheduler_client,
             therapist,
