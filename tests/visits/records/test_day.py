@@ -200,8 +200,8 @@ class TestCriticalResults:
 
 class TestStatusButtons:
     def test_only_the_moves_that_make_sense_now(self, treating_client, provider):
-        """A visit that began five minutes ago offers check in, start and no-show; one in
-        progress offers complete."""
+        """A visit that began five minutes ago offers check in, start and no-show; one still in
+        progress from earlier offers complete."""
         now = timezone.now()
         fay = VisitFactory(
             provider=provider, patient=named("Fay"), start=now - datetime.timedelta(minutes=5)
@@ -209,7 +209,8 @@ class TestStatusButtons:
         gus = VisitFactory(
             provider=provider,
             patient=named("Gus"),
-            start=now - datetime.timedelta(minutes=2),
+            # Begun before Fay's, and over (with its buffer) before hers began: no overlap.
+            start=now - datetime.timedelta(minutes=40),
             status=Visit.Status.IN_PROGRESS,
         )
         # Just after midnight in Chicago the two may fall on different days: read both.
