@@ -5,22 +5,17 @@ whoever asks and whatever zone their page speaks in.
 """
 
 import datetime
-import functools
 import zoneinfo
 
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.states import STATE_ZONES
 
 
-@functools.cache
-def _zone(key: str) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(key)
-
-
 def state_today(state: str, now: datetime.datetime) -> datetime.date:
     """The date it is now in `state`, where its day ends first."""
-    return now.astimezone(_zone(STATE_ZONES[state])).date()
+    return timezone.localdate(now, zoneinfo.ZoneInfo(STATE_ZONES[state]))
 
 
 def current_licence(*, now: datetime.datetime, state: str | None = None, path: str = "") -> Q:

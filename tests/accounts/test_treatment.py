@@ -12,7 +12,8 @@ from accounts import policy
 from accounts.models import Role, User
 from accounts.treatment import CANCELLED_STATUSES, treated_patient_ids
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
-from visits.scheduling.models import Visit, VisitType
+from tests.visits.factories import VisitFactory
+from visits.scheduling.models import Visit
 
 
 @pytest.mark.django_db
@@ -27,17 +28,8 @@ class TestWhoTreatsAPatient:
         return provider, patient
 
     def visit(self, provider, patient, *, days_from_now, status=Visit.Status.BOOKED):
-        visit_type = VisitType.objects.get(slug="urgent-care")
         start = timezone.now() + datetime.timedelta(days=days_from_now)
-        return Visit.objects.create(
-            patient=patient,
-            provider=provider,
-            visit_type=visit_type,
-            start=start,
-            end=start + visit_type.duration,
-            blocked_until=start + visit_type.duration,
-            status=status,
-        )
+        return VisitFactory(patient=patient, provider=provider, start=start, status=status)
 
     def answers(self, provider, patient) -> tuple[bool, bool, str | None]:
         user = provider.user
