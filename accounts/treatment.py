@@ -16,18 +16,30 @@ from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from config.prepared import Param, clock
+
 # A cancelled visit never made anyone a patient's clinician.
 CANCELLED_STATUSES = ("cancelled", "late_cancelled")
 
 
 def treated_patient_ids(clinician) -> RawSQL:
-    """The ids of the patients this clinician treats, as a subquery (`patient__in=`)."""
-    since = timezone.now() - settings.TREATMENT_LOOKBACK
+    """The ids of the patients this clinician treats, as a subquery (`patient__in=`). For a
+    prepared query's viewer (config.prepared) the look-back is worked out at each run."""
+    since: object
+    if isinstance(clinician, Param):
+        since = TREATED_SINCE
+    else:
+        since = connection.ops.adapt_datetimefield_value(
+            timezone.now() - settings.TREATMENT_LOOKBACK
+        )
     # Quoted names from the models and %s parameters only: nothing from a request is in the SQL.
     return RawSQL(  # noqa: S611
         _treated_patient_ids_sql(connection.vendor),
-        (clinician.pk, connection.ops.adapt_datetimefield_value(since), *CANCELLED_STATUSES),
+        (clinician.pk, since, *CANCELLED_STATUSES),
     )
+
+
+TREATED_SINCE = clock("treated_since", lambda: settings.TREATMENT_LOOKBACK)
 
 
 @cache

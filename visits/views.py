@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 from typing import cast
 
-from django.db.models import Q
+from django.db.models import DateTimeField, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import dateformat, timezone
@@ -14,6 +14,7 @@ from accounts.models import ProviderLicense, ProviderProfile, Role, User
 from accounts.policy import allow
 from accounts.states import US_STATES
 from accounts.zones import zone_name
+from config.prepared import Param, Prepared, Viewer
 from visits.audit import AuditEvent, audit_page
 from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.selectors import DUE_WITHIN, due_before_visits, open_alerts_for
@@ -53,6 +54,30 @@ PATIENT_DASHBOARD_VISIT_FIELDS = (
 SEEN_STATUSES = (Visit.Status.CHECKED_IN, Visit.Status.IN_PROGRESS, Visit.Status.COMPLETED)
 
 
+def _patient_visits(viewer) -> QuerySet:
+    return (
+        Visit.objects.visible_to(viewer)
+        .select_related("visit_type", "provider__user")
+        .only(*PATIENT_DASHBOARD_VISIT_FIELDS)
+    )
+
+
+# The home page's two lists, built and compiled once (config.prepared).
+NOW = Param("now", DateTimeField())
+UPCOMING = Prepared(
+    lambda viewer, now: _patient_visits(viewer).filter(status=Visit.Status.BOOKED).upcoming(now),
+    viewer=Viewer(),
+    now=NOW,
+)
+PAST = Prepared(
+    lambda viewer, now: (
+        _patient_visits(viewer).exclude(status=Visit.Status.BOOKED, end__gt=now).order_by("-start")
+    ),
+    viewer=Viewer(),
+    now=NOW,
+)
+
+
 @allow(Role.PATIENT)
 @require_GET
 def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
@@ -60,22 +85,14 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     user = signed_in(request)
     profile = user.patient_profile_or_none
     now = timezone.now()
-    visits = (
-        Visit.objects.visible_to(user)
-        .select_related("visit_type", "provider__user")
-        .only(*PATIENT_DASHBOARD_VISIT_FIELDS)
-    )
+    visits = _patient_visits(user)
     booked = visits.filter(status=Visit.Status.BOOKED).upcoming(now)
     page = page_number(request.GET.get("upcoming"))
     offset = (page - 1) * UPCOMING_VISITS_SHOWN
-    upcoming = list(booked[offset : offset + UPCOMING_VISITS_SHOWN + 1])
+    upcoming = UPCOMING.run(viewer=user, now=now, limit=UPCOMING_VISITS_SHOWN + 1, offset=offset)
     more_upcoming = len(upcoming) > UPCOMING_VISITS_SHOWN
     upcoming = upcoming[:UPCOMING_VISITS_SHOWN]
-    past = list(
-        visits.exclude(status=Visit.Status.BOOKED, end__gt=now).order_by("-start")[
-            :PAST_VISITS_SHOWN
-        ]
-    )
+    past = PAST.run(viewer=user, now=now, limit=PAST_VISITS_SHOWN)
     # Questionnaires are due for the coming week's visits: the first page holds them all unless
     # the week alone has more visits than a page (or another page is shown).
     soon = upcoming

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import BigIntegerField
+
 from accounts.policy import IntakeAccess, intake_access
 from accounts.zones import viewer_zone_key
+from config.prepared import Param, Prepared
 from visits.intake import display, forms
 from visits.intake.models import Intake, IntakeStep, IntakeVersion, missing_steps
 from visits.scheduling.models import Visit
@@ -37,10 +40,19 @@ def _sections(access: str | None) -> list[str]:
     return []
 
 
+# On the patient's home page and the booking pages (config.prepared: built and compiled once).
+INTAKE_ANSWERS = Prepared(
+    lambda patient: (
+        Intake.objects.filter(patient=patient).order_by("pk").values_list("answers", flat=True)
+    ),
+    patient=Param("patient", BigIntegerField()),
+)
+
+
 def intake_missing_steps(patient) -> list[str]:
     """Titles of the intake steps the patient has still to save, in order."""
-    answers = Intake.objects.filter(patient=patient).values_list("answers", flat=True).first()
-    return [step.label for step in missing_steps(answers or {})]
+    answers = INTAKE_ANSWERS.run(patient=patient, limit=1)
+    return [step.label for step in missing_steps((answers[0] if answers else None) or {})]
 
 
 def intake_is_complete(patient) -> bool:

@@ -3,13 +3,14 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, QuerySet, Window
+from django.db.models import BigIntegerField, Count, Prefetch, QuerySet, Window
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from accounts import policy
 from accounts.models import ProviderProfile, Role, User
+from config.prepared import Param, Prepared
 from visits.intake.selectors import emergency_contact
 from visits.questionnaires import charts
 from visits.questionnaires.models import (
@@ -22,6 +23,27 @@ from visits.questionnaires.models import (
 from visits.scheduling.models import Visit
 
 DUE_WITHIN = datetime.timedelta(days=7)
+
+
+# The clinicians who switched a client's check-ins off, and whether one did: on the patient's
+# home page and every visit page, built and compiled once (config.prepared).
+SWITCHED_OFF = Prepared(
+    lambda patient: (
+        CheckInPreference.objects.filter(patient=patient, enabled=False)
+        .order_by()
+        .values_list("provider_id", flat=True)
+    ),
+    patient=Param("patient", BigIntegerField()),
+)
+SWITCHED_OFF_BY = Prepared(
+    lambda patient, provider: (
+        CheckInPreference.objects.filter(patient=patient, provider=provider, enabled=False)
+        .order_by()
+        .values_list("pk", flat=True)
+    ),
+    patient=Param("patient", BigIntegerField()),
+    provider=Param("provider", BigIntegerField()),
+)
 
 
 def due_before_visits(*, patient, visits: list[Visit], now: datetime.datetime) -> list[dict]:
@@ -48,11 +70,7 @@ def due_before_visits(*, patient, visits: list[Visit], now: datetime.datetime) -
         .filter(visit__in=[visit.pk for visit in soon])
         .values_list("visit_id", "questionnaire__slug")
     }
-    switched_off = set(
-        CheckInPreference.objects.filter(patient=patient, enabled=False).values_list(
-            "provider_id", flat=True
-        )
-    )
+    switched_off = set(SWITCHED_OFF.run(patient=patient))
     slugs = {slug for visit in soon for slug in visit.visit_type.questionnaires}
     titles = dict(Questionnaire.objects.filter(slug__in=slugs).values_list("slug", "title"))
     due = []
@@ -248,6 +266,4 @@ def score_history(patient, *, page: int = 1) -> dict:
 
 def check_ins_enabled(*, patient, provider) -> bool:
     """Check-ins are on unless this clinician switched them off for this client."""
-    return not CheckInPreference.objects.filter(
-        patient=patient, provider=provider, enabled=False
-    ).exists()
+    return not SWITCHED_OFF_BY.run(patient=patient, provider=provider, limit=1)

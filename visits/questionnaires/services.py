@@ -5,9 +5,11 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import CharField
 from django.http import QueryDict
 from django.utils import timezone
 
+from config.prepared import Param, Prepared
 from visits.alerts import acknowledge
 from visits.audit import AuditEvent, audit_change
 from visits.questionnaires import engine
@@ -22,13 +24,19 @@ from visits.questionnaires.notifications import notify_recipients
 from visits.questionnaires.selectors import alert_routing, treating_clinicians
 from visits.questionnaires.tasks import schedule_escalation
 
+# Built and compiled once (config.prepared): every questionnaire page reads it.
+LATEST_VERSION = Prepared(
+    lambda slug: Questionnaire.objects.filter(slug=slug).order_by("-version"),
+    slug=Param("slug", CharField()),
+)
+
 
 def latest_version(slug: str) -> Questionnaire:
     """The newest version of a questionnaire; new responses always answer it."""
-    questionnaire = Questionnaire.objects.filter(slug=slug).order_by("-version").first()
-    if questionnaire is None:
+    found = LATEST_VERSION.run(slug=slug, limit=1)
+    if not found:
         raise Questionnaire.DoesNotExist(f"No questionnaire {slug!r}.")
-    return questionnaire
+    return found[0]
 
 
 def raw_answers(definition: dict, data: QueryDict | dict) -> dict:

@@ -3,8 +3,11 @@ more than MOST_SHOWN, each read in one query for its rows plus one that says whe
 more."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
+
+from config.prepared import Prepared
 
 VISITS_PAGE = 10
 PRESCRIPTIONS_PAGE = 10
@@ -38,9 +41,13 @@ class Bounded[T]:
         return bool(self.items)
 
 
-def bounded(rows: QuerySet, *, shown: int, page: int) -> Bounded:
-    """One query for `shown` rows plus one, which says whether there are more."""
-    fetched = list(rows[: shown + 1])
+def bounded(rows: QuerySet | Prepared, *, shown: int, page: int, **values: Any) -> Bounded:
+    """One query for `shown` rows plus one, which says whether there are more: of a QuerySet, or
+    of a prepared query run with `values` (each length its own compiled variant)."""
+    if isinstance(rows, Prepared):
+        fetched = rows.run(limit=shown + 1, **values)
+    else:
+        fetched = list(rows[: shown + 1])
     return Bounded(fetched[:shown], shown, len(fetched) > shown, page)
 
 

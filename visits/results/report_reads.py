@@ -6,11 +6,23 @@ the number of reports or observations; accounts.policy decides what the viewer m
 
 from collections import defaultdict
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from accounts import policy
 from accounts.models import User
+from config.prepared import Param, Prepared, Viewer
 from visits.results.bounds import REPORTS_PAGE, Bounded, bounded
 from visits.results.flags import Flag
 from visits.results.lines import ReportLineGroup, report_line, report_line_groups
@@ -135,18 +147,58 @@ def _value_counts(viewer: User, patient: User, released: list[int]) -> dict[int,
     return {row["report_id"]: row for row in rows}
 
 
+# The queries the pages run on every request, built and compiled once (config.prepared).
+PATIENT = Param("patient", BigIntegerField())
+REPORT_LINES = Prepared(
+    lambda viewer, patient: (
+        _reports(viewer, patient).order_by(F("reported").desc(), "-pk").values(*REPORT_LINE_COLUMNS)
+    ),
+    viewer=Viewer(),
+    patient=PATIENT,
+)
+ONE_REPORT = Prepared(
+    lambda viewer, patient, report: _reports(viewer, patient).filter(pk=report).order_by("pk"),
+    viewer=Viewer(),
+    patient=PATIENT,
+    report=Param("report", BigIntegerField()),
+)
+NEW_RESULTS = Prepared(
+    lambda viewer, patient: (
+        policy.LAB_REPORTS.filter(LabReport.objects.all(), viewer)
+        .filter(patient=patient, first_opened_at__isnull=True)
+        .values("patient")
+        .annotate(count=Count("pk"))
+        .order_by()
+    ),
+    viewer=Viewer(),
+    patient=PATIENT,
+)
+
+
+def _report_counts(viewer, patient) -> QuerySet:
+    values_rule = policy.LAB_REPORTS.reach(viewer)
+    counted = {"total": Count("pk")}
+    if values_rule is not None:
+        counted["unread"] = Count("pk", filter=values_rule & Q(first_opened_at__isnull=True))
+    # Grouped by the one patient: one row of counts, or none when there is nothing to count.
+    return (
+        policy.CLINICAL_RECORDS.filter(LabReport.objects.all(), viewer)
+        .filter(patient=patient)
+        .values("patient")
+        .annotate(**counted)
+        .order_by()
+    )
+
+
+REPORT_COUNTS = Prepared(_report_counts, viewer=Viewer(), patient=PATIENT)
+
+
 def report_lines(
     viewer: User, patient: User, *, shown: int = REPORTS_PAGE
 ) -> tuple[Bounded, list[ReportLineGroup]]:
     """The patient's most recent reports as the results page lists them, newest first, and
     grouped by the order they answer: two queries (one when none is released)."""
-    reports = bounded(
-        _reports(viewer, patient)
-        .order_by(F("reported").desc(), "-pk")
-        .values(*REPORT_LINE_COLUMNS),
-        shown=shown,
-        page=REPORTS_PAGE,
-    )
+    reports = bounded(REPORT_LINES, shown=shown, page=REPORTS_PAGE, viewer=viewer, patient=patient)
     states = [state_of_row(row) for row in reports.items]
     released = [
         row["pk"]
@@ -164,31 +216,22 @@ def report_lines(
 
 def one_report(viewer: User, patient: User, pk: int) -> ShownReport | None:
     """One of the patient's reports as they may read it, or None if it is not theirs."""
-    report = _reports(viewer, patient).filter(pk=pk).first()
-    if report is None:
+    found = ONE_REPORT.run(viewer=viewer, patient=patient, report=pk, limit=1)
+    if not found:
         return None
-    return _shown_reports(viewer, patient, [report])[0]
+    return _shown_reports(viewer, patient, found)[0]
 
 
 def new_results_count(viewer: User, patient: User) -> int:
     """How many released reports the patient has not opened yet."""
-    return (
-        policy.LAB_REPORTS.filter(LabReport.objects.all(), viewer)
-        .filter(patient=patient, first_opened_at__isnull=True)
-        .count()
-    )
+    counted = NEW_RESULTS.run(viewer=viewer, patient=patient)
+    return counted[0]["count"] if counted else 0
 
 
 def report_counts(viewer: User, patient: User) -> tuple[int, int]:
     """How many reports of the patient the viewer knows of, and how many of those are released
     (LAB_REPORTS) and not opened yet: one query."""
-    values_rule = policy.LAB_REPORTS.reach(viewer)
-    counted = {"total": Count("pk")}
-    if values_rule is not None:
-        counted["unread"] = Count("pk", filter=values_rule & Q(first_opened_at__isnull=True))
-    counts = (
-        policy.CLINICAL_RECORDS.filter(LabReport.objects.all(), viewer)
-        .filter(patient=patient)
-        .aggregate(**counted)
-    )
-    return counts["total"], counts.get("unread", 0)
+    counted = REPORT_COUNTS.run(viewer=viewer, patient=patient)
+    if not counted:
+        return 0, 0
+    return counted[0]["total"], counted[0].get("unread", 0)

@@ -10,12 +10,14 @@ observations.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db.models import BigIntegerField, F, QuerySet, UUIDField
 
 from accounts import policy
 from accounts.models import User
+from config.prepared import Param, Prepared, Viewer
 from visits.records.models import AfterVisitSummary, LabOrder, NoteDiagnosis, Prescription
 from visits.results.bounds import MOST_SHOWN as MOST_SHOWN
 from visits.results.bounds import (
@@ -48,15 +50,24 @@ from visits.results.trends import TREND_SHORT, trends
 # Visits and their after-visit summaries
 
 
-def released_summaries(viewer: User, patient: User, *, shown: int = VISITS_PAGE) -> Bounded:
-    """The patient's visits whose after-visit summary they may read, newest first."""
-    summaries = (
+# Each list's query is built and compiled once (config.prepared), run with the viewer and patient.
+PATIENT = Param("patient", BigIntegerField())
+
+SUMMARIES = Prepared(
+    lambda viewer, patient: (
         policy.VISIT_SUMMARIES.filter(AfterVisitSummary.objects.all(), viewer)
         .filter(patient=patient)
         .order_by("-visit__start", "pk")
         .values(*SUMMARY_LINE_COLUMNS)
-    )
-    listed = bounded(summaries, shown=shown, page=VISITS_PAGE)
+    ),
+    viewer=Viewer(),
+    patient=PATIENT,
+)
+
+
+def released_summaries(viewer: User, patient: User, *, shown: int = VISITS_PAGE) -> Bounded:
+    """The patient's visits whose after-visit summary they may read, newest first."""
+    listed = bounded(SUMMARIES, shown=shown, page=VISITS_PAGE, viewer=viewer, patient=patient)
     return Bounded(
         [summary_line(row) for row in listed.items], listed.shown, listed.more, VISITS_PAGE
     )
@@ -98,35 +109,65 @@ SUMMARY_PAGE_COLUMNS = (
 )
 
 
-def visit_summary(viewer: User, patient: User, visit_id) -> VisitSummaryPage | None:
-    """The summary of one of the patient's visits, or None if they may not read it (yet)."""
-    summary = (
+VISIT = Param("visit", UUIDField())
+SUMMARY = Prepared(
+    lambda viewer, patient, visit: (
         policy.VISIT_SUMMARIES.filter(AfterVisitSummary.objects.all(), viewer)
-        .filter(patient=patient, visit_id=visit_id)
+        .filter(patient=patient, visit_id=visit)
         .select_related("visit__visit_type", "visit__provider__user")
         .only(*SUMMARY_PAGE_COLUMNS)
-        .first()
-    )
-    if summary is None:
-        return None
-    diagnoses = policy.DIAGNOSES.filter(NoteDiagnosis.objects.all(), viewer).filter(
-        note__patient=patient, note__visit_id=visit_id
-    )
-    prescriptions = (
+        .order_by("pk")
+    ),
+    viewer=Viewer(),
+    patient=PATIENT,
+    visit=VISIT,
+)
+SUMMARY_DIAGNOSES = Prepared(
+    lambda viewer, patient, visit: (
+        policy.DIAGNOSES.filter(NoteDiagnosis.objects.all(), viewer)
+        .filter(note__patient=patient, note__visit_id=visit)
+        .order_by("position", "pk")
+    ),
+    viewer=Viewer(),
+    patient=PATIENT,
+    visit=VISIT,
+)
+SUMMARY_PRESCRIPTIONS = Prepared(
+    lambda viewer, patient, visit: (
         policy.CLINICAL_RECORDS.filter(Prescription.objects.all(), viewer)
-        .filter(patient=patient, visit_id=visit_id)
+        .filter(patient=patient, visit_id=visit)
         .order_by("-created_at", "pk")
         .values(*MEDICATION_LINE_COLUMNS)
-    )
-    orders = (
+    ),
+    viewer=Viewer(),
+    patient=PATIENT,
+    visit=VISIT,
+)
+SUMMARY_ORDERS = Prepared(
+    lambda viewer, patient, visit: (
         policy.CLINICAL_RECORDS.filter(LabOrder.objects.all(), viewer)
-        .filter(patient=patient, visit_id=visit_id)
+        .filter(patient=patient, visit_id=visit)
         .order_by("-created_at", "pk")
         .values(*ORDER_LINE_COLUMNS)
-    )
+    ),
+    viewer=Viewer(),
+    patient=PATIENT,
+    visit=VISIT,
+)
+
+
+def visit_summary(viewer: User, patient: User, visit_id) -> VisitSummaryPage | None:
+    """The summary of one of the patient's visits, or None if they may not read it (yet)."""
+    found = SUMMARY.run(viewer=viewer, patient=patient, visit=visit_id, limit=1)
+    if not found:
+        return None
+    summary = found[0]
+    diagnoses = SUMMARY_DIAGNOSES.run(viewer=viewer, patient=patient, visit=visit_id)
+    prescriptions = SUMMARY_PRESCRIPTIONS.run(viewer=viewer, patient=patient, visit=visit_id)
+    orders = SUMMARY_ORDERS.run(viewer=viewer, patient=patient, visit=visit_id)
     return VisitSummaryPage(
         summary,
-        list(diagnoses.order_by("position", "pk")),
+        diagnoses,
         [medication_line(row) for row in prescriptions],
         [order_line(row, ORDER_STATUS_WORDS) for row in orders],
     )
@@ -135,10 +176,7 @@ def visit_summary(viewer: User, patient: User, visit_id) -> VisitSummaryPage | N
 # Medications and lab orders
 
 
-def prescriptions(
-    viewer: User, patient: User, *, active: bool, shown: int = PRESCRIPTIONS_PAGE
-) -> Bounded:
-    """The patient's active prescriptions, or their past ones (completed or stopped)."""
+def _prescriptions(viewer, patient, *, active: bool) -> QuerySet:
     rows = policy.CLINICAL_RECORDS.filter(Prescription.objects.all(), viewer).filter(
         patient=patient
     )
@@ -148,7 +186,28 @@ def prescriptions(
         rows = rows.exclude(status=Prescription.Status.ACTIVE).order_by(
             F("status_changed_at").desc(nulls_last=True), "-created_at", "pk"
         )
-    listed = bounded(rows.values(*MEDICATION_LINE_COLUMNS), shown=shown, page=PRESCRIPTIONS_PAGE)
+    return rows.values(*MEDICATION_LINE_COLUMNS)
+
+
+PRESCRIPTIONS = {
+    active: Prepared(
+        functools.partial(_prescriptions, active=active), viewer=Viewer(), patient=PATIENT
+    )
+    for active in (True, False)
+}
+
+
+def prescriptions(
+    viewer: User, patient: User, *, active: bool, shown: int = PRESCRIPTIONS_PAGE
+) -> Bounded:
+    """The patient's active prescriptions, or their past ones (completed or stopped)."""
+    listed = bounded(
+        PRESCRIPTIONS[active],
+        shown=shown,
+        page=PRESCRIPTIONS_PAGE,
+        viewer=viewer,
+        patient=patient,
+    )
     return Bounded(
         [medication_line(row) for row in listed.items],
         listed.shown,
@@ -165,15 +224,21 @@ ORDER_STATUS_WORDS = {
 }
 
 
-def lab_orders(viewer: User, patient: User, *, shown: int = ORDERS_PAGE) -> Bounded:
-    """The lab tests ordered for the patient, with where to go and what to do, newest first."""
-    orders = (
+LAB_ORDERS = Prepared(
+    lambda viewer, patient: (
         policy.CLINICAL_RECORDS.filter(LabOrder.objects.all(), viewer)
         .filter(patient=patient)
         .order_by("-created_at", "pk")
         .values(*ORDER_LINE_COLUMNS)
-    )
-    listed = bounded(orders, shown=shown, page=ORDERS_PAGE)
+    ),
+    viewer=Viewer(),
+    patient=PATIENT,
+)
+
+
+def lab_orders(viewer: User, patient: User, *, shown: int = ORDERS_PAGE) -> Bounded:
+    """The lab tests ordered for the patient, with where to go and what to do, newest first."""
+    listed = bounded(LAB_ORDERS, shown=shown, page=ORDERS_PAGE, viewer=viewer, patient=patient)
     return Bounded(
         [order_line(row, ORDER_STATUS_WORDS) for row in listed.items],
         listed.shown,

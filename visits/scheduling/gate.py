@@ -10,10 +10,12 @@ link. While a symptom check with an emergency answer is valid, the answer also c
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import BigIntegerField, DateTimeField
 from django.urls import reverse
 
 from accounts.licensure import current_licence
 from accounts.models import ProviderProfile, Role
+from config.prepared import Param, Prepared
 from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.models import Questionnaire, QuestionnaireResponse
 from visits.scheduling.models import VisitType
@@ -104,19 +106,27 @@ class GateAnswer:
     red_flag_warning: RedFlagWarning | None = None
 
 
-def valid_symptom_check(patient, *, now: datetime.datetime) -> QuestionnaireResponse | None:
-    """The patient's latest symptom check submitted within its validity, if any."""
-    return (
+# On every booking step: built and compiled once (config.prepared).
+LATEST_SYMPTOM_CHECK = Prepared(
+    lambda patient, since: (
         QuestionnaireResponse.objects.submitted()
         .filter(
             patient=patient,
             questionnaire__kind=Questionnaire.Kind.SYMPTOM,
-            submitted_at__gte=now - SYMPTOM_CHECK_VALID_FOR,
+            submitted_at__gte=since,
         )
         .select_related("questionnaire")
         .order_by("-submitted_at")
-        .first()
-    )
+    ),
+    patient=Param("patient", BigIntegerField()),
+    since=Param("since", DateTimeField()),
+)
+
+
+def valid_symptom_check(patient, *, now: datetime.datetime) -> QuestionnaireResponse | None:
+    """The patient's latest symptom check submitted within its validity, if any."""
+    found = LATEST_SYMPTOM_CHECK.run(patient=patient, since=now - SYMPTOM_CHECK_VALID_FOR, limit=1)
+    return found[0] if found else None
 
 
 def _red_flag_warning(latest: QuestionnaireResponse | None, *, name: str) -> RedFlagWarning | None:

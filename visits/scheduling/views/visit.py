@@ -7,14 +7,16 @@ visit is not found; templates get what the viewer may see, computed here from th
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import UUIDField
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import ProviderProfile, Role
 from accounts.policy import allow, can_view_clinical
+from config.prepared import Param, Prepared, Viewer
 from visits.audit import audit_read
 from visits.questionnaires.selectors import check_ins_enabled
 from visits.records.lifecycle import allowed_moves
@@ -33,15 +35,24 @@ from visits.scheduling.services import (
 from visits.scheduling.views.booking import times_context
 from visits.web import HtmxHttpRequest, client_ip, go, render_page
 
+# Built and compiled once (config.prepared), run with the viewer and the visit's id.
+VISIT = Prepared(
+    lambda viewer, visit: (
+        Visit.objects.visible_to(viewer)
+        .select_related("visit_type", "provider__user", "patient__patient_profile", "series")
+        .filter(pk=visit)
+    ),
+    viewer=Viewer(),
+    visit=Param("visit", UUIDField()),
+)
+
 
 def _visit_for(request: HtmxHttpRequest, visit_id) -> Visit:
     """The visit, from those this user may see and change (accounts.policy.VISITS); else 404."""
-    return get_object_or_404(
-        Visit.objects.visible_to(request.user).select_related(
-            "visit_type", "provider__user", "patient__patient_profile", "series"
-        ),
-        pk=visit_id,
-    )
+    found = VISIT.run(viewer=request.user, visit=visit_id)
+    if not found:
+        raise Http404("No such visit.")
+    return found[0]
 
 
 def _viewer_zone(request: HtmxHttpRequest, visit: Visit) -> ZoneInfo:
