@@ -51,8 +51,8 @@ class Param(Expression):
     def resolve_expression(self, *args, **kwargs) -> "Param":
         return self  # one object, found again by name in the compiled parameters
 
-    def as_sql(self, compiler, connection) -> tuple[str, list]:
-        return "%s", [self]
+    def as_sql(self, compiler, connection) -> tuple[str, tuple[Any, ...]]:
+        return "%s", (self,)
 
     def variant(self, value: Any) -> Hashable:
         """What of the value shapes the SQL: nothing, for a plain value."""
@@ -218,6 +218,6 @@ class Prepared:
         # A new QuerySet with the built one's state (copy.copy would evaluate it to pickle it).
         run = queryset.__class__.__new__(queryset.__class__)
         run.__dict__.update(queryset.__dict__)
-        run._query = _BoundQuery(queryset.query, compiler)
+        run._query = _BoundQuery(queryset.query, compiler)  # type: ignore[attr-defined]
         run._fetch_all()
         return run._result_cache  # type: ignore[return-value]

@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 from typing import cast
 
-from django.db.models import DateTimeField, Q, QuerySet
+from django.db.models import DateTimeField, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import dateformat, timezone
@@ -21,8 +21,8 @@ from visits.questionnaires.selectors import DUE_WITHIN, due_before_visits, open_
 from visits.results.critical import open_critical_alerts_for
 from visits.results.selectors import new_results_count
 from visits.scheduling.display import clock, day_name, month_day
-from visits.scheduling.models import Visit
-from visits.scheduling.recent_changes import DashboardVisit, dashboard_visits, recent_changes
+from visits.scheduling.models import Visit, VisitQuerySet
+from visits.scheduling.recent_changes import DashboardVisit, recent_changes, visits_between
 from visits.templatetags.remembered_urls import remembered_reverse
 from visits.web import HtmxHttpRequest, page_number
 
@@ -54,7 +54,7 @@ PATIENT_DASHBOARD_VISIT_FIELDS = (
 SEEN_STATUSES = (Visit.Status.CHECKED_IN, Visit.Status.IN_PROGRESS, Visit.Status.COMPLETED)
 
 
-def _patient_visits(viewer) -> QuerySet:
+def _patient_visits(viewer) -> VisitQuerySet:
     return (
         Visit.objects.visible_to(viewer)
         .select_related("visit_type", "provider__user")
@@ -176,15 +176,10 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         day_start = datetime.datetime.combine(
             now.astimezone(zone).date(), datetime.time(), tzinfo=zone
         )
-        visits = Visit.objects.visible_to(user)
-        today = dashboard_visits(
-            visits.active()
-            .filter(start__gte=day_start, start__lt=day_start + datetime.timedelta(days=1))
-            .order_by("start")
-        )
-        changes = recent_changes(visits, provider=provider, now=now)
-    alerts = list(open_alerts_for(user))
-    critical_alerts = list(open_critical_alerts_for(user))
+        today = visits_between(user, day_start, day_start + datetime.timedelta(days=1))
+        changes = recent_changes(user, provider=provider, now=now)
+    alerts = open_alerts_for(user)
+    critical_alerts = open_critical_alerts_for(user)
     shown = {(visit.patient_id, visit.pk) for visit in today}
     shown |= {(visit.patient_id, visit.pk) for visit in changes}
     audit_page(

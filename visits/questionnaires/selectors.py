@@ -10,7 +10,7 @@ from django.utils.safestring import SafeString
 
 from accounts import policy
 from accounts.models import ProviderProfile, Role, User
-from config.prepared import Param, Prepared
+from config.prepared import Param, Prepared, Viewer
 from visits.intake.selectors import emergency_contact
 from visits.questionnaires import charts
 from visits.questionnaires.models import (
@@ -139,9 +139,7 @@ OPEN_ALERT_FIELDS = (
 )
 
 
-def open_alerts_for(clinician) -> QuerySet[SafetyAlert]:
-    """Unacknowledged safety alerts this clinician must answer: assigned or escalated to them
-    (policy.ASSIGNED_SAFETY_ALERTS decides), oldest first, as the dashboards list them."""
+def _open_alerts(clinician) -> QuerySet[SafetyAlert]:
     return (
         policy.ASSIGNED_SAFETY_ALERTS.filter(
             SafetyAlert.objects.filter(acknowledged_at__isnull=True), clinician
@@ -150,6 +148,16 @@ def open_alerts_for(clinician) -> QuerySet[SafetyAlert]:
         .only(*OPEN_ALERT_FIELDS)
         .order_by("created_at")
     )
+
+
+# On every page of the clinician's day: built and compiled once (config.prepared).
+OPEN_ALERTS = Prepared(_open_alerts, clinician=Viewer("clinician"))
+
+
+def open_alerts_for(clinician) -> list[SafetyAlert]:
+    """Unacknowledged safety alerts this clinician must answer: assigned or escalated to them
+    (policy.ASSIGNED_SAFETY_ALERTS decides), oldest first, as the dashboards list them."""
+    return OPEN_ALERTS.run(clinician=clinician)
 
 
 def _with_recipients(alerts: QuerySet[SafetyAlert]) -> QuerySet[SafetyAlert]:

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts import policy
+from config.prepared import Prepared, Viewer
 from visits.alerts import acknowledge
 from visits.questionnaires.selectors import treating_clinicians
 from visits.results.flags import Flag
@@ -117,15 +118,23 @@ def _listed(alerts: QuerySet[CriticalResultAlert], person: str) -> QuerySet[Crit
     )
 
 
-def open_critical_alerts_for(clinician) -> QuerySet[CriticalResultAlert]:
-    """Unacknowledged critical-result alerts this clinician must answer (policy
-    CRITICAL_RESULT_ALERTS decides), oldest first, with the patient and value: one query."""
+def _open_critical_alerts(clinician) -> QuerySet[CriticalResultAlert]:
     return _listed(
         policy.CRITICAL_RESULT_ALERTS.filter(
             CriticalResultAlert.objects.filter(acknowledged_at__isnull=True), clinician
         ),
         "clinician",
-    ).order_by("created_at", "pk")[:OPEN_SHOWN]
+    ).order_by("created_at", "pk")
+
+
+# On the clinician's dashboard and lab pages: built and compiled once (config.prepared).
+OPEN_CRITICAL_ALERTS = Prepared(_open_critical_alerts, clinician=Viewer("clinician"))
+
+
+def open_critical_alerts_for(clinician) -> list[CriticalResultAlert]:
+    """Unacknowledged critical-result alerts this clinician must answer (policy
+    CRITICAL_RESULT_ALERTS decides), oldest first, with the patient and value: one query."""
+    return OPEN_CRITICAL_ALERTS.run(clinician=clinician, limit=OPEN_SHOWN)
 
 
 def critical_alert_history_for(clinician, *, limit: int = 20) -> list[CriticalResultAlert]:

@@ -2,11 +2,13 @@
 
 import datetime
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import BigIntegerField, DateTimeField
 
 from accounts.models import ProviderProfile
+from config.prepared import Param, Prepared, Viewer
 from visits.scheduling.models import Visit
 from visits.templatetags.remembered_urls import remembered_reverse
 
@@ -52,10 +54,11 @@ def change_of(status: str, sequence: int) -> str:
     return "Moved" if sequence > 0 else "Booked"
 
 
-def dashboard_visits(visits: QuerySet) -> list[DashboardVisit]:
-    """The rows of `visits` (already filtered, ordered and sliced) as the dashboard shows them."""
+def dashboard_visits(visits: Iterable[dict]) -> list[DashboardVisit]:
+    """Visits' DASHBOARD_VISIT_FIELDS (already filtered, ordered and sliced) as the dashboard
+    shows them."""
     rows = []
-    for row in visits.values(*DASHBOARD_VISIT_FIELDS):
+    for row in visits:
         first = row["patient__patient_profile__legal_first_name"]
         last = row["patient__patient_profile__legal_last_name"]
         rows.append(
@@ -75,16 +78,45 @@ def dashboard_visits(visits: QuerySet) -> list[DashboardVisit]:
     return rows
 
 
-def recent_changes(
-    visits, *, provider: ProviderProfile, now: datetime.datetime
-) -> list[DashboardVisit]:
-    """The last few visits with `provider` booked, moved or cancelled in the past two weeks.
+# The dashboard's two lists of visits, built and compiled once (config.prepared).
+TODAY = Prepared(
+    lambda viewer, start, end: (
+        Visit.objects.visible_to(viewer)
+        .active()
+        .filter(start__gte=start, start__lt=end)
+        .order_by("start")
+        .values(*DASHBOARD_VISIT_FIELDS)
+    ),
+    viewer=Viewer(),
+    start=Param("start", DateTimeField()),
+    end=Param("end", DateTimeField()),
+)
+CHANGES = Prepared(
+    lambda viewer, provider, since: (
+        Visit.objects.visible_to(viewer)
+        .filter(provider=provider, status__in=CHANGED_STATUSES, updated_at__gte=since)
+        .order_by("-updated_at")
+        .values(*DASHBOARD_VISIT_FIELDS)
+    ),
+    viewer=Viewer(),
+    provider=Param("provider", BigIntegerField()),
+    since=Param("since", DateTimeField()),
+)
 
-    `visits` is what the viewer may see (`Visit.objects.visible_to(user)`); one query, at most
-    CHANGES_SHOWN rows, with the patient's name and the visit type.
-    """
+
+def visits_between(
+    viewer, start: datetime.datetime, end: datetime.datetime
+) -> list[DashboardVisit]:
+    """The visits the viewer may see that start from `start` up to `end` and hold their time."""
+    return dashboard_visits(TODAY.run(viewer=viewer, start=start, end=end))
+
+
+def recent_changes(
+    viewer, *, provider: ProviderProfile, now: datetime.datetime
+) -> list[DashboardVisit]:
+    """The last few visits with `provider` booked, moved or cancelled in the past two weeks,
+    of those the viewer may see: one query, at most CHANGES_SHOWN rows, with the patient's
+    name and the visit type."""
     return dashboard_visits(
-        visits.filter(
-            provider=provider, status__in=CHANGED_STATUSES, updated_at__gte=now - RECENT
-        ).order_by("-updated_at")[:CHANGES_SHOWN]
+        CHANGES.run(viewer=viewer, provider=provider, since=now - RECENT, limit=CHANGES_SHOWN)
     )

@@ -73,7 +73,7 @@ class TestWhoSeesIt:
         alert = raise_alert(patient, therapy_visit(patient, therapist))
         past_visit(patient, physician)
         assert list(open_alerts_for(therapist.user)) == [alert]
-        assert not open_alerts_for(physician.user).exists()
+        assert open_alerts_for(physician.user) == []
         assert policy.ASSIGNED_SAFETY_ALERTS.allows(therapist.user, alert)
         assert not policy.ASSIGNED_SAFETY_ALERTS.allows(physician.user, alert)
 
@@ -83,7 +83,7 @@ class TestWhoSeesIt:
         alert = raise_alert(patient, visit)
         visit.status = "cancelled"
         visit.save(update_fields=["status"])
-        assert not open_alerts_for(therapist.user).exists()
+        assert open_alerts_for(therapist.user) == []
         assert AlertRecipient.objects.filter(alert=alert, clinician=therapist.user).exists()
 
     def test_filter_and_predicate_agree(self, patient, therapist, physician, scheduler):

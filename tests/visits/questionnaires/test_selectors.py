@@ -26,19 +26,20 @@ class TestOpenAlerts:
         therapy_visit(patient, therapist)
         submit(patient, "phq-9", {**QUIET_PHQ9, "phq9_9": "1"})
         assert [alert.patient for alert in open_alerts_for(therapist.user)] == [patient]
-        assert not open_alerts_for(clinician).exists()
+        assert open_alerts_for(clinician) == []
 
     def test_an_acknowledged_alert_is_no_longer_open(self, patient, therapist, scheduler):
         """Once acknowledged the alert leaves the list; staff never have any."""
         therapy_visit(patient, therapist)
         submit(patient, "phq-9", {**QUIET_PHQ9, "phq9_9": "1"})
+        (alert,) = open_alerts_for(therapist.user)
         alert_acknowledge(
-            alert=open_alerts_for(therapist.user).get(),
+            alert=alert,
             actor=therapist.user,
             outcome=SafetyAlert.Outcome.CALLED_PATIENT,
         )
-        assert not open_alerts_for(therapist.user).exists()
-        assert not open_alerts_for(scheduler).exists()
+        assert open_alerts_for(therapist.user) == []
+        assert open_alerts_for(scheduler) == []
 
 
 class TestDueBeforeVisits:

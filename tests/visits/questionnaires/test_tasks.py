@@ -47,7 +47,7 @@ class TestEscalateSafetyAlert:
         assert not escalate(alert)
         alert.refresh_from_db()
         assert alert.escalated_at is None
-        assert not open_alerts_for(physician.user).exists()
+        assert open_alerts_for(physician.user) == []
 
     def test_after_the_time_it_reaches_the_other_treating_clinicians(
         self, alert, therapist, physician, settings

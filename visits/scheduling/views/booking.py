@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import Language, ProviderProfile, Role
 from accounts.policy import allow
 from accounts.zones import zone_name
+from config.prepared import Prepared
 from visits.intake.selectors import intake_missing_steps
 from visits.scheduling.availability import (
     bookable_providers,
@@ -58,6 +59,8 @@ from visits.scheduling.views.booking_gate import (
 from visits.web import HtmxHttpRequest, client_ip, go, page_number, render_page
 
 SEARCH_DAYS = 14
+# The provider filter's languages: built and compiled once (config.prepared).
+LANGUAGES = Prepared(lambda: Language.objects.values_list("code", "name"))
 PROVIDERS_PER_PAGE = 10
 MAX_PAGE = 1000
 
@@ -101,7 +104,7 @@ def booking_providers(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     ]
     filters = ProviderFilterForm(
         request.GET or None,
-        languages=Language.objects.values_list("code", "name"),
+        languages=LANGUAGES.run(),
         kinds=kinds if len(kinds) > 1 else [],
     )
     language = kind = ""

@@ -7,8 +7,9 @@ The booking steps (views/booking.py) ask `gate_stop` before showing anything.
 from typing import cast
 
 from django.contrib import messages
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import CharField
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import PatientProfile, Role, User
 from accounts.policy import allow
+from config.prepared import Param, Prepared
 from visits.scheduling.forms import (
     OtherComplaintForm,
 )
@@ -48,8 +50,19 @@ def needs_details(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("profile_edit")
 
 
+# Every booking step reads it: built and compiled once (config.prepared).
+ACTIVE_VISIT_TYPE = Prepared(
+    lambda slug: VisitType.objects.filter(slug=slug, is_active=True),
+    slug=Param("slug", CharField()),
+)
+
+
 def visit_type_for(slug: str) -> VisitType:
-    return get_object_or_404(VisitType, slug=slug, is_active=True)
+    """The bookable visit type the path names; else 404."""
+    found = ACTIVE_VISIT_TYPE.run(slug=slug, limit=2)
+    if len(found) != 1:
+        raise Http404("No such visit type.")
+    return found[0]
 
 
 def confirmed_for(request: HtmxHttpRequest, visit_type: VisitType, response_pk) -> bool:
