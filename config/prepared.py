@@ -85,6 +85,52 @@ class _NoRows(Exception):
     """A value no row can match: the query answers nothing without running."""
 
 
+class Params(Param):
+    """A list of values (`__in=`): each length is a variant of its own, and each value a Param
+    of its own in the SQL (`name[0]`, `name[1]`, ...). An empty list matches nothing, as
+    Django's `__in=[]` does."""
+
+    def variant(self, value: Any) -> Hashable:
+        return len(value)
+
+    def for_variant(self, variant: Hashable) -> "_ParamGroup":  # type: ignore[override]
+        count: int = variant  # type: ignore[assignment]
+        return _ParamGroup(
+            [Param(f"{self.name}[{index}]", self.output_field) for index in range(count)],
+            self.output_field,
+        )
+
+    def items(self, value: Any) -> dict[str, Any]:
+        return {f"{self.name}[{index}]": item for index, item in enumerate(value)}
+
+
+class _ParamGroup(Expression):
+    """The values of a Params, as `%s, %s, ...` in the SQL (`IN (...)` puts the brackets)."""
+
+    def __init__(self, params: list[Param], output_field: Field) -> None:
+        super().__init__(output_field=output_field)
+        self.params = params
+
+    def resolve_expression(self, *args, **kwargs) -> "_ParamGroup":
+        return self
+
+    def as_sql(self, compiler, connection) -> tuple[str, tuple[Any, ...]]:
+        if not self.params:
+            raise EmptyResultSet
+        return ", ".join(["%s"] * len(self.params)), tuple(self.params)
+
+
+class IfGiven(Param):
+    """A value that may be left out (None or ""): whether it is given is a variant of its own,
+    and the builder gets None for it when it is not."""
+
+    def variant(self, value: Any) -> Hashable:
+        return value not in (None, "")
+
+    def for_variant(self, variant: Hashable) -> "Param | None":  # type: ignore[override]
+        return Param(self.name, self.output_field) if variant else None
+
+
 class Viewer(Param):
     """The signed-in person, as the access policy's rules read them: their role and whether they
     are signed in shape the query (each its own variant), their id is bound at each run."""
@@ -203,6 +249,9 @@ class Prepared:
         compiled = self._compiled(values, limit, offset)
         if not compiled.sql:
             return []
+        for name, param in self._params.items():
+            if isinstance(param, Params) and name in values:
+                values = {**values, **param.items(values[name])}
         queryset = compiled.queryset
         connection = connections[queryset.db]
         try:

@@ -4,12 +4,12 @@ exactly what the same QuerySet answers when it is built with those values."""
 import datetime
 
 import pytest
-from django.db.models import BigIntegerField, CharField, Count, Prefetch
+from django.db.models import BigIntegerField, CharField, Count, Prefetch, UUIDField
 from django.utils import timezone
 
 from accounts import policy
 from accounts.models import Role, User
-from config.prepared import Param, Prepared, Viewer, clock
+from config.prepared import Param, Params, Prepared, Viewer, clock
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
 from tests.visits.factories import VisitFactory
 from visits.scheduling.models import Visit
@@ -197,3 +197,38 @@ class TestWhatAPreparedQueryRefuses:
         staff = clinic["staff"]
         with django_assert_num_queries(0):
             assert VISITS_OF.run(viewer=staff, patient=pk) == []
+
+
+@pytest.mark.django_db
+class TestListsOfValues:
+    def by_patients(self):
+        return Prepared(
+            lambda patients, skipped: (
+                Visit.objects.filter(patient__in=patients)
+                .exclude(pk__in=skipped)
+                .order_by("start")
+                .values_list("pk", flat=True)
+            ),
+            patients=Params("patients", BigIntegerField()),
+            skipped=Params("skipped", UUIDField()),
+        )
+
+    def test_each_length_answers_as_the_orm_does(self, clinic):
+        prepared = self.by_patients()
+        ana, ben = clinic["ana"], clinic["ben"]
+        first_of_ben = Visit.objects.filter(patient=ben).order_by("start").first()
+        for patients in ([ana], [ben], [ana, ben], [ben.pk, ana.pk], []):
+            for skipped in ([], [first_of_ben.pk]):
+                expected = list(
+                    Visit.objects.filter(patient__in=patients)
+                    .exclude(pk__in=skipped)
+                    .order_by("start")
+                    .values_list("pk", flat=True)
+                )
+                assert prepared.run(patients=patients, skipped=skipped) == expected
+        assert len(prepared.run(patients=[ana, ben], skipped=[])) == 4
+        assert len(prepared.run(patients=[ana, ben], skipped=[first_of_ben])) == 3
+
+    def test_an_empty_list_matches_nothing_without_a_query(self, clinic, django_assert_num_queries):
+        with django_assert_num_queries(0):
+            assert self.by_patients().run(patients=[], skipped=[]) == []

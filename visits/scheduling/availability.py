@@ -10,11 +10,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    DateField,
+    DateTimeField,
+    QuerySet,
+    UUIDField,
+)
 from django.utils import timezone
 
-from accounts.licensure import current_licence
+from accounts.licensure import current_licence, state_today
 from accounts.models import ProviderProfile
+from config.prepared import IfGiven, Param, Params, Prepared
 from visits.scheduling.models import ScheduleException, Visit, VisitType, WeeklyHours
 from visits.scheduling.slots import DatedChange, WeeklyBlock, free_starts, nearest, working_hours
 
@@ -46,6 +54,24 @@ def _dated_change(kind, first_day, last_day, start, end) -> DatedChange:
     )
 
 
+def _bookable(visit_type, state, today, kinds, language=None, kind=None, provider=None):
+    """Providers who offer this visit type (of `kinds`, its provider kinds) and hold a licence
+    in `state` current on `today` (that state's date), by name."""
+    providers = ProviderProfile.objects.filter(
+        current_licence(state=state, today=today, path="licenses__"),
+        visit_types=visit_type,
+        kind__in=kinds,
+        user__is_active=True,
+    )
+    if language is not None:
+        providers = providers.filter(languages__code=language)
+    if kind is not None:
+        providers = providers.filter(kind=kind)
+    if provider is not None:
+        providers = providers.filter(pk=provider)
+    return providers.select_related("user").order_by("user__display_name", "pk")
+
+
 def bookable_providers(
     *,
     visit_type: VisitType,
@@ -55,17 +81,66 @@ def bookable_providers(
     now: datetime.datetime | None = None,
 ) -> QuerySet[ProviderProfile]:
     """Providers who offer this visit type and are licensed where the patient is now."""
-    providers = ProviderProfile.objects.filter(
-        current_licence(now=now or timezone.now(), state=state, path="licenses__"),
-        visit_types=visit_type,
-        kind__in=visit_type.provider_kinds,
-        user__is_active=True,
+    return _bookable(
+        visit_type,
+        state,
+        state_today(state, now or timezone.now()),
+        visit_type.provider_kinds,
+        language or None,
+        kind or None,
     )
-    if language:
-        providers = providers.filter(languages__code=language)
-    if kind:
-        providers = providers.filter(kind=kind)
-    return providers.select_related("user").order_by("user__display_name", "pk")
+
+
+# The booking pages' providers, built and compiled once (config.prepared), with their
+# languages for the cards or without them for one provider's times.
+BOOKABLE = {
+    languages: Prepared(
+        (lambda **given: _bookable(**given).prefetch_related("languages"))
+        if languages
+        else _bookable,
+        visit_type=Param("visit_type", BigIntegerField()),
+        state=Param("state", CharField()),
+        today=Param("today", DateField()),
+        kinds=Params("kinds", CharField()),
+        language=IfGiven("language", CharField()),
+        kind=IfGiven("kind", CharField()),
+        provider=IfGiven("provider", BigIntegerField()),
+    )
+    for languages in (True, False)
+}
+
+
+def load_bookable(
+    *,
+    visit_type: VisitType,
+    state: str,
+    now: datetime.datetime,
+    start: datetime.datetime | None = None,
+    end: datetime.datetime | None = None,
+    language: str = "",
+    kind: str = "",
+    provider: int | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+    languages: bool = True,
+) -> list[ProviderProfile]:
+    """bookable_providers (narrowed to one `provider` if given, `limit` of them after `offset`)
+    loaded with, given a window [start, end), their schedules near it (add_schedules) and,
+    with `languages`, the languages they speak."""
+    loaded = BOOKABLE[languages].run(
+        visit_type=visit_type,
+        state=state,
+        today=state_today(state, now),
+        kinds=list(visit_type.provider_kinds),
+        language=language,
+        kind=kind,
+        provider=provider,
+        offset=offset,
+        limit=limit,
+    )
+    if start is not None and end is not None:
+        add_schedules(loaded, start=start, end=end)
+    return loaded
 
 
 @dataclass(frozen=True)
@@ -87,6 +162,75 @@ def schedule_of(provider: ProviderProfile) -> Schedule:
         raise ValueError("Load the provider with with_schedules() or add_schedules().") from None
 
 
+ONE_PROVIDER = Prepared(
+    lambda provider: ProviderProfile.objects.filter(pk=provider).select_related("user"),
+    provider=Param("provider", BigIntegerField()),
+)
+
+
+def load_provider(
+    provider: int, *, now: datetime.datetime, start: datetime.datetime, end: datetime.datetime
+) -> list[ProviderProfile]:
+    """One provider, whoever may book them, with their schedule near [start, end) (a visit
+    being moved keeps its provider)."""
+    loaded = ONE_PROVIDER.run(provider=provider)
+    add_schedules(loaded, start=start, end=end)
+    return loaded
+
+
+# The slot engine's reads, built and compiled once (config.prepared) for each number of
+# providers (a page of them at most) and run with the page's providers and window.
+PROVIDERS = Params("providers", BigIntegerField())
+WEEKLY_HOURS = Prepared(
+    lambda providers: (
+        WeeklyHours.objects.filter(provider_id__in=providers)
+        .order_by()
+        .values_list("provider_id", *WEEKLY_COLUMNS)
+    ),
+    providers=PROVIDERS,
+)
+EXCEPTIONS_NEAR = Prepared(
+    lambda providers, first, last: (
+        ScheduleException.objects.filter(
+            provider_id__in=providers, end_date__gte=first, start_date__lte=last
+        )
+        .order_by()
+        .values_list("provider_id", *EXCEPTION_COLUMNS)
+    ),
+    providers=PROVIDERS,
+    first=Param("first", DateField()),
+    last=Param("last", DateField()),
+)
+IGNORED = Params("ignored", UUIDField())
+HELD_BY_PROVIDERS = Prepared(
+    lambda providers, start, end, ignored: (
+        Visit.objects.active()
+        .filter(provider__in=providers)
+        .overlapping(start, end)
+        .exclude(pk__in=ignored)
+        .order_by()
+        .values_list("provider_id", "start", "blocked_until")
+    ),
+    providers=PROVIDERS,
+    start=Param("start", DateTimeField()),
+    end=Param("end", DateTimeField()),
+    ignored=IGNORED,
+)
+PATIENT_BUSY = Prepared(
+    lambda patient, start, end, ignored: (
+        Visit.objects.active()
+        .filter(patient=patient, start__lt=end, end__gt=start)
+        .exclude(pk__in=ignored)
+        .order_by()
+        .values_list("start", "end")
+    ),
+    patient=Param("patient", BigIntegerField()),
+    start=Param("start", DateTimeField()),
+    end=Param("end", DateTimeField()),
+    ignored=IGNORED,
+)
+
+
 def add_schedules(
     providers: list[ProviderProfile], *, start: datetime.datetime, end: datetime.datetime
 ) -> None:
@@ -95,17 +239,13 @@ def add_schedules(
     page of providers cost twice a short one while each row was a model instance."""
     ids = [provider.pk for provider in providers]
     weekly: dict[int, list[WeeklyBlock]] = defaultdict(list)
-    for provider_id, *block in WeeklyHours.objects.filter(provider_id__in=ids).values_list(
-        "provider_id", *WEEKLY_COLUMNS
-    ):
+    for provider_id, *block in WEEKLY_HOURS.run(providers=ids):
         weekly[provider_id].append(WeeklyBlock(*block))
     changes: dict[int, list[DatedChange]] = defaultdict(list)
-    near = ScheduleException.objects.filter(
-        provider_id__in=ids,
-        end_date__gte=(start - ONE_DAY).date(),
-        start_date__lte=(end + ONE_DAY).date(),
+    near = EXCEPTIONS_NEAR.run(
+        providers=ids, first=(start - ONE_DAY).date(), last=(end + ONE_DAY).date()
     )
-    for provider_id, *change in near.values_list("provider_id", *EXCEPTION_COLUMNS):
+    for provider_id, *change in near:
         changes[provider_id].append(_dated_change(*change))
     for provider in providers:
         setattr(provider, SCHEDULE_ATTRIBUTE, Schedule(weekly[provider.pk], changes[provider.pk]))
@@ -169,23 +309,20 @@ def free_times(
     if earliest >= latest or not providers:
         return result
     held_until = latest + visit_type.duration + visit_type.buffer_after
-    booked = (
-        Visit.objects.active()
-        .filter(provider__in=[provider.pk for provider in providers])
-        .overlapping(earliest, held_until)
-        .exclude(pk__in=ignore_visits)
-        .values_list("provider_id", "start", "blocked_until")
+    ignored = list(ignore_visits)
+    booked = HELD_BY_PROVIDERS.run(
+        providers=[provider.pk for provider in providers],
+        start=earliest,
+        end=held_until,
+        ignored=ignored,
     )
     busy_by_provider: dict[int, list[tuple]] = defaultdict(list)
     for provider_id, visit_start, blocked_until in booked:
         busy_by_provider[provider_id].append((visit_start, blocked_until))
     patient_busy: list[tuple] = []
     if patient is not None:
-        patient_busy = list(
-            Visit.objects.active()
-            .filter(patient=patient, start__lt=held_until, end__gt=earliest)
-            .exclude(pk__in=ignore_visits)
-            .values_list("start", "end")
+        patient_busy = PATIENT_BUSY.run(
+            patient=patient, start=earliest, end=held_until, ignored=ignored
         )
     for provider in providers:
         zone = provider.zone

@@ -5,13 +5,14 @@ Each step is a page that works without JavaScript; htmx swaps the times when a d
 """
 
 import datetime
+import functools
+from collections.abc import Callable
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -22,11 +23,10 @@ from accounts.zones import zone_name
 from config.prepared import Prepared
 from visits.intake.selectors import intake_missing_steps
 from visits.scheduling.availability import (
-    bookable_providers,
     days_with_time,
     free_times,
+    load_bookable,
     series_plan,
-    with_schedules,
 )
 from visits.scheduling.display import clock, day_and_clock, day_name, short_day
 from visits.scheduling.forms import (
@@ -113,14 +113,19 @@ def booking_providers(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     page = page_number(request.GET.get("page"), last=MAX_PAGE)
     now = timezone.now()
     window_end = now + datetime.timedelta(days=SEARCH_DAYS)
-    matching = bookable_providers(
-        visit_type=visit_type, state=profile.current_state, language=language, kind=kind
-    )
     # One page of providers, by name, and one more row to know whether there is a next page:
     # the page costs the same with 3 providers or 300.
     first = (page - 1) * PROVIDERS_PER_PAGE
-    providers = with_schedules(
-        matching[first : first + PROVIDERS_PER_PAGE + 1], start=now, end=window_end
+    providers = load_bookable(
+        visit_type=visit_type,
+        state=profile.current_state,
+        now=now,
+        start=now,
+        end=window_end,
+        language=language,
+        kind=kind,
+        offset=first,
+        limit=PROVIDERS_PER_PAGE + 1,
     )
     more = len(providers) > PROVIDERS_PER_PAGE
     providers = providers[:PROVIDERS_PER_PAGE]
@@ -181,18 +186,19 @@ def times_context(
     request: HtmxHttpRequest,
     *,
     visit_type: VisitType,
-    providers: QuerySet[ProviderProfile],
+    load: Callable[..., list[ProviderProfile]],
     zone: ZoneInfo,
     patient,
     ignore_visits: tuple = (),
 ) -> dict:
-    """The provider (the one in `providers`, else 404), the days with free time in the next
-    weeks, and the times on the chosen day, worded once here for the picker."""
+    """The provider (the one `load(now=, start=, end=)` loads with its schedule, else 404), the
+    days with free time in the next weeks, and the times on the chosen day, worded once here
+    for the picker."""
     now = timezone.now()
     horizon_days = min(visit_type.booking_horizon_days, 60)
     window_end = now + datetime.timedelta(days=horizon_days)
     # The provider is read once, with its hours: the same rows serve the heading and the times.
-    loaded = with_schedules(providers, start=now, end=window_end, languages=False)
+    loaded = load(now=now, start=now, end=window_end)
     if not loaded:
         raise Http404("No such provider.")
     provider = loaded[0]
@@ -247,8 +253,12 @@ def booking_times(request: HtmxHttpRequest, slug: str, provider_id: int) -> Http
     context = times_context(
         request,
         visit_type=visit_type,
-        providers=bookable_providers(visit_type=visit_type, state=profile.current_state).filter(
-            pk=provider_id
+        load=functools.partial(
+            load_bookable,
+            visit_type=visit_type,
+            state=profile.current_state,
+            provider=provider_id,
+            languages=False,
         ),
         zone=profile.zone,
         patient=request.user,
@@ -275,10 +285,17 @@ def _booking_provider(request: HtmxHttpRequest, slug: str, provider_id: int):
     if profile is None:
         return None, None, None
     visit_type = visit_type_for(slug)
-    provider = get_object_or_404(
-        bookable_providers(visit_type=visit_type, state=profile.current_state), pk=provider_id
+    now = timezone.now()
+    found = load_bookable(
+        visit_type=visit_type,
+        state=profile.current_state,
+        now=now,
+        provider=provider_id,
+        languages=False,
     )
-    return profile, visit_type, provider
+    if not found:
+        raise Http404("No such provider.")
+    return profile, visit_type, found[0]
 
 
 @allow(Role.PATIENT)

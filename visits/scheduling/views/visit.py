@@ -4,6 +4,7 @@ Each starts from Visit.objects.visible_to(user) (accounts.policy.VISITS), so ano
 visit is not found; templates get what the viewer may see, computed here from the policy.
 """
 
+import functools
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -14,13 +15,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import ProviderProfile, Role
+from accounts.models import Role
 from accounts.policy import allow, can_view_clinical
 from config.prepared import Param, Prepared, Viewer
 from visits.audit import audit_read
 from visits.questionnaires.selectors import check_ins_enabled
 from visits.records.lifecycle import allowed_moves
 from visits.records.views.status import status_buttons
+from visits.scheduling.availability import load_provider
 from visits.scheduling.forms import CancelReasonForm, ScopeForm, parse_start
 from visits.scheduling.models import Visit
 from visits.scheduling.notifications import visit_calendar
@@ -227,7 +229,7 @@ def visit_reschedule_view(request: HtmxHttpRequest, visit_id) -> HttpResponse:
             times_context(
                 request,
                 visit_type=visit.visit_type,
-                providers=ProviderProfile.objects.filter(pk=visit.provider_id),
+                load=functools.partial(load_provider, visit.provider_id),
                 zone=zone,
                 patient=visit.patient,
                 ignore_visits=(visit.pk,),
