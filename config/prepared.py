@@ -18,13 +18,15 @@ is bound when it runs, and a rule that needs more of the person than that fails 
 
 import copy
 import datetime
+import functools
 import re
 from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, router
 from django.db.models import (
+    AutoField,
     BigIntegerField,
     DateTimeField,
     Field,
@@ -32,7 +34,7 @@ from django.db.models import (
     Model,
     QuerySet,
 )
-from django.db.models.expressions import Expression
+from django.db.models.expressions import DatabaseDefault, Expression
 
 
 class Param(Expression):
@@ -270,3 +272,48 @@ class Prepared:
         run._query = _BoundQuery(queryset.query, compiler)  # type: ignore[attr-defined]
         run._fetch_all()
         return run._result_cache  # type: ignore[return-value]
+
+
+def insert_rows(rows: list[Model]) -> None:
+    """Write new rows of one model in one INSERT, as `bulk_create` writes them (each field's
+    `pre_save` and database value), in SQL written once for each number of rows, without
+    reading their ids back. A row that leaves a field to its database default is written by
+    `bulk_create` itself."""
+    if not rows:
+        return
+    model = type(rows[0])
+    fields = _inserted_fields(model)
+    connection = connections[router.db_for_write(model)]
+    values = []
+    for row in rows:
+        for field in fields:
+            value = field.pre_save(row, add=True)
+            if isinstance(value, DatabaseDefault):
+                model._default_manager.bulk_create(rows)
+                return
+            values.append(field.get_db_prep_save(value, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(model, len(rows), connection.alias), values)
+
+
+def _inserted_fields(model: type[Model]) -> list[Field]:
+    """The columns bulk_create writes of a new row: all but its generated ones and its id."""
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if not field.generated and not isinstance(field, AutoField)
+    ]
+
+
+@functools.cache
+def _insert_sql(model: type[Model], count: int, alias: str) -> str:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    fields = _inserted_fields(model)
+    row = f"({', '.join(['%s'] * len(fields))})"
+    # Quoted names from the model and %s parameters only.
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES {', '.join([row] * count)}"
+    )

@@ -10,6 +10,7 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse
 
 from accounts.policy import EXTERNAL_RULES, RULE_ATTRIBUTE
+from config.prepared import insert_rows
 
 if TYPE_CHECKING:
     from django.contrib import admin
@@ -203,7 +204,9 @@ def audit_page(request: HttpRequest, shown: Mapping[str, Iterable[Record]]) -> N
     match = request.resolver_match
     page = match.view_name if match is not None else ""
     ip_address = get_adapter(request).get_client_ip(request)
-    AuditEvent.objects.bulk_create(
+    # Written as bulk_create writes them, in SQL written once (config.prepared): every page
+    # that shows a patient's data writes its events.
+    insert_rows(
         [
             AuditEvent(
                 actor_id=viewer,
