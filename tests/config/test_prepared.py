@@ -297,7 +297,7 @@ class TestInsertedRows:
         ]
         # As Django's model sets a field that has only a database default and was not given.
         page = AuditEvent._meta.get_field("page")
-        events[0].page = DatabaseDefault(page.db_default, output_field=page)
+        events[0].page = DatabaseDefault(page._db_default_expression, output_field=page)
         insert_rows(events)
         assert list(
             AuditEvent.objects.filter(object_id__startswith="default-").values_list(
