@@ -24,7 +24,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, router
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import (
     AutoField,
     BigIntegerField,
@@ -283,7 +283,7 @@ def insert_rows(rows: list[Model]) -> None:
         return
     model = type(rows[0])
     fields = _inserted_fields(model)
-    connection = connections[router.db_for_write(model)]
+    connection = connections[router.db_for_write(model) or DEFAULT_DB_ALIAS]
     values = []
     for row in rows:
         for field in fields:
@@ -314,6 +314,6 @@ def _insert_sql(model: type[Model], count: int, alias: str) -> str:
     # Quoted names from the model and %s parameters only.
     return (
         f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
-        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"({', '.join(quote(str(field.column)) for field in fields)}) "
         f"VALUES {', '.join([row] * count)}"
     )

@@ -6,12 +6,15 @@ plain redirect (no JavaScript).
 """
 
 from allauth.account.adapter import get_adapter
-from django.http import HttpRequest, HttpResponse
+from django.db.models import BigIntegerField
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
+from accounts import policy
 from accounts.models import User
+from config.prepared import Param, Prepared, Viewer
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -58,3 +61,23 @@ def page_number(value: str | None, *, last: int = 10_000) -> int:
         return max(1, min(int(value or 1), last))
     except ValueError:
         return 1
+
+
+# A patient's chart pages start from the patient, of those the clinician treats: built and
+# compiled once (config.prepared).
+CHART_PATIENT = Prepared(
+    lambda viewer, patient: policy.CLINICAL_PATIENTS.filter(
+        User.objects.select_related("patient_profile"), viewer
+    ).filter(pk=patient),
+    viewer=Viewer(),
+    patient=Param("patient", BigIntegerField()),
+)
+
+
+def clinical_patient_or_404(request: HttpRequest, patient_id: int) -> User:
+    """The patient whose clinical record the signed-in person may read (policy
+    CLINICAL_PATIENTS); anyone else is not found."""
+    found = CHART_PATIENT.run(viewer=request.user, patient=patient_id)
+    if not found:
+        raise Http404("No such patient.")
+    return found[0]

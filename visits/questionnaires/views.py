@@ -31,7 +31,14 @@ from visits.questionnaires.services import (
 )
 from visits.scheduling.models import Visit
 from visits.templatetags.remembered_urls import remembered_reverse
-from visits.web import SignedInRequest, client_ip, go, page_number, render_page
+from visits.web import (
+    SignedInRequest,
+    client_ip,
+    clinical_patient_or_404,
+    go,
+    page_number,
+    render_page,
+)
 
 
 @allow(Role.PATIENT)
@@ -215,10 +222,7 @@ def safety_alert_acknowledge(request: SignedInRequest, alert_id: int) -> HttpRes
 @require_GET
 def patient_alerts(request: SignedInRequest, patient_id: int) -> HttpResponse:
     """Every safety alert a patient raised, who had it and what was done: for their clinicians."""
-    patients = policy.CLINICAL_PATIENTS.filter(
-        User.objects.select_related("patient_profile"), request.user
-    )
-    patient = get_object_or_404(patients, pk=patient_id)
+    patient = clinical_patient_or_404(request, patient_id)
     try:
         page = int(request.GET.get("page", "1"))
     except ValueError:
@@ -251,10 +255,7 @@ def my_scores(request: SignedInRequest) -> HttpResponse:
 @require_GET
 def patient_scores(request: SignedInRequest, patient_id: int) -> HttpResponse:
     """A treating clinician's view of a patient's PHQ-9 and GAD-7 totals over time."""
-    patients = policy.CLINICAL_PATIENTS.filter(
-        User.objects.select_related("patient_profile"), request.user
-    )
-    return _score_history(request, get_object_or_404(patients, pk=patient_id))
+    return _score_history(request, clinical_patient_or_404(request, patient_id))
 
 
 @allow(Role.CLINICIAN)

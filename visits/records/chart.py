@@ -9,11 +9,13 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import BigIntegerField
 from django.http import QueryDict
 from django.utils import timezone
 
 from accounts import policy
 from accounts.models import User
+from config.prepared import Param, Params, Prepared, Viewer
 from visits.intake.models import Intake, IntakeStep
 from visits.intake.selectors import intake_summary
 from visits.questionnaires import charts
@@ -129,18 +131,37 @@ OBSERVATION_COLUMNS = (
 )  # fmt: skip
 
 
+# The chart's queries, built and compiled once (config.prepared).
+CURRENT_OBSERVATIONS = Prepared(
+    lambda reports: (
+        Observation.objects.filter(report_id__in=reports, superseded_by__isnull=True)
+        .order_by("position", "pk")
+        .values_list("report_id", *OBSERVATION_COLUMNS)
+    ),
+    reports=Params("reports", BigIntegerField()),
+)
+LAB_REPORTS = Prepared(
+    lambda viewer, patient: policy.LAB_REPORTS.filter(
+        LabReport.objects.filter(patient=patient), viewer
+    ).order_by("-collected_at", "-received_at", "-pk"),
+    viewer=Viewer(),
+    patient=Param("patient", BigIntegerField()),
+)
+INTAKE = Prepared(
+    lambda patient: (
+        Intake.objects.filter(patient=patient).only("pk", "answers", "updated_at").order_by("pk")
+    ),
+    patient=Param("patient", BigIntegerField()),
+)
+
+
 def _observation_rows(report_ids: list[int]) -> dict[int, list[ObservationRow]]:
     """The current observations (a corrected value replaces the one it corrects) of these
     reports, by report, in the lab's order: one query of plain rows, none for no reports."""
     rows: dict[int, list[ObservationRow]] = {pk: [] for pk in report_ids}
     if not report_ids:
         return rows
-    current = (
-        Observation.objects.filter(report_id__in=report_ids, superseded_by__isnull=True)
-        .order_by("position", "pk")
-        .values_list("report_id", *OBSERVATION_COLUMNS)
-    )
-    for report_id, *columns in current:
+    for report_id, *columns in CURRENT_OBSERVATIONS.run(reports=report_ids):
         rows[report_id].append(observation_row(*columns))
     return rows
 
@@ -170,11 +191,7 @@ def observation_row(
 
 def _lab_reports(viewer, patient, count: int) -> list[LabReport]:
     """Reports newest first, each with its current observations (`current_observations`)."""
-    reports = list(
-        policy.LAB_REPORTS.filter(LabReport.objects.filter(patient=patient), viewer).order_by(
-            "-collected_at", "-received_at", "-pk"
-        )[: count + 1]
-    )
+    reports = LAB_REPORTS.run(viewer=viewer, patient=patient, limit=count + 1)
     observations = _observation_rows([report.pk for report in reports])
     for report in reports:
         report.current_observations = observations[report.pk]
@@ -188,7 +205,8 @@ def chart_page(
     records the read once with `audited`."""
     now = now or timezone.now()
     profile = patient.patient_profile_or_none
-    intake = Intake.objects.filter(patient=patient).only("pk", "answers", "updated_at").first()
+    intakes = INTAKE.run(patient=patient, limit=1)
+    intake = intakes[0] if intakes else None
     visits, more_visits = _bounded(
         chart_rows.past_visits(viewer, patient, shown.visits + 1, now), shown.visits
     )

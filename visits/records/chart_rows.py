@@ -4,16 +4,30 @@ model method per field. `chart.py` decides what is shown; this module only reads
 """
 
 import datetime
+import functools
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    DateTimeField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    UUIDField,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from accounts import policy
+from config.prepared import Param, Params, Prepared, Viewer
 from visits.intake.models import IntakeVersion
 from visits.questionnaires.models import QuestionnaireResponse
 from visits.questionnaires.selectors import SCORED_SLUGS
@@ -93,16 +107,15 @@ def _version_at() -> Coalesce:
     )
 
 
-def _notes(viewer, visit_ids: list) -> dict:
-    """The notes of these visits the viewer may read (signed, or their own draft), by visit:
-    three queries, or none for no visits."""
-    if not visit_ids:
-        return {}
-    notes = policy.VISIT_NOTES.filter(
-        VisitNote.objects.filter(Q(status=VisitNote.Status.SIGNED) | Q(author=viewer)), viewer
-    ).filter(visit_id__in=visit_ids)
-    rows = list(
-        notes.values(
+# The chart's queries, built and compiled once (config.prepared) and run with the viewer, the
+# patient and the rows shown.
+NOTES = Prepared(
+    lambda viewer, visits: (
+        policy.VISIT_NOTES.filter(
+            VisitNote.objects.filter(Q(status=VisitNote.Status.SIGNED) | Q(author=viewer)), viewer
+        )
+        .filter(visit_id__in=visits)
+        .values(
             "pk",
             "visit_id",
             "status",
@@ -111,23 +124,43 @@ def _notes(viewer, visit_ids: list) -> dict:
             "author__email",
             *(field for field, _ in NOTE_PARTS),
         )
-    )
+    ),
+    viewer=Viewer(),
+    visits=Params("visits", UUIDField()),
+)
+NOTE_DIAGNOSES = Prepared(
+    lambda notes: (
+        NoteDiagnosis.objects.filter(note_id__in=notes)
+        .order_by("position", "pk")
+        .values_list("note_id", "code", "description")
+    ),
+    notes=Params("notes", BigIntegerField()),
+)
+NOTE_ADDENDA = Prepared(
+    lambda notes: (
+        NoteAddendum.objects.filter(note_id__in=notes)
+        .order_by("created_at", "pk")
+        .values_list("note_id", "author__display_name", "author__email", "created_at", "text")
+    ),
+    notes=Params("notes", BigIntegerField()),
+)
+PATIENT = Param("patient", BigIntegerField())
+
+
+def _notes(viewer, visit_ids: list) -> dict:
+    """The notes of these visits the viewer may read (signed, or their own draft), by visit:
+    three queries, or none for no visits."""
+    if not visit_ids:
+        return {}
+    rows = NOTES.run(viewer=viewer, visits=visit_ids)
     if not rows:
         return {}
     note_ids = [row["pk"] for row in rows]
     diagnoses: dict[int, list[str]] = {pk: [] for pk in note_ids}
-    for note_id, code, description in (
-        NoteDiagnosis.objects.filter(note_id__in=note_ids)
-        .order_by("position", "pk")
-        .values_list("note_id", "code", "description")
-    ):
+    for note_id, code, description in NOTE_DIAGNOSES.run(notes=note_ids):
         diagnoses[note_id].append(f"{code} {description}")
     addenda: dict[int, list[tuple[str, SafeString]]] = {pk: [] for pk in note_ids}
-    for note_id, display_name, email, created_at, text in (
-        NoteAddendum.objects.filter(note_id__in=note_ids)
-        .order_by("created_at", "pk")
-        .values_list("note_id", "author__display_name", "author__email", "created_at", "text")
-    ):
+    for note_id, display_name, email, created_at, text in NOTE_ADDENDA.run(notes=note_ids):
         heading = f"Addendum by {_name(display_name, email)}, {_moment(created_at)}:"
         addenda[note_id].append((heading, linebreaksbr(text, autoescape=True)))
     shown = {}
@@ -148,10 +181,8 @@ def _notes(viewer, visit_ids: list) -> dict:
     return shown
 
 
-def past_visits(viewer, patient, limit: int, now: datetime.datetime) -> list[PastVisit]:
-    """Up to `limit` of the patient's visits that began, newest first (with any clinician), each
-    with the intake version in effect at it and its note if the viewer may read it."""
-    rows = list(
+PAST_VISITS = Prepared(
+    lambda viewer, patient, now: (
         policy.CLINICAL_RECORDS.filter(Visit.objects.filter(patient=patient), viewer)
         .filter(start__lt=now)
         .annotate(intake_version=_version_at())
@@ -167,8 +198,18 @@ def past_visits(viewer, patient, limit: int, now: datetime.datetime) -> list[Pas
             "provider__user_id",
             "provider__user__display_name",
             "provider__user__email",
-        )[:limit]
-    )
+        )
+    ),
+    viewer=Viewer(),
+    patient=PATIENT,
+    now=Param("now", DateTimeField()),
+)
+
+
+def past_visits(viewer, patient, limit: int, now: datetime.datetime) -> list[PastVisit]:
+    """Up to `limit` of the patient's visits that began, newest first (with any clinician), each
+    with the intake version in effect at it and its note if the viewer may read it."""
+    rows = PAST_VISITS.run(viewer=viewer, patient=patient, now=now, limit=limit)
     notes = _notes(viewer, [row["pk"] for row in rows])
     history_url = remembered_reverse("patient_intake", [patient.pk])
     visits = []
@@ -220,14 +261,12 @@ class AnswerRow:
     red_flag: bool
 
 
-def answers(viewer, patient, limit: int, *, scored_only: bool = False) -> list[AnswerRow]:
-    """Up to `limit` of the patient's submitted questionnaires, newest first; only PHQ-9 and
-    GAD-7 ones when `scored_only`."""
+def _answers(viewer, patient, *, scored_only: bool) -> QuerySet:
     responses = policy.CLINICAL_RECORDS.filter(QuestionnaireResponse.objects.submitted(), viewer)
     responses = responses.filter(patient=patient)
     if scored_only:
         responses = responses.filter(questionnaire__slug__in=SCORED_SLUGS)
-    rows = responses.order_by("-submitted_at", "-pk").values_list(
+    return responses.order_by("-submitted_at", "-pk").values_list(
         "pk",
         "submitted_at",
         "total",
@@ -235,7 +274,21 @@ def answers(viewer, patient, limit: int, *, scored_only: bool = False) -> list[A
         "flags",
         "questionnaire__slug",
         "questionnaire__title",
-    )[:limit]
+    )
+
+
+ANSWERS = {
+    scored_only: Prepared(
+        functools.partial(_answers, scored_only=scored_only), viewer=Viewer(), patient=PATIENT
+    )
+    for scored_only in (True, False)
+}
+
+
+def answers(viewer, patient, limit: int, *, scored_only: bool = False) -> list[AnswerRow]:
+    """Up to `limit` of the patient's submitted questionnaires, newest first; only PHQ-9 and
+    GAD-7 ones when `scored_only`."""
+    rows = ANSWERS[scored_only].run(viewer=viewer, patient=patient, limit=limit)
     return [
         AnswerRow(
             pk=pk,
@@ -265,14 +318,13 @@ class PrescriptionRow:
     prescribed: str
 
 
-def prescriptions(viewer, patient, limit: int) -> list[PrescriptionRow]:
-    """Up to `limit` prescriptions, active ones first, then the others, newest first."""
+def _prescriptions(viewer, patient) -> QuerySet:
     inactive = Case(
         When(status=Prescription.Status.ACTIVE, then=Value(0)),
         default=Value(1),
         output_field=IntegerField(),
     )
-    rows = (
+    return (
         policy.CLINICAL_RECORDS.filter(Prescription.objects.filter(patient=patient), viewer)
         .annotate(inactive=inactive)
         .order_by("inactive", "-created_at", "-pk")
@@ -290,8 +342,16 @@ def prescriptions(viewer, patient, limit: int) -> list[PrescriptionRow]:
             "created_at",
             "prescriber__display_name",
             "prescriber__email",
-        )[:limit]
+        )
     )
+
+
+PRESCRIPTIONS = Prepared(_prescriptions, viewer=Viewer(), patient=PATIENT)
+
+
+def prescriptions(viewer, patient, limit: int) -> list[PrescriptionRow]:
+    """Up to `limit` prescriptions, active ones first, then the others, newest first."""
+    rows = PRESCRIPTIONS.run(viewer=viewer, patient=patient, limit=limit)
     shown = []
     for row in rows:
         form = str(RX_FORMS.get(row["form"], row["form"])).lower()

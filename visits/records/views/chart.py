@@ -1,14 +1,13 @@
 """A patient's chart, for the clinicians who treat them."""
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from accounts import policy
-from accounts.models import Role, User
+from accounts.models import Role
 from visits.audit import audit_page
 from visits.records.chart import Shown, chart_page
-from visits.web import SignedInRequest, render_page
+from visits.web import SignedInRequest, clinical_patient_or_404, render_page
 
 
 @policy.allow(Role.CLINICIAN)
@@ -16,10 +15,7 @@ from visits.web import SignedInRequest, render_page
 def patient_chart(request: SignedInRequest, patient_id: int) -> HttpResponse:
     """The chart of a patient this clinician treats (policy.CLINICAL_PATIENTS); anyone else's
     is not found."""
-    patients = policy.CLINICAL_PATIENTS.filter(
-        User.objects.select_related("patient_profile"), request.user
-    )
-    patient = get_object_or_404(patients, pk=patient_id)
+    patient = clinical_patient_or_404(request, patient_id)
     page = chart_page(request.user, patient, shown=Shown.from_query(request.GET))
     audit_page(request, page.pop("audited"))
     return render_page(request, "visits/records/chart.html", page)
