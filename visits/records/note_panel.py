@@ -6,13 +6,15 @@ so each patient still has one event per page view. The queries are fixed: the no
 summary, the diagnoses and the addenda with their authors, whatever their number.
 """
 
+import functools
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet, UUIDField, prefetch_related_objects
 from django.http import Http404
 from django.urls import reverse
 
 from accounts import policy
+from config.prepared import Param, Prepared, Viewer
 from visits.audit import Record
 from visits.records import icd10
 from visits.records.models import AfterVisitSummary, NoteAddendum, VisitNote
@@ -43,6 +45,25 @@ def _visits(*, with_record: bool = False) -> QuerySet[Visit]:
     return visits.select_related("note__author", "summary") if with_record else visits
 
 
+# The clinician's own visit by its id, with or without its note and summary: built and compiled
+# once (config.prepared). Unordered: it matches one row at most.
+OWN_VISIT = {
+    with_record: Prepared(
+        functools.partial(
+            lambda viewer, visit, with_record: (
+                policy.DOCUMENTABLE_VISITS.filter(_visits(with_record=with_record), viewer)
+                .filter(pk=visit)
+                .order_by()
+            ),
+            with_record=with_record,
+        ),
+        viewer=Viewer(),
+        visit=Param("visit", UUIDField()),
+    )
+    for with_record in (True, False)
+}
+
+
 def note_access(
     request: SignedInRequest, visit_id: object, *, with_record: bool = False
 ) -> NoteAccess:
@@ -55,11 +76,9 @@ def note_access(
     """
     user = request.user
     visits = _visits(with_record=with_record)
-    # One visit by its id: unordered, so the query is not compiled with an ORDER BY (each
-    # lookup here matches one row at most, so the order cannot change which).
-    visit = policy.DOCUMENTABLE_VISITS.filter(visits, user).filter(pk=visit_id).order_by().first()
-    if visit is not None:
-        return NoteAccess(visit=visit, writes=True, documentable=True)
+    found = OWN_VISIT[with_record].run(viewer=user, visit=visit_id)
+    if found:
+        return NoteAccess(visit=found[0], writes=True, documentable=True)
     readable = policy.VISIT_NOTES.filter(VisitNote.objects.all(), user).filter(
         visit_id=visit_id, status=VisitNote.Status.SIGNED
     )

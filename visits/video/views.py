@@ -9,10 +9,10 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Exists, OuterRef
-from django.http import HttpResponse, JsonResponse
+from django.db.models import Exists, OuterRef, UUIDField
+from django.http import Http404, HttpResponse, JsonResponse
 from django.http.request import RawPostDataException
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.middleware import allows_browser_features
 from accounts.models import Role
 from accounts.policy import VIDEO_ROOMS, allow
+from config.prepared import Param, Prepared, Viewer
 from visits.audit import audit_read
 from visits.ondemand.services import mark_joined
 from visits.records.lifecycle import (
@@ -52,17 +53,25 @@ CAMERA_AND_MICROPHONE = ("camera", "microphone")
 SIGNAL_POLL_MS = 1000
 
 
+# Built and compiled once (config.prepared), run with the viewer and the visit's id.
+ROOM_VISIT = Prepared(
+    lambda viewer, visit: (
+        VIDEO_ROOMS.filter(Visit.objects.all(), viewer)
+        .select_related("visit_type", "provider__user", "patient__patient_profile")
+        .annotate(phone_requested=Exists(PhoneCallRequest.objects.filter(visit=OuterRef("pk"))))
+        .filter(pk=visit)
+    ),
+    viewer=Viewer(),
+    visit=Param("visit", UUIDField()),
+)
+
+
 def _room_visit(request: SignedInRequest, visit_id) -> Visit:
     """The visit, from those whose room this user may use; else 404."""
-    visits = VIDEO_ROOMS.filter(Visit.objects.all(), request.user).select_related(
-        "visit_type", "provider__user", "patient__patient_profile"
-    )
-    return get_object_or_404(
-        visits.annotate(
-            phone_requested=Exists(PhoneCallRequest.objects.filter(visit=OuterRef("pk")))
-        ),
-        pk=visit_id,
-    )
+    found = ROOM_VISIT.run(viewer=request.user, visit=visit_id)
+    if not found:
+        raise Http404("No such visit.")
+    return found[0]
 
 
 def _is_clinician(request: SignedInRequest, visit: Visit) -> bool:

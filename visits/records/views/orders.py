@@ -8,9 +8,9 @@ anyone else finds nothing (404).
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import QuerySet, UUIDField
 from django.forms import Form
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import policy
 from accounts.models import Role
 from accounts.policy import allow
+from config.prepared import Param, Prepared, Viewer
 from visits.audit import audit_page, audit_read
 from visits.records import order_selectors
 from visits.records.models import Prescription
@@ -37,20 +38,31 @@ from visits.web import SignedInRequest, client_ip, go, render_page
 TEMPLATE = "visits/records/visit_orders.html"
 
 
-def _readable_visits(request: SignedInRequest) -> QuerySet[Visit]:
+def _readable_visits(viewer) -> QuerySet[Visit]:
     """The visits whose orders the viewer reads, each saying whether they write them too
     (`documentable`, policy.DOCUMENTABLE_VISITS, answered in the same query)."""
     visits = policy.CLINICAL_RECORDS.filter(
         Visit.objects.select_related("patient__patient_profile", "provider__user", "visit_type"),
-        request.user,
+        viewer,
     )
-    return policy.DOCUMENTABLE_VISITS.annotate(visits, request.user, "documentable")
+    return policy.DOCUMENTABLE_VISITS.annotate(visits, viewer, "documentable")
+
+
+# Built and compiled once (config.prepared), run with the viewer and the visit's id.
+READABLE_VISIT = Prepared(
+    lambda viewer, visit: _readable_visits(viewer).filter(pk=visit),
+    viewer=Viewer(),
+    visit=Param("visit", UUIDField()),
+)
 
 
 def _visit(request: SignedInRequest, visit_id: object, *, write: bool = False) -> Visit:
     """The visit, if the viewer treats its patient (else 404); to write, it must be theirs (403)."""
-    visit = get_object_or_404(_readable_visits(request), pk=visit_id)
-    if write and not visit.documentable:  # type: ignore[attr-defined]
+    found = READABLE_VISIT.run(viewer=request.user, visit=visit_id)
+    if not found:
+        raise Http404("No such visit.")
+    visit = found[0]
+    if write and not visit.documentable:
         raise PermissionDenied("Only the visit's own clinician can order from it.")
     return visit
 
