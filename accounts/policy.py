@@ -28,6 +28,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.licensure import current_licence
 from accounts.models import Role
 from accounts.treatment import treated_patient_ids
+from config.prepared import KeptTime, Param, Prepared, Viewer
 
 View = Callable[..., HttpResponse]
 
@@ -149,11 +150,37 @@ class Rule:
         return queryset.annotate(**{name: answer})
 
     def allows(self, user, obj: Model) -> bool:
-        """Whether this user may reach this one object, by the very same condition."""
+        """Whether this user may reach this one object, by the very same condition: a query
+        built and compiled once for each model (config.prepared), unless the rule reads the
+        clock, which a prepared query cannot keep."""
+        model = type(obj)
+        prepared = _ALLOWS.get((self.name, model))
+        if prepared is None and (self.name, model) not in _READS_THE_CLOCK:
+            prepared = _ALLOWS[(self.name, model)] = Prepared(
+                lambda viewer, pk: (
+                    self.filter(model._default_manager.all(), viewer)
+                    .filter(pk=pk)
+                    .order_by()
+                    .values_list("pk", flat=True)
+                ),
+                viewer=Viewer(),
+                pk=Param("pk", model._meta.pk),
+            )
+        if prepared is not None:
+            try:
+                return bool(prepared.run(viewer=user, pk=obj.pk, limit=1))
+            except KeptTime:
+                _ALLOWS.pop((self.name, model), None)
+                _READS_THE_CLOCK.add((self.name, model))
         condition = self.reach(user)
         if condition is None:
             return False
-        return type(obj)._default_manager.filter(condition, pk=obj.pk).exists()
+        return model._default_manager.filter(condition, pk=obj.pk).exists()
+
+
+# Rule.allows' prepared queries by rule and model, and the rules and models that cannot have one.
+_ALLOWS: dict[tuple[str, type[Model]], Prepared] = {}
+_READS_THE_CLOCK: set[tuple[str, type[Model]]] = set()
 
 
 def _visits(user) -> Q | None:

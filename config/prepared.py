@@ -177,6 +177,10 @@ class _BoundQuery:
         return self._compiler
 
 
+class KeptTime(TypeError):
+    """A time was built into a prepared query: it would be kept for every later run."""
+
+
 class _Compiled:
     """One variant's QuerySet, its compiler (which knows how to read the rows) and its SQL."""
 
@@ -189,7 +193,7 @@ class _Compiled:
             sql, params = "", ()
         kept = [param for param in params if _looks_like_a_time(param)]
         if kept:
-            raise TypeError(
+            raise KeptTime(
                 f"A prepared query keeps no times ({kept[0]!r}): make it a Param, or clock()."
             )
         self.sql: str = sql

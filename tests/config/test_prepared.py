@@ -304,3 +304,24 @@ class TestInsertedRows:
                 "page", flat=True
             )
         ) == ["", ""]
+
+
+@pytest.mark.django_db
+class TestRuleAllows:
+    """Rule.allows runs a prepared query, and answers as the rule's condition does."""
+
+    def test_each_viewer_and_visit(self, clinic, django_assert_num_queries):
+        for who in ("ana", "ben", "clinician", "other", "staff"):
+            viewer = clinic[who]
+            for visit in Visit.objects.all():
+                expected = Visit.objects.filter(policy.VISITS.reach(viewer), pk=visit.pk).exists()
+                with django_assert_num_queries(1):
+                    assert policy.VISITS.allows(viewer, visit) is expected
+
+    def test_a_rule_that_reads_the_clock_answers_through_the_orm(self, clinic):
+        from visits.ondemand.models import QueueEntry
+
+        entry = QueueEntry(pk=10**9)
+        assert policy.QUEUE_ENTRIES.allows(clinic["clinician"], entry) is False
+        assert ("on-demand queue entries", QueueEntry) in policy._READS_THE_CLOCK
+        assert policy.QUEUE_ENTRIES.allows(clinic["clinician"], entry) is False
