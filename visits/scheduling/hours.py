@@ -14,8 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import BigIntegerField, DateField
 
 from accounts.models import ProviderProfile
+from config.prepared import Param, Prepared
 from visits.scheduling.availability import dated_change, provider_free_times, weekly_block
 from visits.scheduling.display import exception_summary, span
 from visits.scheduling.models import ScheduleException, Visit, Weekday, WeeklyHours
@@ -39,6 +41,20 @@ MOVE = "move"
 CANCEL = "cancel"
 
 
+# The hours editor's reads, built and compiled once (config.prepared).
+EDITED_HOURS = Prepared(
+    lambda provider: WeeklyHours.objects.filter(provider=provider),
+    provider=Param("provider", BigIntegerField()),
+)
+EDITED_EXCEPTIONS = Prepared(
+    lambda provider, since: ScheduleException.objects.filter(
+        provider=provider, end_date__gte=since
+    ),
+    provider=Param("provider", BigIntegerField()),
+    since=Param("since", DateField()),
+)
+
+
 @dataclass
 class Schedule:
     """A provider's weekly hours and the exceptions that still matter, loaded for one edit."""
@@ -52,10 +68,8 @@ class Schedule:
         """Every weekly block, and the exceptions from yesterday on (earlier ones change nothing)."""
         return cls(
             provider=provider,
-            blocks=list(WeeklyHours.objects.filter(provider=provider)),
-            exceptions=list(
-                ScheduleException.objects.filter(provider=provider, end_date__gte=today - ONE_DAY)
-            ),
+            blocks=EDITED_HOURS.run(provider=provider),
+            exceptions=EDITED_EXCEPTIONS.run(provider=provider, since=today - ONE_DAY),
         )
 
     def blocks_on(self, weekday: int) -> list[WeeklyHours]:

@@ -5,25 +5,33 @@ calendar, and booking for a patient. Helpers the staff-side families share live 
 import datetime
 from zoneinfo import ZoneInfo
 
+from django.db.models import BigIntegerField
 from django.http import Http404
 from django.urls import reverse
 
 from accounts import policy
 from accounts.models import ProviderProfile
 from accounts.zones import zone_name
+from config.prepared import Param, Prepared, Viewer
+
+# Every staff-side page of a schedule starts here: built and compiled once (config.prepared).
+SCHEDULE = Prepared(
+    lambda viewer, provider: (
+        policy.SCHEDULES.filter(ProviderProfile.objects.select_related("user"), viewer)
+        .filter(pk=provider)
+        .order_by()  # one row by its id: no ORDER BY (and no join to order by the user's name)
+    ),
+    viewer=Viewer(),
+    provider=Param("provider", BigIntegerField()),
+)
 
 
 def schedule_for(request, provider_id: int) -> ProviderProfile:
     """The provider whose schedule this is, from those the user may manage; 404 otherwise."""
-    provider = (
-        policy.SCHEDULES.filter(ProviderProfile.objects.select_related("user"), request.user)
-        .filter(pk=provider_id)
-        .order_by()  # one row by its id: no ORDER BY (and no join to order by the user's name)
-        .first()
-    )
-    if provider is None:
+    found = SCHEDULE.run(viewer=request.user, provider=provider_id, limit=1)
+    if not found:
         raise Http404("No such schedule.")
-    return provider
+    return found[0]
 
 
 def local_midnight(day: datetime.date, zone: ZoneInfo) -> datetime.datetime:

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.db.models import BigIntegerField, DateTimeField
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Role
 from accounts.policy import allow
+from config.prepared import Param, Prepared, Viewer
 from visits.audit import audit_read
 from visits.scheduling.availability import (
     add_schedules,
@@ -21,7 +23,7 @@ from visits.scheduling.hours import (
     covers,
     working,
 )
-from visits.scheduling.models import Visit
+from visits.scheduling.models import Visit, VisitType
 from visits.scheduling.staff_forms import (
     CalendarForm,
 )
@@ -60,6 +62,26 @@ def _calendar_range(form: CalendarForm, today: datetime.date) -> tuple[str, date
     return "week", anchor - datetime.timedelta(days=anchor.weekday()), 7
 
 
+# The calendar's reads, built and compiled once (config.prepared).
+CALENDAR_VISITS = Prepared(
+    lambda viewer, provider, start, end: (
+        Visit.objects.visible_to(viewer)
+        .filter(provider=provider, start__gte=start, start__lt=end)
+        .select_related("visit_type", "patient__patient_profile")
+        .only(*CALENDAR_VISIT_FIELDS)
+        .order_by("start")
+    ),
+    viewer=Viewer(),
+    provider=Param("provider", BigIntegerField()),
+    start=Param("start", DateTimeField()),
+    end=Param("end", DateTimeField()),
+)
+OFFERED = Prepared(
+    lambda provider: VisitType.objects.filter(providers=provider, is_active=True),
+    provider=Param("provider", BigIntegerField()),
+)
+
+
 @allow(Role.STAFF, Role.CLINICIAN)
 @require_GET
 def schedule_calendar(request: HtmxHttpRequest, provider_id: int) -> HttpResponse:
@@ -73,7 +95,7 @@ def schedule_calendar(request: HtmxHttpRequest, provider_id: int) -> HttpRespons
     last_day = first_day + datetime.timedelta(days=length - 1)
     start, end = local_midnight(first_day, zone), local_midnight(last_day + ONE_DAY, zone)
     add_schedules([provider], start=start, end=end)
-    offered = list(provider.visit_types.filter(is_active=True))
+    offered = OFFERED.run(provider=provider)
     chosen_slug = form.cleaned_data.get("type") or ""
     date_problem = next(
         (str(error) for name in ("day", "week") for error in form.errors.get(name, [])), ""
@@ -94,13 +116,7 @@ def schedule_calendar(request: HtmxHttpRequest, provider_id: int) -> HttpRespons
         first_day,
         last_day,
     )
-    visits = list(
-        Visit.objects.visible_to(request.user)
-        .filter(provider=provider, start__gte=start, start__lt=end)
-        .select_related("visit_type", "patient__patient_profile")
-        .only(*CALENDAR_VISIT_FIELDS)
-        .order_by("start")
-    )
+    visits = CALENDAR_VISITS.run(viewer=request.user, provider=provider, start=start, end=end)
     audit_read(
         request,
         what="visit",
