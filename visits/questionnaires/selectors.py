@@ -230,6 +230,23 @@ def _rows_markup(rows: list[ScoreRow]) -> SafeString:
     )
 
 
+# The page shows totals as plain values, not each response's answers nor its questionnaire, and
+# each row says how many there are in all (counted before the page is cut). Built and compiled
+# once (config.prepared).
+SCORES = Prepared(
+    lambda patient: (
+        QuestionnaireResponse.objects.submitted()
+        .filter(patient=patient, questionnaire__slug__in=SCORED_SLUGS)
+        .annotate(in_all=Window(Count("pk")))
+        .order_by("-submitted_at", "-pk")
+        .values_list(
+            "questionnaire__slug", "questionnaire__title", "submitted_at", "total", "band", "in_all"
+        )
+    ),
+    patient=Param("patient", BigIntegerField()),
+)
+
+
 def score_history(patient, *, page: int = 1) -> dict:
     """One page of a patient's submitted PHQ-9 and GAD-7 responses, SCORES_PAGE of them, newest
     page first and oldest first within it, with their chart and how many there are in all.
@@ -237,19 +254,8 @@ def score_history(patient, *, page: int = 1) -> dict:
     `patient` comes from the policy; the caller records the read once for the page, and only
     when there is something to read (`responses`).
     """
-    scored = QuestionnaireResponse.objects.submitted().filter(
-        patient=patient, questionnaire__slug__in=SCORED_SLUGS
-    )
     start = (page - 1) * SCORES_PAGE
-    # The page shows totals as plain values, not each response's answers nor its questionnaire,
-    # and each row says how many there are in all (counted before the page is cut).
-    found = list(
-        scored.annotate(in_all=Window(Count("pk")))
-        .order_by("-submitted_at", "-pk")
-        .values_list(
-            "questionnaire__slug", "questionnaire__title", "submitted_at", "total", "band", "in_all"
-        )[start : start + SCORES_PAGE + 1]
-    )
+    found = SCORES.run(patient=patient, offset=start, limit=SCORES_PAGE + 1)
     older = len(found) > SCORES_PAGE
     zone = timezone.get_current_timezone()
     rows = [

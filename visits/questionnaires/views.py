@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import policy
 from accounts.models import Role, User
 from accounts.policy import allow
+from config.prepared import Prepared
 from visits.audit import audit_read
 from visits.questionnaires import engine
 from visits.questionnaires.forms import AlertAcknowledgeForm, QuestionnaireForm
@@ -41,6 +42,16 @@ from visits.web import (
 )
 
 
+# The symptom checks' newest titles: built and compiled once (config.prepared).
+SYMPTOM_TITLES = Prepared(
+    lambda: (
+        Questionnaire.objects.filter(kind=Questionnaire.Kind.SYMPTOM)
+        .order_by("slug", "-version")
+        .values_list("slug", "title")
+    )
+)
+
+
 @allow(Role.PATIENT)
 @require_GET
 def symptom_start(request: SignedInRequest) -> HttpResponse:
@@ -48,11 +59,7 @@ def symptom_start(request: SignedInRequest) -> HttpResponse:
     # The newest version's title of each, read as plain values (not their definitions), and
     # each choice written once here rather than by a link and two lookups a row.
     latest: dict[str, str] = {}
-    for slug, title in (
-        Questionnaire.objects.filter(kind=Questionnaire.Kind.SYMPTOM)
-        .order_by("slug", "-version")
-        .values_list("slug", "title")
-    ):
+    for slug, title in SYMPTOM_TITLES.run():
         latest.setdefault(slug, title)
     choices = SafeString(
         "".join(

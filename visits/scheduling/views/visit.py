@@ -19,6 +19,7 @@ from accounts.models import Role
 from accounts.policy import allow, can_view_clinical
 from config.prepared import Param, Prepared, Viewer
 from visits.audit import audit_read
+from visits.questionnaires.models import QuestionnaireResponse
 from visits.questionnaires.selectors import check_ins_enabled
 from visits.records.lifecycle import allowed_moves
 from visits.records.views.status import status_buttons
@@ -45,6 +46,16 @@ VISIT = Prepared(
         .filter(pk=visit)
     ),
     viewer=Viewer(),
+    visit=Param("visit", UUIDField()),
+)
+
+
+VISIT_RESPONSES = Prepared(
+    lambda visit: (
+        QuestionnaireResponse.objects.submitted()
+        .filter(visit=visit)
+        .select_related("questionnaire")
+    ),
     visit=Param("visit", UUIDField()),
 )
 
@@ -107,7 +118,7 @@ def visit_detail(request: HtmxHttpRequest, visit_id) -> HttpResponse:
     clinical = can_view_clinical(request.user, visit.patient)
     by_patient = request.user == visit.patient
     if clinical:
-        responses = list(visit.questionnaire_responses.submitted().select_related("questionnaire"))
+        responses = VISIT_RESPONSES.run(visit=visit)
         if not by_patient and visit.visit_type.questionnaires:
             check_ins = check_ins_enabled(patient=visit.patient, provider=visit.provider)
     return render(
