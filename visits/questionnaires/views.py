@@ -41,7 +41,6 @@ from visits.web import (
     render_page,
 )
 
-
 # The symptom checks' newest titles: built and compiled once (config.prepared).
 SYMPTOM_TITLES = Prepared(
     lambda: (

@@ -7,12 +7,14 @@ stays the same however long the record grows (accounts.policy decides what the v
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, F, Window
+from django.db.models import BigIntegerField, CharField, Count, F, IntegerField, QuerySet, Window
 from django.db.models.functions import Coalesce, RowNumber
 
 from accounts import policy
 from accounts.models import User
+from config.prepared import Param, Params, Prepared, Viewer
 from visits.results.charts import TrendPoint, trend_chart
 from visits.results.descriptions import description_of
 from visits.results.display import flag_symbol, flag_words, number, range_words
@@ -71,37 +73,30 @@ class Trend:
         ]
 
 
-def trends(
-    viewer: User,
-    patient: User,
-    *,
-    zone: datetime.tzinfo,
-    loinc_codes: list[str] | None = None,
-    points: int = TREND_POINTS,
-    charts: bool = True,
-) -> dict[tuple[str, str], Trend]:
-    """Every test (by LOINC code and unit) measured at least twice in the patient's latest
-    TREND_REPORTS released reports, with its latest `points` values (and their chart unless
-    `charts` is false): two queries, over a bounded number of rows whatever the length of the
-    record."""
-    # The reports' ids first, so that the values are read by patient and report (the index
-    # obs_patient_report), not among every value in the patient's record.
-    recent_reports = list(
+RECENT_REPORTS = Prepared(
+    lambda viewer, patient: (
         policy.LAB_REPORTS.filter(LabReport.objects.all(), viewer)
         .filter(patient=patient)
         .order_by(F("collected_at").desc(nulls_last=True), "-received_at", "-pk")
-        .values_list("pk", flat=True)[:TREND_REPORTS]
-    )
+        .values_list("pk", flat=True)
+    ),
+    viewer=Viewer(),
+    patient=Param("patient", BigIntegerField()),
+)
+
+
+def _trend_values(viewer, patient, reports, points, loinc_codes=None) -> QuerySet:
+    """The latest `points` current values of each test measured at least twice in `reports`."""
     rows = (
         policy.OBSERVATIONS.filter(Observation.objects.all(), viewer)
         .filter(patient=patient, superseded_by__isnull=True, value__isnull=False)
-        .filter(report_id__in=recent_reports)
+        .filter(report_id__in=reports)
         .exclude(status=ResultStatus.CANCELLED)
     )
     if loinc_codes is not None:
         rows = rows.filter(loinc_code__in=loinc_codes)
     partition = [F("loinc_code"), F("unit")]
-    rows = (
+    return (
         rows.annotate(
             measured=Coalesce("observed_at", "report__collected_at", "report__received_at")
         )
@@ -125,6 +120,47 @@ def trends(
             "recency",
         )
     )
+
+
+# Built and compiled once (config.prepared): for every test, or for the tests named.
+TREND_VALUES = {
+    named: Prepared(
+        _trend_values,
+        viewer=Viewer(),
+        patient=Param("patient", BigIntegerField()),
+        reports=Params("reports", BigIntegerField()),
+        points=Param("points", IntegerField()),
+        **({"loinc_codes": Params("loinc_codes", CharField())} if named else {}),
+    )
+    for named in (True, False)
+}
+
+
+def trends(
+    viewer: User,
+    patient: User,
+    *,
+    zone: datetime.tzinfo,
+    loinc_codes: list[str] | None = None,
+    points: int = TREND_POINTS,
+    charts: bool = True,
+) -> dict[tuple[str, str], Trend]:
+    """Every test (by LOINC code and unit) measured at least twice in the patient's latest
+    TREND_REPORTS released reports, with its latest `points` values (and their chart unless
+    `charts` is false): two queries, over a bounded number of rows whatever the length of the
+    record."""
+    # The reports' ids first, so that the values are read by patient and report (the index
+    # obs_patient_report), not among every value in the patient's record.
+    recent_reports = RECENT_REPORTS.run(viewer=viewer, patient=patient, limit=TREND_REPORTS)
+    given: dict[str, Any] = {
+        "viewer": viewer,
+        "patient": patient,
+        "reports": recent_reports,
+        "points": points,
+    }
+    if loinc_codes is not None:
+        given["loinc_codes"] = loinc_codes
+    rows = TREND_VALUES[loinc_codes is not None].run(**given)
     found: dict[tuple[str, str], Trend] = {}
     for row in sorted(rows, key=lambda row: row["recency"]):
         key = (row["loinc_code"], row["unit"])
