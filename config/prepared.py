@@ -10,10 +10,14 @@ iterables and converters, with the QuerySet's prefetching, exactly as the QueryS
 them (`tests/config/test_prepared.py` holds the two to each other).
 
 The builder runs once, so anything that varies between runs must be a Param: a value it read
-from the clock or the request would be kept for every later run. A Param with `default` has its
-value worked out at each run (the time a look-back counts from). The access policy's rules take
-a `Viewer` in place of the signed-in person: its role is fixed when a variant is built, its id
-is bound when it runs, and a rule that needs more of the person than that fails to build.
+from the clock or the request would be kept for every later run, and a date or time built into
+the SQL is refused (KeptTime). A Param with `default` has its value worked out at each run (the
+time a look-back counts from, `clock`); `Params` is a list (`__in=`), each length a variant;
+`IfGiven` a filter that applies only when its value is given. The access policy's rules take a
+`Viewer` in place of the signed-in person: its role is fixed when a variant is built, its id is
+bound when it runs, and a rule that needs more of the person than that fails to build.
+
+`insert_rows` is the same for writes: the INSERT that bulk_create would make, written once.
 """
 
 import copy
