@@ -132,28 +132,25 @@ SUMMARY_DIAGNOSES = Prepared(
     patient=PATIENT,
     visit=VISIT,
 )
-SUMMARY_PRESCRIPTIONS = Prepared(
-    lambda viewer, patient, visit: (
-        policy.CLINICAL_RECORDS.filter(Prescription.objects.all(), viewer)
-        .filter(patient=patient, visit_id=visit)
-        .order_by("-created_at", "pk")
-        .values(*MEDICATION_LINE_COLUMNS)
-    ),
-    viewer=Viewer(),
-    patient=PATIENT,
-    visit=VISIT,
-)
-SUMMARY_ORDERS = Prepared(
-    lambda viewer, patient, visit: (
-        policy.CLINICAL_RECORDS.filter(LabOrder.objects.all(), viewer)
-        .filter(patient=patient, visit_id=visit)
-        .order_by("-created_at", "pk")
-        .values(*ORDER_LINE_COLUMNS)
-    ),
-    viewer=Viewer(),
-    patient=PATIENT,
-    visit=VISIT,
-)
+
+
+def _visit_lines(model, columns: tuple[str, ...]) -> Prepared:
+    """A visit's prescriptions or lab orders, newest first, as plain rows of `columns`."""
+    return Prepared(
+        lambda viewer, patient, visit: (
+            policy.CLINICAL_RECORDS.filter(model.objects.all(), viewer)
+            .filter(patient=patient, visit_id=visit)
+            .order_by("-created_at", "pk")
+            .values(*columns)
+        ),
+        viewer=Viewer(),
+        patient=PATIENT,
+        visit=VISIT,
+    )
+
+
+SUMMARY_PRESCRIPTIONS = _visit_lines(Prescription, MEDICATION_LINE_COLUMNS)
+SUMMARY_ORDERS = _visit_lines(LabOrder, ORDER_LINE_COLUMNS)
 
 
 def visit_summary(viewer: User, patient: User, visit_id) -> VisitSummaryPage | None:
