@@ -10,7 +10,7 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse
 
 from accounts.policy import EXTERNAL_RULES, RULE_ATTRIBUTE
-from config.prepared import insert_rows
+from config.prepared import Param, Prepared, insert_rows
 
 if TYPE_CHECKING:
     from django.contrib import admin
@@ -230,6 +230,35 @@ def audit_read(request: HttpRequest, *, what: str, records: Iterable[Record]) ->
     shows several kinds calls `audit_page` once instead, so each patient still has one event.
     """
     audit_page(request, {what: records})
+
+
+# The patient's access log, a page of it and how long it is: built and compiled once.
+_ACCESS_LOG = Prepared(
+    lambda patient: (
+        AuditEvent.objects.filter(patient=patient).select_related("actor").order_by("-at", "-pk")
+    ),
+    patient=Param("patient", models.BigIntegerField()),
+)
+_ACCESS_LOG_TOTAL = Prepared(
+    lambda patient: (
+        AuditEvent.objects.filter(patient=patient)
+        .values("patient")
+        .annotate(count=models.Count("pk"))
+        .order_by()
+    ),
+    patient=Param("patient", models.BigIntegerField()),
+)
+
+
+def access_log_events(patient, *, offset: int, limit: int) -> list[AuditEvent]:
+    """The events of the patient's record, newest first, `limit` of them after `offset`."""
+    return _ACCESS_LOG.run(patient=patient, offset=offset, limit=limit)
+
+
+def access_log_total(patient) -> int:
+    """How many events the patient's record has (grouped by the patient: none, or one row)."""
+    counted = _ACCESS_LOG_TOTAL.run(patient=patient)
+    return counted[0]["count"] if counted else 0
 
 
 ADMIN_RULE = next(reason for prefix, _, reason in EXTERNAL_RULES if prefix == "admin/")

@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 from typing import cast
 
-from django.db.models import BigIntegerField, Count, DateTimeField, Q
+from django.db.models import DateTimeField, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import dateformat, timezone
@@ -15,7 +15,7 @@ from accounts.policy import allow
 from accounts.states import US_STATES
 from accounts.zones import zone_name
 from config.prepared import Param, Prepared, Viewer
-from visits.audit import AuditEvent, audit_page
+from visits.audit import access_log_events, access_log_total, audit_page
 from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.selectors import DUE_WITHIN, due_before_visits, open_alerts_for
 from visits.results.critical import open_critical_alerts_for
@@ -309,29 +309,6 @@ def _provider_rows(providers: list[ProviderProfile]) -> list[ProviderRow]:
 ACCESS_LOG_SHOWN = 20
 
 
-# The patient's access log, a page of it and how long it is: built and compiled once.
-ACCESS_LOG = Prepared(
-    lambda patient: (
-        AuditEvent.objects.filter(patient=patient).select_related("actor").order_by("-at", "-pk")
-    ),
-    patient=Param("patient", BigIntegerField()),
-)
-ACCESS_LOG_COUNT = Prepared(
-    lambda patient: (
-        AuditEvent.objects.filter(patient=patient)
-        .values("patient")
-        .annotate(count=Count("pk"))
-        .order_by()
-    ),
-    patient=Param("patient", BigIntegerField()),
-)
-
-
-def _count(counted: list[dict]) -> int:
-    """A grouped count's one row (none when there is nothing to count)."""
-    return counted[0]["count"] if counted else 0
-
-
 @allow(Role.PATIENT)
 @require_GET
 def access_log(request: HtmxHttpRequest) -> HttpResponse:
@@ -339,7 +316,7 @@ def access_log(request: HtmxHttpRequest) -> HttpResponse:
     user = signed_in(request)
     page = page_number(request.GET.get("page"))
     start = (page - 1) * ACCESS_LOG_SHOWN
-    events = ACCESS_LOG.run(patient=user, offset=start, limit=ACCESS_LOG_SHOWN + 1)
+    events = access_log_events(user, offset=start, limit=ACCESS_LOG_SHOWN + 1)
     profile = user.patient_profile_or_none
     zone = profile.zone if profile else datetime.UTC
     # Each row's words are made once here rather than through four filters per row.
@@ -362,7 +339,7 @@ def access_log(request: HtmxHttpRequest) -> HttpResponse:
             "page": page,
             "first_shown": start + 1,
             "last_shown": start + len(rows),
-            "total": _count(ACCESS_LOG_COUNT.run(patient=user)),
+            "total": access_log_total(user),
             "older_page": page + 1 if len(events) > ACCESS_LOG_SHOWN else None,
             "newer_page": page - 1 if page > 1 else None,
         },

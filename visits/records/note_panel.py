@@ -75,10 +75,10 @@ def note_access(
     only reads them (saved_note takes them from the visit then).
     """
     user = request.user
-    visits = _visits(with_record=with_record)
     found = OWN_VISIT[with_record].run(viewer=user, visit=visit_id)
     if found:
         return NoteAccess(visit=found[0], writes=True, documentable=True)
+    visits = _visits(with_record=with_record)
     readable = policy.VISIT_NOTES.filter(VisitNote.objects.all(), user).filter(
         visit_id=visit_id, status=VisitNote.Status.SIGNED
     )

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import ProviderProfile
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
@@ -23,13 +24,13 @@ from tests.visits.factories import (
     visit_type,
 )
 from visits.scheduling.availability import (
-    bookable_providers,
     days_with_time,
     free_times,
     search_window,
     series_plan,
     with_schedules,
 )
+from visits.scheduling.bookable import bookable_providers, load_bookable
 from visits.scheduling.models import ScheduleException, Visit, VisitType
 from visits.scheduling.recurrence import series_starts
 
@@ -92,6 +93,28 @@ class TestBookableProviders:
         ]
         assert not bookable_providers(visit_type=urgent_care, state="TX", kind="therapist")
         assert bookable_providers(visit_type=urgent_care, state="TX", kind="physician").count() == 2
+
+    @pytest.mark.parametrize(
+        "filters",
+        [{}, {"language": "es"}, {"language": "fr"}, {"kind": "physician"}, {"kind": "therapist"}],
+    )
+    def test_the_booking_pages_prepared_read_lists_the_same_providers(self, filters):
+        """load_bookable (the pages' prepared query) keeps bookable_providers' answer, in its
+        order, whole and a page at a time, and narrowed to one provider."""
+        urgent_care = visit_type("urgent-care")
+        providers = [
+            provider_with_hours(states=["TX", "OK"], language_codes=["en", "es"]),
+            provider_with_hours(language_codes=["en"]),
+            provider_with_hours(states=["OK"]),
+        ]
+        now = timezone.now()
+        expected = list(bookable_providers(visit_type=urgent_care, state="TX", **filters))
+        loaded = {"visit_type": urgent_care, "state": "TX", "now": now, **filters}
+        assert load_bookable(**loaded) == expected
+        assert load_bookable(**loaded, offset=1, limit=1) == expected[1:2]
+        for provider in providers:
+            one = load_bookable(**loaded, provider=provider.pk)
+            assert one == [p for p in expected if p == provider]
 
 
 class TestFreeTimes:

@@ -1,7 +1,7 @@
 """Time the availability search and booking on a made-up clinic: `make bench`.
 
 Seeds providers licensed in Texas with a month of weekday hours and booked visits, then times
-(a) the search a patient's booking page runs (bookable_providers + with_schedules + free_times)
+(a) the search a patient's booking page runs (load_bookable + free_times)
 and (b) booking: the visit_book service and the patient's booking POST through Django's test
 client (the whole request: middleware, form, symptom check, service, redirect). It prints the
 median and 95th percentile in milliseconds and the queries of one search and of one booking.
@@ -29,7 +29,8 @@ from accounts.models import Language, PatientProfile, ProviderLicense, ProviderP
 from visits.bench.symptoms import SymptomQuestionsChanged, answer_symptom_questions
 from visits.intake.consents import CONSENTS
 from visits.intake.models import Intake, IntakeStep
-from visits.scheduling.availability import bookable_providers, free_times, with_schedules
+from visits.scheduling.availability import free_times
+from visits.scheduling.bookable import load_bookable
 from visits.scheduling.models import ScheduleException, Visit, VisitType, WeeklyHours
 from visits.scheduling.services import visit_book
 from visits.scheduling.slots import DatedChange, WeeklyBlock, working_hours
@@ -101,8 +102,8 @@ class Command(BaseCommand):
         end = self.now + datetime.timedelta(days=options["days"])
 
         def search() -> dict[int, list[datetime.datetime]]:
-            providers = with_schedules(
-                bookable_providers(visit_type=visit_type, state=STATE), start=self.now, end=end
+            providers = load_bookable(
+                visit_type=visit_type, state=STATE, now=self.now, start=self.now, end=end
             )
             return free_times(
                 visit_type=visit_type,

@@ -25,9 +25,9 @@ from visits.intake.selectors import intake_missing_steps
 from visits.scheduling.availability import (
     days_with_time,
     free_times,
-    load_bookable,
     series_plan,
 )
+from visits.scheduling.bookable import load_bookable
 from visits.scheduling.display import clock, day_and_clock, day_name, short_day
 from visits.scheduling.forms import (
     BookingForm,

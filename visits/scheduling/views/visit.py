@@ -23,7 +23,7 @@ from visits.questionnaires.models import QuestionnaireResponse
 from visits.questionnaires.selectors import check_ins_enabled
 from visits.records.lifecycle import allowed_moves
 from visits.records.views.status import status_buttons
-from visits.scheduling.availability import load_provider
+from visits.scheduling.bookable import load_provider
 from visits.scheduling.forms import CancelReasonForm, ScopeForm, parse_start
 from visits.scheduling.models import Visit
 from visits.scheduling.notifications import visit_calendar
