@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 
 from accounts import policy
 from accounts.models import User
-from config.prepared import Param, Prepared, Viewer
+from config.prepared import Param, Params, Prepared, Viewer
 from visits.results.bounds import REPORTS_PAGE, Bounded, bounded
 from visits.results.flags import Flag
 from visits.results.lines import ReportLineGroup, report_line, report_line_groups
@@ -122,15 +122,15 @@ REPORT_LINE_COLUMNS = (
 FLAGGED = [flag for flag, symbol in Flag.SYMBOLS.items() if symbol]
 
 
-def _value_counts(viewer: User, patient: User, released: list[int]) -> dict[int, dict]:
+def _value_counts_query(viewer, patient, released) -> QuerySet:
     """For each released report, how many current values it has, how many are flagged, and
     whether the lab corrected any (a value correcting an earlier one, or one corrected by a
-    later report): one query, a row per report, however many values they hold."""
+    later report): a row per report, however many values they hold."""
     values = policy.OBSERVATIONS.filter(Observation.objects.all(), viewer).filter(patient=patient)
     current = Q(superseded_by__isnull=True)
     corrects_earlier = Exists(values.filter(superseded_by=OuterRef("pk")))
     replaced_later = Q(superseded_by__isnull=False) & ~Q(superseded_by__report_id=F("report_id"))
-    rows = (
+    return (
         values.filter(report_id__in=released)
         .order_by()
         .values("report_id")
@@ -144,7 +144,6 @@ def _value_counts(viewer: User, patient: User, released: list[int]) -> dict[int,
             ),
         )
     )
-    return {row["report_id"]: row for row in rows}
 
 
 # The queries the pages run on every request, built and compiled once (config.prepared).
@@ -191,6 +190,18 @@ def _report_counts(viewer, patient) -> QuerySet:
 
 
 REPORT_COUNTS = Prepared(_report_counts, viewer=Viewer(), patient=PATIENT)
+VALUE_COUNTS = Prepared(
+    _value_counts_query,
+    viewer=Viewer(),
+    patient=PATIENT,
+    released=Params("released", BigIntegerField()),
+)
+
+
+def _value_counts(viewer: User, patient: User, released: list[int]) -> dict[int, dict]:
+    """The released reports' value counts (`_value_counts_query`), by report: one query."""
+    rows = VALUE_COUNTS.run(viewer=viewer, patient=patient, released=released)
+    return {row["report_id"]: row for row in rows}
 
 
 def report_lines(
