@@ -11,14 +11,15 @@ from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 
-from visits.results.lines import MedicationLine, OrderLine, ReportLineGroup, TrendLine
+from visits.results.lines import MedicationLine, OrderLine, ReportLine, ReportLineGroup, TrendLine
+from visits.results.shown import ReportState
 
 register = template.Library()
 NO_PLACE = "Not given yet: ask the clinic where to go."
 NO_INSTRUCTIONS = "No special instructions were given."
 
 
-def _medication(rx: MedicationLine, level: object) -> str:
+def _medication(rx: MedicationLine, level: str) -> str:
     ended = (
         f"<p><strong>{conditional_escape(rx.ended)}</strong>"
         f"{conditional_escape(rx.ended_detail)}</p>"
@@ -81,7 +82,7 @@ def _trend_row(row: dict) -> str:
     )
 
 
-def _trend(trend: TrendLine, level: object) -> str:
+def _trend(trend: TrendLine, level: str) -> str:
     anchor = conditional_escape(trend.anchor)
     rows = "".join(_trend_row(row) for row in trend.rows)
     return (
@@ -109,7 +110,7 @@ def trend_lines(trends: Iterable[TrendLine], level: object) -> SafeString:
     return SafeString("\n" + "".join(_trend(trend, level) for trend in trends) + "\n")
 
 
-def _report(line, zone_name: str) -> str:
+def _report(line: ReportLine, zone_name: str) -> str:
     pk = line.pk
     name = conditional_escape(line.name)
     url = conditional_escape(line.url)
@@ -121,7 +122,7 @@ def _report(line, zone_name: str) -> str:
             f'<p class="report-counts">{conditional_escape(line.counts)} <a href="{url}">'
             f'See the values<span class="visually-hidden"> of {name}</span></a></p>'
         )
-    elif line.state == "pending_review":
+    elif line.state == ReportState.PENDING_REVIEW:
         when = (
             f"released by {conditional_escape(line.release_by)} {zone_name} at the latest"
             if line.release_by
