@@ -92,6 +92,7 @@ def step_context(step: IntakeStep, intake: Intake, form: IntakeStepForm, zone: Z
         "documents": consent_documents(form, signed) if step == IntakeStep.CONSENTS else [],
         "draft_saved_at": draft_time(intake, step),
         "zone": zone,
+        "basis": intake.basis(step),
     }
 
 

@@ -1,5 +1,8 @@
 """A patient's intake: the standing record saved step by step, its history and consent signatures."""
 
+import hashlib
+import json
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -74,6 +77,11 @@ class Intake(models.Model):
     @property
     def is_complete(self) -> bool:
         return not self.missing_steps
+
+    def basis(self, step: IntakeStep) -> str:
+        """A fingerprint of the step's saved answers: a page carries it to say what it was shown."""
+        saved = json.dumps(self.answers.get(step), sort_keys=True)
+        return hashlib.sha256(saved.encode()).hexdigest()[:16]
 
 
 class IntakeVersion(models.Model):

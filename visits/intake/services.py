@@ -2,6 +2,8 @@
 
 import copy
 import datetime
+from collections.abc import Callable
+from enum import StrEnum
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,19 +25,61 @@ def next_step(step: IntakeStep, missing: list[IntakeStep]) -> IntakeStep | None:
     return remaining[0] if remaining else None
 
 
+class Autosave(StrEnum):
+    """What became of an autosaved draft."""
+
+    KEPT = "kept"
+    UNCHANGED = "unchanged"  # it says what the step already saved: the step has no draft
+    STALE = "stale"  # the step was saved after the page that sent it was shown
+
+
+def _locked(intake: Intake) -> Intake:
+    """The intake read again under a row lock, inside the caller's transaction."""
+    return Intake.objects.select_for_update().get(pk=intake.pk)
+
+
 def intake_save_draft(
     *, intake: Intake, step: IntakeStep, raw: dict, now: datetime.datetime | None = None
 ) -> Intake:
     """Keep what the patient typed on a step, valid or not, and remember they are on it."""
-    now = now or timezone.now()
+    with transaction.atomic():
+        # Read again under the lock, so a step saved meanwhile keeps its answers and other drafts.
+        return _keep(_locked(intake), step, raw, now or timezone.now())
+
+
+def intake_autosave(
+    *,
+    intake: Intake,
+    step: IntakeStep,
+    raw: dict,
+    basis: str | None,
+    says_same_as: Callable[[dict | None], bool],
+    now: datetime.datetime | None = None,
+) -> tuple[Intake, Autosave]:
+    """Keep an autosaved draft, unless the step was saved since its page was shown.
+
+    `basis` is the step's `Intake.basis` as the page was shown: an autosave that reaches the
+    server after the same page's submit (or after another tab saved the step) would otherwise
+    bring back a draft of what is already saved. `says_same_as` tells whether the raw answers
+    say what the step saved.
+    """
+    with transaction.atomic():
+        current = _locked(intake)
+        if basis is not None and basis != current.basis(step):
+            return current, Autosave.STALE
+        if says_same_as(current.answers.get(step)):
+            return _discard(current, step), Autosave.UNCHANGED
+        return _keep(current, step, raw, now or timezone.now()), Autosave.KEPT
+
+
+def _keep(intake: Intake, step: IntakeStep, raw: dict, now: datetime.datetime) -> Intake:
     intake.drafts[step] = {"raw": raw, "saved_at": now.isoformat()}
     intake.current_step = step
     intake.save(update_fields=["drafts", "current_step", "updated_at"])
     return intake
 
 
-def intake_discard_draft(*, intake: Intake, step: IntakeStep) -> Intake:
-    """Drop a step's draft: what it held is what the step already saved."""
+def _discard(intake: Intake, step: IntakeStep) -> Intake:
     if step in intake.drafts:
         del intake.drafts[step]
         intake.save(update_fields=["drafts", "updated_at"])
@@ -55,7 +99,7 @@ def intake_save_step(
     """Save a valid step and drop its draft; a complete intake that changed gets a new version."""
     now = now or timezone.now()
     with transaction.atomic():
-        intake = Intake.objects.select_for_update().get(pk=intake.pk)
+        intake = _locked(intake)
         intake.answers[step] = answers
         intake.drafts.pop(step, None)
         missing = intake.missing_steps
@@ -77,6 +121,7 @@ def intake_sign_consents(
     """Record each typed-name signature with the exact version and hash of the text, then save the step."""
     now = now or timezone.now()
     with transaction.atomic():
+        intake = _locked(intake)
         signed = dict(intake.answers.get(IntakeStep.CONSENTS, {}))
         for slug, typed_name in signatures.items():
             document = CONSENTS[slug]

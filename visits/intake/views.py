@@ -18,7 +18,7 @@ from visits.intake.forms import STEP_FORMS, ConsentsForm, IntakeStepForm, RowsSt
 from visits.intake.models import Intake, IntakeStep
 from visits.intake.selectors import intake_page
 from visits.intake.services import (
-    intake_discard_draft,
+    intake_autosave,
     intake_for,
     intake_remember_step,
     intake_save_draft,
@@ -70,11 +70,13 @@ def intake_step(request: SignedInRequest, step: str) -> HttpResponse:
     if request.method == "POST":
         raw = form_class.raw_from(request.POST)
         if request.POST.get("_draft"):
-            if form_class(raw, bound=True, **options).says_same_as(intake.answers.get(step)):
-                # Nothing new (e.g. an autosave racing the submit): the step has no draft.
-                intake = intake_discard_draft(intake=intake, step=step)
-            else:
-                intake = intake_save_draft(intake=intake, step=step, raw=raw)
+            intake, autosave = intake_autosave(
+                intake=intake,
+                step=step,
+                raw=raw,
+                basis=request.POST.get("_basis"),
+                says_same_as=form_class(raw, bound=True, **options).says_same_as,
+            )
             if request.htmx:
                 return render_page(
                     request,
@@ -82,7 +84,7 @@ def intake_step(request: SignedInRequest, step: str) -> HttpResponse:
                     {
                         "draft_saved_at": draft_time(intake, step),
                         "zone": profile.zone,
-                        "unchanged": True,
+                        "autosave": autosave,
                     },
                     partial="draft-status",
                 )

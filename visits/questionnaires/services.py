@@ -5,7 +5,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import CharField
+from django.db.models import CharField, F, Q
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -52,28 +52,46 @@ def raw_answers(definition: dict, data: QueryDict | dict) -> dict:
     return raw
 
 
-def response_start(*, patient, slug: str, visit=None) -> QuestionnaireResponse:
-    """The patient's open draft for this questionnaire (and visit), or a new one."""
+def response_start(
+    *, patient, slug: str, visit=None, shown: str | None = None
+) -> QuestionnaireResponse:
+    """The patient's open draft for this questionnaire (and visit), or a new one.
+
+    `shown` is the id a page posts of the response it showed. Once that response is submitted
+    it is the one returned, so an autosave that arrives after the page's own submit starts no
+    new draft of what was just sent.
+    """
     questionnaire = latest_version(slug)
-    draft = QuestionnaireResponse.objects.filter(
-        patient=patient, questionnaire=questionnaire, visit=visit, submitted_at__isnull=True
-    ).first()
-    if draft is None:
+    wanted = Q(submitted_at__isnull=True)
+    if shown is not None and shown.isdecimal() and len(shown) <= 18:
+        wanted |= Q(pk=int(shown))
+    response = (
+        QuestionnaireResponse.objects.filter(wanted)
+        .filter(patient=patient, questionnaire=questionnaire, visit=visit)
+        .order_by(F("submitted_at").desc(nulls_last=True), "-started_at")
+        .first()
+    )
+    if response is None:
         return QuestionnaireResponse.objects.create(
             patient=patient, questionnaire=questionnaire, visit=visit
         )
-    # The questionnaire (and its definition) is loaded once, not again through the draft.
-    draft.questionnaire = questionnaire
-    return draft
-
-
-def response_save_draft(
-    *, response: QuestionnaireResponse, data: QueryDict | dict
-) -> QuestionnaireResponse:
-    """Keep what the patient has typed so far, valid or not; nothing is lost."""
-    response.answers = raw_answers(response.questionnaire.definition, data)
-    response.save(update_fields=["answers"])
+    # The questionnaire (and its definition) is loaded once, not again through the response.
+    response.questionnaire = questionnaire
     return response
+
+
+def response_save_draft(*, response: QuestionnaireResponse, data: QueryDict | dict) -> bool:
+    """Keep what the patient has typed so far, valid or not; nothing is lost.
+
+    Only a draft is written: an autosave that reaches the server after the same page's submit
+    must not replace the submitted answers. False when the response was submitted meanwhile.
+    """
+    answers = raw_answers(response.questionnaire.definition, data)
+    drafts = QuestionnaireResponse.objects.filter(pk=response.pk, submitted_at__isnull=True)
+    if not drafts.update(answers=answers):
+        return False
+    response.answers = answers
+    return True
 
 
 @dataclass
@@ -89,16 +107,24 @@ class Submission:
 def response_submit(*, response: QuestionnaireResponse, data: QueryDict | dict) -> Submission:
     """Validate and submit: score it, record red flags, and raise a safety alert for a crisis.
 
-    Invalid answers are kept as a draft and returned with a message per item.
+    Invalid answers are kept as a draft and returned with a message per item. A response
+    already submitted (by an earlier post of the same page) is left as it was, and returned
+    without errors.
     """
     definition = response.questionnaire.definition
     answers, errors = engine.clean_answers(definition, raw_answers(definition, data))
     if errors:
-        response_save_draft(response=response, data=data)
+        if not response_save_draft(response=response, data=data):
+            return Submission(response, {})  # submitted meanwhile, by the same page
         return Submission(response, errors)
     result = engine.score(definition, answers)
     flags = engine.red_flags(definition, answers)
     with transaction.atomic():
+        # A second submit of the same page (a double click, a retry) finds it submitted: it
+        # neither scores it again nor raises a second alert.
+        locked = QuestionnaireResponse.objects.select_for_update().filter(pk=response.pk)
+        if locked.filter(submitted_at__isnull=False).exists():
+            return Submission(response, {})
         response.answers = answers
         if result is not None:
             response.total, response.band, response.screens = (

@@ -76,7 +76,9 @@ def symptom_start(request: SignedInRequest) -> HttpResponse:
 
 def _answer(request: SignedInRequest, slug: str, *, visit: Visit | None) -> HttpResponse:
     try:
-        response = response_start(patient=request.user, slug=slug, visit=visit)
+        response = response_start(
+            patient=request.user, slug=slug, visit=visit, shown=request.POST.get("_response")
+        )
     except Questionnaire.DoesNotExist as missing:
         raise Http404("No such questionnaire.") from missing
     definition = response.questionnaire.definition
@@ -85,7 +87,11 @@ def _answer(request: SignedInRequest, slug: str, *, visit: Visit | None) -> Http
     if request.method == "POST":
         if request.POST.get("_draft"):
             # htmx, on every change: keep the draft, show newly relevant items and any crisis help.
-            response_save_draft(response=response, data=request.POST)
+            if response.submitted_at or not response_save_draft(
+                response=response, data=request.POST
+            ):
+                # The same page's submit got there first: show what was submitted.
+                return go(request, reverse("questionnaire_result", args=[response.pk]))
         else:
             submission = response_submit(response=response, data=request.POST)
             if submission.ok:
@@ -105,6 +111,7 @@ def _answer(request: SignedInRequest, slug: str, *, visit: Visit | None) -> Http
         "visits/questionnaires/questionnaire_answer.html",
         {
             "questionnaire": response.questionnaire,
+            "response_id": response.pk,
             "definition": definition,
             "form": form,
             "action": action,

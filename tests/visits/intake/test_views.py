@@ -285,6 +285,42 @@ class TestDrafts:
         assert intake_of(patient).drafts == {}
         assert "not yet saved" not in patient_client.get(url("demographics")).content.decode()
 
+    def test_an_autosave_after_the_same_page_signed_the_consents_is_no_draft(
+        self, patient_client, patient
+    ):
+        """The last step's autosave reaching the server after its own submit brings back no
+        draft: the patient's finished history has no 'not yet saved' step."""
+        for step, data in STEPS_IN_ORDER[:-1]:
+            patient_client.post(url(step), data)
+        page = patient_client.get(url("consents")).content.decode()
+        basis = re.search(r'name="_basis" value="([0-9a-f]{16})"', page).group(1)
+        signatures = dict(STEPS_IN_ORDER[-1][1])
+        patient_client.post(url("consents"), {**signatures, "_basis": basis})
+        late = patient_client.post(
+            url("consents"), {**signatures, "_basis": basis, "_draft": "1"}, headers=HTMX
+        )
+        assert late.content.decode() == (
+            "Not kept as a draft: this step was saved after this page opened. "
+            "Reload the page to see what is saved."
+        )
+        intake = intake_of(patient)
+        assert intake.is_complete
+        assert intake.drafts == {}
+        assert "answers not yet saved" not in patient_client.get(url("consents")).content.decode()
+
+    def test_an_autosave_from_the_page_as_shown_is_kept(self, patient_client, patient):
+        """The basis a page carries is the one the next autosave from it is checked against."""
+        patient_client.post(url("demographics"), ADDRESS)
+        page = patient_client.get(url("demographics")).content.decode()
+        basis = re.search(r'name="_basis" value="([0-9a-f]{16})"', page).group(1)
+        response = patient_client.post(
+            url("demographics"),
+            {**ADDRESS, "city": "Round Rock", "_basis": basis, "_draft": "1"},
+            headers=HTMX,
+        )
+        assert re.fullmatch(r"Draft saved \d{1,2}:\d{2} [AP]M", response.content.decode())
+        assert intake_of(patient).drafts["demographics"]["raw"]["city"] == "Round Rock"
+
 
 class TestRows:
     def test_add_row_saves_the_draft_and_shows_another_row(self, patient_client, patient):

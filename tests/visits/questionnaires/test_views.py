@@ -79,6 +79,60 @@ class TestAnswering:
         assert "What was your highest temperature?" in content
 
 
+class TestPostsAfterTheSubmit:
+    """The page's autosave or a second click reaching the server after the page's own submit."""
+
+    def shown(self, client, url) -> str:
+        page = client.get(url).content.decode()
+        return re.search(r'name="_response" value="(\d+)"', page).group(1)
+
+    def test_a_late_autosave_changes_nothing_and_starts_no_draft(self, patient_client, patient):
+        """The submitted answers stay as scored, no new draft appears, and the page goes to
+        the result."""
+        url = reverse("questionnaire_answer", args=["gad-7"])
+        shown = self.shown(patient_client, url)
+        answers = {**QUIET_GAD7, "gad7_1": "3"}
+        patient_client.post(url, {**answers, "_response": shown})
+        scored = QuestionnaireResponse.objects.get(patient=patient).answers
+        late = patient_client.post(
+            url,
+            {**answers, "gad7_2": "2", "_response": shown, "_draft": "1"},
+            headers={"HX-Request": "true"},
+        )
+        assert late["HX-Redirect"] == reverse("questionnaire_result", args=[shown])
+        (submitted,) = QuestionnaireResponse.objects.filter(patient=patient)
+        assert submitted.answers == scored
+        assert submitted.total == 3
+
+    def test_a_second_submit_raises_no_second_alert(self, patient_client, patient):
+        """A double click on "Submit answers" with item 9 above 0: one response, one alert."""
+        url = reverse("questionnaire_answer", args=["phq-9"])
+        shown = self.shown(patient_client, url)
+        data = {**QUIET_PHQ9, "phq9_9": "2", "_response": shown}
+        first = patient_client.post(url, data)
+        second = patient_client.post(url, data)
+        assert second["Location"] == first["Location"]
+        assert QuestionnaireResponse.objects.filter(patient=patient).count() == 1
+        assert SafetyAlert.objects.filter(patient=patient).count() == 1
+
+    def test_another_patients_response_is_never_the_one_posted_to(self, client, patient):
+        """A posted id names a response only among the signed-in patient's own."""
+        url = reverse("questionnaire_answer", args=["gad-7"])
+        other = PatientProfileFactory().user
+        theirs = submit(other, "gad-7", QUIET_GAD7)
+        client.force_login(patient)
+        response = client.post(
+            url,
+            {"gad7_1": "1", "_response": str(theirs.pk), "_draft": "1"},
+            headers={"HX-Request": "true"},
+        )
+        assert response.status_code == 200
+        scored = theirs.answers
+        theirs.refresh_from_db()
+        assert theirs.answers == scored
+        assert QuestionnaireResponse.objects.get(patient=patient).answers == {"gad7_1": "1"}
+
+
 class TestCrisis:
     def test_item_nine_shows_crisis_help_at_once(self, patient_client):
         """As soon as item 9 is answered above 0 (htmx change), 988 and 911 appear on the page."""
