@@ -202,6 +202,22 @@ class _Compiled:
             )
         self.sql: str = sql
         self.params = tuple(params)
+        # Every run reads the same columns, so the converters that make its rows' values are
+        # worked out once, not on each run as the compiler does: the compiler copied for each
+        # run keeps this method. The converters are the database backend's and the fields'
+        # functions, and each is handed the run's own connection when it converts a value.
+        worked_out: dict[tuple[int, ...], tuple[list, dict]] = {}
+        get_converters = self.compiler.get_converters
+
+        def converters(expressions: list) -> dict:
+            key = tuple(map(id, expressions))
+            found = worked_out.get(key)
+            if found is None:
+                # The expressions are kept with their converters, so their ids stay theirs.
+                found = worked_out[key] = (list(expressions), get_converters(expressions))
+            return found[1]
+
+        self.compiler.get_converters = converters
 
 
 _ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}|$)")

@@ -95,6 +95,30 @@ class TestAPreparedQueryAnswersAsItsQuerySet:
                     prepared.run(viewer=clinic[person], patient=clinic["ana"])
         assert built == [Role.PATIENT, Role.CLINICIAN]
 
+    def test_the_values_converters_are_worked_out_once_a_variant(self, clinic, monkeypatch):
+        """Later runs convert their rows' times and ids with the converters the first run
+        worked out, and still make the same values as the QuerySet."""
+        from django.db import connection
+
+        worked_out = []
+        get_db_converters = connection.ops.get_db_converters
+
+        def counted(expression):
+            worked_out.append(expression)
+            return get_db_converters(expression)
+
+        monkeypatch.setattr(connection.ops, "get_db_converters", counted)
+        prepared = Prepared(_visits, viewer=Viewer(), patient=Param("patient", BigIntegerField()))
+        ana = clinic["ana"]
+        first = [_fields(visit) for visit in prepared.run(viewer=ana, patient=ana)]
+        once = len(worked_out)
+        again = [_fields(visit) for visit in prepared.run(viewer=ana, patient=ana)]
+        assert once > 0
+        assert len(worked_out) == once
+        assert again == first == [_fields(visit) for visit in _visits(ana, ana)]
+        assert isinstance(again[0][1], datetime.datetime)
+        assert again[0][1].tzinfo is not None
+
     def test_limit_takes_the_first_rows_each_limit_its_own_variant(self, clinic):
         ana = clinic["ana"]
         first = VISITS_OF.run(viewer=ana, patient=ana, limit=1)

@@ -52,23 +52,37 @@ def bookable_providers(
     )
 
 
-# The booking pages' providers, built and compiled once (config.prepared), with their
-# languages for the cards or without them for one provider's times.
-BOOKABLE = {
-    languages: Prepared(
-        (lambda **given: _bookable(**given).prefetch_related("languages"))
-        if languages
-        else _bookable,
-        visit_type=Param("visit_type", BigIntegerField()),
-        state=Param("state", CharField()),
-        today=Param("today", DateField()),
-        kinds=Params("kinds", CharField()),
-        language=IfGiven("language", CharField()),
-        kind=IfGiven("kind", CharField()),
-        provider=IfGiven("provider", BigIntegerField()),
-    )
-    for languages in (True, False)
-}
+# The booking pages' providers and the languages they speak, built and compiled once
+# (config.prepared).
+BOOKABLE = Prepared(
+    _bookable,
+    visit_type=Param("visit_type", BigIntegerField()),
+    state=Param("state", CharField()),
+    today=Param("today", DateField()),
+    kinds=Params("kinds", CharField()),
+    language=IfGiven("language", CharField()),
+    kind=IfGiven("kind", CharField()),
+    provider=IfGiven("provider", BigIntegerField()),
+)
+LANGUAGES_SPOKEN = Prepared(
+    lambda providers: (
+        ProviderProfile.languages.through.objects.filter(providerprofile_id__in=providers)
+        .order_by("providerprofile_id", "language__name")
+        .values_list("providerprofile_id", "language__name")
+    ),
+    providers=Params("providers", BigIntegerField()),
+)
+
+
+def add_languages(providers: list[ProviderProfile]) -> None:
+    """Give each provider `languages_spoken`: the names of the languages they speak, in the
+    order of their names, as `provider.languages.all()` lists them: one prepared query of plain
+    rows (prefetching them built and compiled its query on every page), none for no providers."""
+    spoken: dict[int, list[str]] = {provider.pk: [] for provider in providers}
+    for provider_id, name in LANGUAGES_SPOKEN.run(providers=list(spoken)):
+        spoken[provider_id].append(name)
+    for provider in providers:
+        provider.languages_spoken = spoken[provider.pk]  # type: ignore[attr-defined]
 
 
 def load_bookable(
@@ -87,8 +101,8 @@ def load_bookable(
 ) -> list[ProviderProfile]:
     """bookable_providers (narrowed to one `provider` if given, `limit` of them after `offset`)
     loaded with, given a window [start, end), their schedules near it (add_schedules) and,
-    with `languages`, the languages they speak."""
-    loaded = BOOKABLE[languages].run(
+    with `languages`, the languages they speak (add_languages)."""
+    loaded = BOOKABLE.run(
         visit_type=visit_type,
         state=state,
         today=state_today(state, now),
@@ -99,6 +113,8 @@ def load_bookable(
         offset=offset,
         limit=limit,
     )
+    if languages:
+        add_languages(loaded)
     if start is not None and end is not None:
         add_schedules(loaded, start=start, end=end)
     return loaded

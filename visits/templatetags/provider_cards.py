@@ -18,7 +18,7 @@ FOCUS = ' tabindex="-1" autofocus'
 def _card(card: Mapping, *, focus: bool, slug: str, search_days: int) -> str:
     provider = card["provider"]
     name = escape(str(provider))
-    languages = ", ".join(escape(language.name) for language in provider.languages.all())
+    languages = ", ".join(escape(name) for name in provider.languages_spoken)
     if card["next_free"]:
         url = escape(remembered_reverse("scheduling:booking_times", [slug, provider.pk]))
         days = card["days"]

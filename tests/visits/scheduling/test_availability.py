@@ -116,6 +116,23 @@ class TestBookableProviders:
             one = load_bookable(**loaded, provider=provider.pk)
             assert one == [p for p in expected if p == provider]
 
+    def test_the_booking_pages_read_the_languages_each_provider_speaks(self):
+        """Each provider the cards show carries the names of the languages they speak, in the
+        order `provider.languages.all()` gives them; one without any carries none."""
+        urgent_care = visit_type("urgent-care")
+        speaks_two = provider_with_hours(language_codes=["es", "en"])
+        speaks_one = provider_with_hours(language_codes=["en"])
+        silent = provider_with_hours(language_codes=["en"])
+        silent.languages.clear()
+        loaded = load_bookable(visit_type=urgent_care, state="TX", now=timezone.now())
+        spoken = {provider.pk: provider.languages_spoken for provider in loaded}
+        assert spoken == {
+            provider.pk: [language.name for language in provider.languages.all()]
+            for provider in (speaks_two, speaks_one, silent)
+        }
+        assert spoken[speaks_two.pk] == ["English", "Spanish"]
+        assert spoken[silent.pk] == []
+
 
 class TestFreeTimes:
     def test_every_provider_has_an_entry_even_without_time(self):

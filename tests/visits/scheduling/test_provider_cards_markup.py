@@ -11,6 +11,7 @@ from django_htmx.middleware import HtmxDetails
 from accounts.models import Language, ProviderProfile
 from tests.accounts.factories import ProviderProfileFactory, UserFactory
 from tests.markup import rendered, side_by_side
+from visits.scheduling.bookable import add_languages
 from visits.scheduling.models import VisitType
 
 BOTH = side_by_side(
@@ -34,6 +35,7 @@ def _cards() -> list[dict]:
     silent.languages.clear()
     providers = ProviderProfile.objects.filter(pk__in=[plain.pk, many.pk, silent.pk])
     by_pk = {provider.pk: provider for provider in providers.prefetch_related("languages")}
+    add_languages(list(by_pk.values()))
     return [
         {
             "provider": by_pk[plain.pk],
