@@ -3,14 +3,22 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, Count, Prefetch, QuerySet, Window
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    Count,
+    Prefetch,
+    QuerySet,
+    UUIDField,
+    Window,
+)
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from accounts import policy
 from accounts.models import ProviderProfile, Role, User
-from config.prepared import Param, Prepared, Viewer
+from config.prepared import Param, Params, Prepared, Viewer
 from visits.intake.selectors import emergency_contact
 from visits.questionnaires import charts
 from visits.questionnaires.models import (
@@ -45,6 +53,25 @@ SWITCHED_OFF_BY = Prepared(
     provider=Param("provider", BigIntegerField()),
 )
 
+# What due_before_visits reads of the answers already given for visits and of the titles.
+DONE_FOR_VISITS = Prepared(
+    lambda visits: (
+        QuestionnaireResponse.objects.submitted()
+        .filter(visit__in=visits)
+        .order_by()
+        .values_list("visit_id", "questionnaire__slug")
+    ),
+    visits=Params("visits", UUIDField()),
+)
+TITLES = Prepared(
+    lambda slugs: (
+        Questionnaire.objects.filter(slug__in=slugs)
+        .order_by("slug", "-version")
+        .values_list("slug", "title")
+    ),
+    slugs=Params("slugs", CharField()),
+)
+
 
 def due_before_visits(*, patient, visits: list[Visit], now: datetime.datetime) -> list[dict]:
     """Questionnaires to answer before visits in the next week, unless answered or switched off.
@@ -66,13 +93,11 @@ def due_before_visits(*, patient, visits: list[Visit], now: datetime.datetime) -
     day_of = {visit.pk: timezone.localtime(visit.start).date() for visit in soon}
     done = {
         (day_of[visit_id], slug)
-        for visit_id, slug in QuestionnaireResponse.objects.submitted()
-        .filter(visit__in=[visit.pk for visit in soon])
-        .values_list("visit_id", "questionnaire__slug")
+        for visit_id, slug in DONE_FOR_VISITS.run(visits=[visit.pk for visit in soon])
     }
     switched_off = set(SWITCHED_OFF.run(patient=patient))
-    slugs = {slug for visit in soon for slug in visit.visit_type.questionnaires}
-    titles = dict(Questionnaire.objects.filter(slug__in=slugs).values_list("slug", "title"))
+    slugs = sorted({slug for visit in soon for slug in visit.visit_type.questionnaires})
+    titles = dict(TITLES.run(slugs=slugs))
     due = []
     listed = set(done)
     for visit in soon:
