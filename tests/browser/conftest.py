@@ -22,6 +22,7 @@ from playwright.sync_api import (
     Playwright,
     ViewportSize,
     WebError,
+    expect,
     sync_playwright,
 )
 
@@ -38,6 +39,9 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 LAPTOP: ViewportSize = {"width": 1280, "height": 800}
 # Long enough for a slow CI machine, short enough that a missing element fails quickly.
 TIMEOUT_MS = 10_000
+# Assertions wait as long as actions do: `expect` keeps its own default of 5 s otherwise, and on
+# a loaded CI machine a swap that follows a click has taken longer than that.
+expect.set_options(timeout=TIMEOUT_MS)
 # Chromium has said both "Refused to load ..." and "Loading ... violates the following
 # Content Security Policy directive ... The action has been blocked."
 CSP_MARKERS = ("Content Security Policy", "Refused to")
