@@ -122,8 +122,9 @@ def response_submit(*, response: QuestionnaireResponse, data: QueryDict | dict) 
     with transaction.atomic():
         # A second submit of the same page (a double click, a retry) finds it submitted: it
         # neither scores it again nor raises a second alert.
+        # The row is locked whatever its state, so a second submit waits for the first.
         locked = QuestionnaireResponse.objects.select_for_update().filter(pk=response.pk)
-        if locked.filter(submitted_at__isnull=False).exists():
+        if locked.values_list("submitted_at", flat=True).get() is not None:
             return Submission(response, {})
         response.answers = answers
         if result is not None:
