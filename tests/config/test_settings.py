@@ -40,6 +40,7 @@ _OURS = {
     "REDIS_URL",
     "TASKS_BACKEND",
     "DATABASE_URL",
+    "DATABASE_PREPARED_STATEMENTS",
     "EMAIL_URL",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "MFA_DEMO_BYPASS_CODE",
@@ -118,6 +119,20 @@ class TestServicesFromTheEnvironment:
             **PRODUCTION,
         )
         assert result.stdout.strip() == "('require', 600, True)"
+
+    def test_postgres_binds_values_on_the_server_and_prepares_repeated_statements(self):
+        """PostgreSQL plans each page's queries once a connection; a pooler that cannot keep
+        prepared statements turns them off."""
+        show = SHOW.format(
+            "(s.DATABASES['default']['OPTIONS'].get('server_side_binding'), s.DATABASES['default']['OPTIONS'].get('prepare_threshold'))"
+        )
+        database = "postgres://u:p@db.internal.example:5432/housecall"
+        result = run(show, DATABASE_URL=database, **PRODUCTION)
+        assert result.stdout.strip() == "(True, 5)"
+        result = run(
+            show, DATABASE_URL=database, DATABASE_PREPARED_STATEMENTS="False", **PRODUCTION
+        )
+        assert result.stdout.strip() == "(None, None)"
 
     def test_sqlite_serialises_writers(self):
         """On SQLite every write transaction takes the lock at once, so bookings are serialised."""
