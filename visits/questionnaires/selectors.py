@@ -97,7 +97,10 @@ def due_before_visits(*, patient, visits: list[Visit], now: datetime.datetime) -
     }
     switched_off = set(SWITCHED_OFF.run(patient=patient))
     slugs = sorted({slug for visit in soon for slug in visit.visit_type.questionnaires})
-    titles = dict(TITLES.run(slugs=slugs))
+    # The newest version's title, the version the patient will answer (rows come newest first).
+    titles: dict[str, str] = {}
+    for slug, title in TITLES.run(slugs=slugs):
+        titles.setdefault(slug, title)
     due = []
     listed = set(done)
     for visit in soon:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from tests.accounts.factories import PatientProfileFactory
 from tests.visits.factories import VisitFactory, visit_type
 from tests.visits.questionnaires.factories import QUIET_GAD7, QUIET_PHQ9, submit, therapy_visit
-from visits.questionnaires.models import SafetyAlert
+from visits.questionnaires.models import Questionnaire, SafetyAlert
 from visits.questionnaires.selectors import (
     check_ins_enabled,
     due_before_visits,
@@ -55,6 +55,20 @@ class TestDueBeforeVisits:
         check_ins_set(visit=visit, enabled=False, actor=therapist.user)
         assert due_before_visits(patient=patient, visits=[visit], now=now) == []
         assert not check_ins_enabled(patient=patient, provider=therapist)
+
+    def test_each_is_listed_by_the_title_of_its_newest_version(self, patient, therapist):
+        """A questionnaire loaded again under a new title is listed as the patient will see it."""
+        visit = therapy_visit(patient, therapist)
+        newest = Questionnaire.objects.filter(slug="phq-9").order_by("-version").first()
+        Questionnaire.objects.create(
+            slug="phq-9",
+            version=newest.version + 1,
+            title="Mood check-in (PHQ-9)",
+            kind=newest.kind,
+            definition=newest.definition,
+        )
+        due = due_before_visits(patient=patient, visits=[visit], now=timezone.now())
+        assert {entry["slug"]: entry["title"] for entry in due}["phq-9"] == "Mood check-in (PHQ-9)"
 
     def test_visits_beyond_a_week_ask_for_nothing_yet(self, patient, therapist):
         """A session more than seven days away has nothing due."""
