@@ -164,8 +164,8 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # Planning was most of PostgreSQL's CPU a page: 0.4-1.3 ms for each query through the access
     # policy's joins, against 0.05-0.2 ms running it. With the values bound on the server, a
     # statement a connection has run five times is prepared, and PostgreSQL keeps a plan for it
-    # rather than planning it on every run (and plans it again after a schema change). A pooler in transaction mode that cannot keep
-    # prepared statements needs DATABASE_PREPARED_STATEMENTS=False.
+    # rather than planning it on every run (it plans again after a schema change). A pooler in
+    # transaction mode that cannot keep prepared statements needs DATABASE_PREPARED_STATEMENTS=False.
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
         _db["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 

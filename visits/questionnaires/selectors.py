@@ -73,6 +73,15 @@ TITLES = Prepared(
 )
 
 
+def newest_titles(rows) -> dict[str, str]:
+    """Each questionnaire's title from (slug, title) rows ordered by slug, newest version first:
+    the newest version is the one a patient answers."""
+    titles: dict[str, str] = {}
+    for slug, title in rows:
+        titles.setdefault(slug, title)
+    return titles
+
+
 def due_before_visits(*, patient, visits: list[Visit], now: datetime.datetime) -> list[dict]:
     """Questionnaires to answer before visits in the next week, unless answered or switched off.
 
@@ -97,10 +106,7 @@ def due_before_visits(*, patient, visits: list[Visit], now: datetime.datetime) -
     }
     switched_off = set(SWITCHED_OFF.run(patient=patient))
     slugs = sorted({slug for visit in soon for slug in visit.visit_type.questionnaires})
-    # The newest version's title, the version the patient will answer (rows come newest first).
-    titles: dict[str, str] = {}
-    for slug, title in TITLES.run(slugs=slugs):
-        titles.setdefault(slug, title)
+    titles = newest_titles(TITLES.run(slugs=slugs))
     due = []
     listed = set(done)
     for visit in soon:

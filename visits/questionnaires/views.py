@@ -21,6 +21,7 @@ from visits.questionnaires.selectors import (
     alert_history,
     alert_page,
     for_alert_page,
+    newest_titles,
     score_history,
 )
 from visits.questionnaires.services import (
@@ -57,9 +58,7 @@ def symptom_start(request: SignedInRequest) -> HttpResponse:
     """Choose the complaint; each has a short symptom questionnaire."""
     # The newest version's title of each, read as plain values (not their definitions), and
     # each choice written once here rather than by a link and two lookups a row.
-    latest: dict[str, str] = {}
-    for slug, title in SYMPTOM_TITLES.run():
-        latest.setdefault(slug, title)
+    latest = newest_titles(SYMPTOM_TITLES.run())
     choices = SafeString(
         "".join(
             f'\n    <li><a class="choice" href="{escape(remembered_reverse("questionnaire_answer", [slug]))}">'
