@@ -55,6 +55,38 @@ def _reports(viewer: User, patient: User) -> QuerySet:
     )
 
 
+def _values(viewer, patient) -> QuerySet:
+    """The patient's values the viewer may read, each with the report of the value correcting it."""
+    return (
+        policy.OBSERVATIONS.filter(Observation.objects.all(), viewer)
+        .filter(patient=patient)
+        .annotate(correcting_report_id=F("superseded_by__report_id"))
+        .order_by("position", "pk")
+    )
+
+
+PATIENT = Param("patient", BigIntegerField())
+RELEASED = Params("released", BigIntegerField())
+# A report's values, and the earlier values they corrected from other reports.
+REPORT_VALUES = Prepared(
+    lambda viewer, patient, released: _values(viewer, patient).filter(report_id__in=released),
+    viewer=Viewer(),
+    patient=PATIENT,
+    released=RELEASED,
+)
+CORRECTED_VALUES = Prepared(
+    lambda viewer, patient, released, corrected: (
+        _values(viewer, patient)
+        .filter(superseded_by_id__in=corrected)
+        .exclude(report_id__in=released)
+    ),
+    viewer=Viewer(),
+    patient=PATIENT,
+    released=RELEASED,
+    corrected=Params("corrected", BigIntegerField()),
+)
+
+
 def _shown_reports(viewer: User, patient: User, reports: list[LabReport]) -> list[ShownReport]:
     """The reports with their current values and the earlier values they corrected (two
     queries for all of them)."""
@@ -65,19 +97,12 @@ def _shown_reports(viewer: User, patient: User, reports: list[LabReport]) -> lis
     # By patient and report, then by patient and the value each corrects (the indexes
     # obs_patient_report and obs_patient_superseded): the database reads these reports' values
     # and the earlier ones they corrected, not every value in the patient's record.
-    values = policy.OBSERVATIONS.filter(Observation.objects.all(), viewer).filter(patient=patient)
-    observations = list(
-        values.filter(report_id__in=released)
-        .annotate(correcting_report_id=F("superseded_by__report_id"))
-        .order_by("position", "pk")
-    )
+    observations = REPORT_VALUES.run(viewer=viewer, patient=patient, released=released)
     shown_ids = [observation.pk for observation in observations]
-    observations += list(
-        values.filter(superseded_by_id__in=shown_ids)
-        .exclude(report_id__in=released)
-        .annotate(correcting_report_id=F("superseded_by__report_id"))
-        .order_by("position", "pk")
-    )
+    if shown_ids:
+        observations += CORRECTED_VALUES.run(
+            viewer=viewer, patient=patient, released=released, corrected=shown_ids
+        )
     earlier: dict[int, list[Observation]] = defaultdict(list)
     for observation in observations:
         if observation.superseded_by_id is not None:
@@ -147,7 +172,6 @@ def _value_counts_query(viewer, patient, released) -> QuerySet:
 
 
 # The queries the pages run on every request, built and compiled once (config.prepared).
-PATIENT = Param("patient", BigIntegerField())
 REPORT_LINES = Prepared(
     lambda viewer, patient: (
         _reports(viewer, patient).order_by(F("reported").desc(), "-pk").values(*REPORT_LINE_COLUMNS)
@@ -194,7 +218,7 @@ VALUE_COUNTS = Prepared(
     _value_counts_query,
     viewer=Viewer(),
     patient=PATIENT,
-    released=Params("released", BigIntegerField()),
+    released=RELEASED,
 )
 
 

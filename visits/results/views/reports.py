@@ -22,7 +22,7 @@ from visits.results.critical import (
 )
 from visits.results.models import CriticalResultAlert, LabReport
 from visits.results.release import HoldRefused, can_hold, report_hold, report_release
-from visits.results.report_selectors import report_observations, reports_for_clinician
+from visits.results.report_selectors import report_for_clinician, report_observations
 from visits.results.services import ManualResult, result_enter
 from visits.scheduling.models import Visit
 from visits.web import SignedInRequest, client_ip, go, render_page
@@ -31,7 +31,10 @@ REPORT_TEMPLATE = "visits/results/report_detail.html"
 
 
 def _report(request: SignedInRequest, pk: int) -> LabReport:
-    return get_object_or_404(reports_for_clinician(request.user), pk=pk)
+    report = report_for_clinician(request.user, pk)
+    if report is None:
+        raise Http404
+    return report
 
 
 def _report_page(
