@@ -2,17 +2,21 @@
 page a patient's intake is read on."""
 
 import datetime
+import uuid
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import BigIntegerField
 
+from accounts import policy
+from accounts.models import User
 from accounts.policy import IntakeAccess, intake_access
 from accounts.zones import viewer_zone_key
-from config.prepared import Param, Prepared
+from config.prepared import Param, Prepared, Viewer
 from visits.intake import display, forms
 from visits.intake.models import Intake, IntakeStep, IntakeVersion, missing_steps
+from visits.scheduling.display import month_day
 from visits.scheduling.models import Visit
 
 VISITS_LISTED = 20
@@ -40,12 +44,13 @@ def _sections(access: str | None) -> list[str]:
     return []
 
 
+PATIENT = Param("patient", BigIntegerField())
 # On the patient's home page and the booking pages (config.prepared: built and compiled once).
 INTAKE_ANSWERS = Prepared(
     lambda patient: (
         Intake.objects.filter(patient=patient).order_by("pk").values_list("answers", flat=True)
     ),
-    patient=Param("patient", BigIntegerField()),
+    patient=PATIENT,
 )
 
 
@@ -58,6 +63,77 @@ def intake_missing_steps(patient) -> list[str]:
 def intake_is_complete(patient) -> bool:
     """Whether every step is saved and every current consent is signed."""
     return not intake_missing_steps(patient)
+
+
+# Everyone who may read any of the intake may read its front-desk sections; whether they may
+# read all of it (policy.intake_access) is answered in the query that loads the patient.
+INTAKE_PATIENT = Prepared(
+    lambda viewer, patient: policy.CLINICAL_PATIENTS.annotate(
+        policy.FRONT_DESK_PATIENTS.filter(
+            User.objects.select_related("patient_profile"), viewer
+        ).filter(pk=patient),
+        viewer,
+        "reads_clinical",
+    ).order_by("pk"),
+    viewer=Viewer(),
+    patient=PATIENT,
+)
+INTAKE = Prepared(
+    lambda patient: Intake.objects.filter(patient=patient).order_by("pk"), patient=PATIENT
+)
+VISITS_OF_PATIENT = Prepared(
+    lambda viewer, patient: (
+        Visit.objects.visible_to(viewer)
+        .filter(patient=patient)
+        .order_by("-start")
+        .values(
+            "pk",
+            "start",
+            "visit_type__name",
+            "provider__credentials",
+            "provider__user__display_name",
+            "provider__user__email",
+        )
+    ),
+    viewer=Viewer(),
+    patient=PATIENT,
+)
+
+
+@dataclass(frozen=True)
+class VisitListed:
+    """A visit the intake can be read as at: its id, and its line (when, what, with whom)."""
+
+    pk: uuid.UUID
+    words: str
+
+
+def _visits_listed(viewer, patient, zone: ZoneInfo) -> list[VisitListed]:
+    """The patient's latest visits the viewer may see, worded in the viewer's zone: one query."""
+    rows = VISITS_OF_PATIENT.run(viewer=viewer, patient=patient, limit=VISITS_LISTED)
+    listed = []
+    for row in rows:
+        # ProviderProfile.__str__, from the columns it reads.
+        provider = row["provider__user__display_name"] or row["provider__user__email"]
+        if row["provider__credentials"]:
+            provider = f"{provider}, {row['provider__credentials']}"
+        local = row["start"].astimezone(zone)
+        day = f"{month_day(local)}, {local.year}"  # as the date filter's "M j, Y"
+        listed.append(VisitListed(row["pk"], f"{day}: {row['visit_type__name']} with {provider}"))
+    return listed
+
+
+def intake_of(patient) -> Intake | None:
+    """The patient's intake, if they have begun one: one query."""
+    found = INTAKE.run(patient=patient, limit=1)
+    return found[0] if found else None
+
+
+def intake_patient(viewer, patient_id: int) -> User | None:
+    """The patient whose intake the viewer may read (at least its front-desk sections), with
+    `reads_clinical` saying whether they may read all of it; None if they may not: one query."""
+    found = INTAKE_PATIENT.run(viewer=viewer, patient=patient_id, limit=1)
+    return found[0] if found else None
 
 
 def intake_as_of(patient, when: datetime.datetime) -> IntakeVersion | None:
@@ -87,7 +163,7 @@ def intake_page(
     policy.intake_access's answer when the caller has it already, else it is asked here.
     """
     sections = _sections(access if access is not None else intake_access(viewer, patient))
-    intake = Intake.objects.filter(patient=patient).first()
+    intake = intake_of(patient)
     version = intake_as_of(patient, visit.start) if visit is not None else None
     answers = version.answers if version else (intake.answers if intake else {})
     object_id = ""
@@ -95,14 +171,8 @@ def intake_page(
         object_id = f"{intake.pk}@v{version.number}" if version else str(intake.pk)
     profile = patient.patient_profile_or_none
     is_own = viewer.pk == patient.pk
-    visits = []
-    if not is_own:
-        visits = list(
-            Visit.objects.visible_to(viewer)
-            .filter(patient=patient)
-            .select_related("visit_type", "provider__user")
-            .order_by("-start")[:VISITS_LISTED]
-        )
+    zone = ZoneInfo(viewer_zone_key(viewer))
+    visits = [] if is_own else _visits_listed(viewer, patient, zone)
     context = {
         "patient": patient,
         "profile": profile,
@@ -115,7 +185,7 @@ def intake_page(
         "visit": visit,
         "version": version,
         "visits": visits,
-        "zone": ZoneInfo(viewer_zone_key(viewer)),
+        "zone": zone,
         "drafts": [IntakeStep(slug).label for slug in intake.drafts] if is_own and intake else [],
     }
     return IntakePage(context=context, record=(patient.pk, object_id))
@@ -132,8 +202,8 @@ def format_phone(number: str) -> str:
 def emergency_contact(patient) -> dict | None:
     """Whom to call for the patient, from their intake as it stands: name, relationship, the
     phone as stored (E.164, for `tel:` links) and as shown; None if they have not given one."""
-    answers = Intake.objects.filter(patient=patient).values_list("answers", flat=True).first()
-    saved = (answers or {}).get(IntakeStep.EMERGENCY_CONTACT.value)
+    answers = INTAKE_ANSWERS.run(patient=patient, limit=1)
+    saved = ((answers[0] if answers else None) or {}).get(IntakeStep.EMERGENCY_CONTACT.value)
     if not saved:
         return None
     phone = saved.get("phone", "")

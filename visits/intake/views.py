@@ -9,14 +9,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import policy
-from accounts.models import Role, User
+from accounts.models import Role
 from accounts.policy import allow
 from accounts.sessions import restores_pending_form, take_pending_form
 from visits.audit import audit_read
 from visits.intake.display import STEP_TEMPLATE, draft_time, step_context, step_url
 from visits.intake.forms import STEP_FORMS, ConsentsForm, IntakeStepForm, RowsStepForm, form_options
 from visits.intake.models import Intake, IntakeStep
-from visits.intake.selectors import intake_page
+from visits.intake.selectors import intake_of, intake_page, intake_patient
 from visits.intake.services import (
     intake_autosave,
     intake_for,
@@ -37,7 +37,7 @@ NO_DETAILS_MESSAGE = (
 @require_GET
 def intake_start(request: SignedInRequest) -> HttpResponse:
     """Back to the step the patient left, else the first one missing, else their answers."""
-    intake = Intake.objects.filter(patient=request.user).first()
+    intake = intake_of(request.user)
     if intake is None:
         return redirect(step_url(IntakeStep.DEMOGRAPHICS))
     if intake.current_step:
@@ -148,13 +148,9 @@ def _saved(
 @require_GET
 def patient_intake(request: SignedInRequest, patient_id: int) -> HttpResponse:
     """A patient's intake as it stands, or as it was at a visit, in the sections this user may see."""
-    # Everyone who may read any of the intake may read its front-desk sections; whether they
-    # may read all of it (policy.intake_access) is answered in the query that loads the patient.
-    patients = policy.FRONT_DESK_PATIENTS.filter(
-        User.objects.select_related("patient_profile"), request.user
-    )
-    patients = policy.CLINICAL_PATIENTS.annotate(patients, request.user, "reads_clinical")
-    patient = get_object_or_404(patients, pk=patient_id)
+    patient = intake_patient(request.user, patient_id)
+    if patient is None:
+        raise Http404("No such patient.")
     access = policy.IntakeAccess.FULL if patient.reads_clinical else policy.IntakeAccess.FRONT_DESK
     visit = None
     if request.GET.get("visit"):

@@ -552,6 +552,36 @@ class TestAccess:
         )
         assert response.status_code == 404
 
+    def test_the_visits_to_read_it_at_are_listed_newest_first_in_the_readers_zone(
+        self, patient, treating_clinician
+    ):
+        """Each visit the clinician may pick is its day in their zone, its type and provider,
+        the newest first, and the one being read is marked as the current page."""
+        complete_intake(patient)
+        provider = treating_clinician.provider_profile
+        provider.user.display_name = "Dana Whitfield"
+        provider.user.save()
+        # 11:30 PM in Chicago, the reader's zone: already the next day in UTC.
+        late = VisitFactory(
+            patient=patient, provider=provider, start=at(datetime.date(2027, 3, 1), 23, 30)
+        )
+        later = VisitFactory(
+            patient=patient, provider=provider, start=at(datetime.date(2027, 4, 5), 9)
+        )
+        content = (
+            signed_in(treating_clinician)
+            .get(reverse("patient_intake", args=[patient.pk]), {"visit": str(late.pk)})
+            .content.decode()
+        )
+        listed = re.findall(
+            r'<li><a href="\?visit=([^"]+)"( aria-current="page")?>([^<]*)</a>', content
+        )
+        name = late.visit_type.name
+        assert listed[:2] == [
+            (str(later.pk), "", f"Apr 5, 2027: {name} with Dana Whitfield, MD"),
+            (str(late.pk), ' aria-current="page"', f"Mar 1, 2027: {name} with Dana Whitfield, MD"),
+        ]
+
     def test_before_completion_a_visit_shows_the_answers_so_far(self, patient, treating_clinician):
         """With no complete version yet, the page says so and shows the steps saved."""
         signed_in(patient).post(url("demographics"), ADDRESS)
