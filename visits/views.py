@@ -14,7 +14,7 @@ from accounts.models import ProviderLicense, ProviderProfile, Role, User
 from accounts.policy import allow
 from accounts.states import US_STATES
 from accounts.zones import zone_name
-from config.prepared import Param, Prepared, Viewer
+from config.prepared import IfGiven, Param, Prepared, Viewer
 from visits.audit import access_log_events, access_log_total, audit_page
 from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.selectors import DUE_WITHIN, due_before_visits, open_alerts_for
@@ -64,10 +64,19 @@ def _patient_visits(viewer) -> VisitQuerySet:
 
 # The home page's two lists, built and compiled once (config.prepared).
 NOW = Param("now", DateTimeField())
+
+
+def _upcoming(viewer, now, before) -> VisitQuerySet:
+    """The patient's booked visits still to come, in order; those starting by `before` if given."""
+    visits = _patient_visits(viewer).filter(status=Visit.Status.BOOKED).upcoming(now)
+    return visits if before is None else visits.filter(start__lte=before)
+
+
 UPCOMING = Prepared(
-    lambda viewer, now: _patient_visits(viewer).filter(status=Visit.Status.BOOKED).upcoming(now),
+    _upcoming,
     viewer=Viewer(),
     now=NOW,
+    before=IfGiven("before", DateTimeField()),
 )
 PAST = Prepared(
     lambda viewer, now: (
@@ -85,8 +94,6 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     user = signed_in(request)
     profile = user.patient_profile_or_none
     now = timezone.now()
-    visits = _patient_visits(user)
-    booked = visits.filter(status=Visit.Status.BOOKED).upcoming(now)
     page = page_number(request.GET.get("upcoming"))
     offset = (page - 1) * UPCOMING_VISITS_SHOWN
     upcoming = UPCOMING.run(viewer=user, now=now, limit=UPCOMING_VISITS_SHOWN + 1, offset=offset)
@@ -97,15 +104,15 @@ def patient_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     # the week alone has more visits than a page (or another page is shown).
     soon = upcoming
     if page > 1 or (more_upcoming and upcoming[-1].start - now <= DUE_WITHIN):
-        soon = list(booked.filter(start__lte=now + DUE_WITHIN))
+        soon = UPCOMING.run(viewer=user, now=now, before=now + DUE_WITHIN)
     due = due_before_visits(patient=user, visits=soon, now=now)
     # The first-visit checklist is for patients who have not yet had a visit. The past visits
     # shown answer it, unless a full page of them holds none the patient had.
     had_a_visit = any(_had(visit, now) for visit in past) or (
         len(past) == PAST_VISITS_SHOWN
-        and visits.filter(
-            Q(status__in=SEEN_STATUSES) | Q(status=Visit.Status.BOOKED, end__lte=now)
-        ).exists()
+        and _patient_visits(user)
+        .filter(Q(status__in=SEEN_STATUSES) | Q(status=Visit.Status.BOOKED, end__lte=now))
+        .exists()
     )
     zone = profile.zone if profile else datetime.UTC
     return render(
