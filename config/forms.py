@@ -17,8 +17,9 @@ from django.forms import BoundField
 from django.forms.renderers import TemplatesSetting
 from django.template.defaultfilters import stringformat
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, escape
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
+
+from config.html import conditional_escape, escape
 
 WIDGETS = "django/forms/widgets/"
 # Django's templates that are nothing but `{% include "django/forms/widgets/input.html" %}`.

@@ -6,9 +6,9 @@ Plain assembly from an intake and a form already in hand: nothing here reads the
 import datetime
 from zoneinfo import ZoneInfo
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString
 
+from config.html import escape
 from visits.intake.consents import CONSENTS
 from visits.intake.forms import ConsentsForm, IntakeStepForm
 from visits.intake.models import Intake, IntakeStep

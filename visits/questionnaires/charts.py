@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString
 
+from config.html import escape
 from visits.scheduling.display import month_day
 
 WIDTH, HEIGHT = 460, 260

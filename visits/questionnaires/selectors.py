@@ -13,11 +13,11 @@ from django.db.models import (
     Window,
 )
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from accounts import policy
 from accounts.models import ProviderProfile, Role, User
+from config.html import escape
 from config.prepared import Param, Params, Prepared, Viewer
 from visits.intake.selectors import emergency_contact
 from visits.questionnaires import charts

@@ -4,13 +4,13 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import policy
 from accounts.models import Role, User
 from accounts.policy import allow
+from config.html import conditional_escape, escape
 from config.prepared import Prepared
 from visits.audit import audit_read
 from visits.questionnaires import engine

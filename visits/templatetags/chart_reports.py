@@ -7,9 +7,9 @@ this writes what it wrote."""
 from collections.abc import Iterable
 
 from django import template
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 
+from config.html import conditional_escape
 from visits.results.lines import written
 from visits.templatetags.remembered_urls import remembered_reverse
 

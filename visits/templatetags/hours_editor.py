@@ -10,9 +10,9 @@ from html import escape
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from config.html import conditional_escape
 from visits.scheduling.views.hours_page import BlockRow, DayHours
 
 register = template.Library()

@@ -6,9 +6,9 @@ this writes what it wrote."""
 from collections.abc import Iterable, Mapping
 
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import SafeString
 
+from config.html import escape
 from visits.templatetags.remembered_urls import remembered_reverse
 
 register = template.Library()

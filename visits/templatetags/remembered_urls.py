@@ -18,7 +18,8 @@ from django import template
 from django.conf import settings
 from django.template import defaulttags
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-from django.utils.html import conditional_escape
+
+from config.html import conditional_escape
 
 register = template.Library()
 

@@ -8,9 +8,9 @@ tag writes what its template wrote, character for character."""
 from collections.abc import Iterable
 
 from django import template
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 
+from config.html import conditional_escape
 from visits.results.lines import MedicationLine, OrderLine, ReportLine, ReportLineGroup, TrendLine
 from visits.results.shown import ReportState
 

@@ -6,8 +6,9 @@ template the lists were written with, and a test that these write what it wrote.
 from collections.abc import Iterable, Mapping
 
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import SafeString
+
+from config.html import escape
 
 register = template.Library()
 CHOSEN = ' aria-current="date" class="chosen"'
