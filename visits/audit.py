@@ -118,13 +118,22 @@ class AuditEvent(models.Model):
     @property
     def summary(self) -> str:
         """The event in the patient's words: "Viewed 21 of your visits on the clinic's calendar"."""
-        kinds = [kind.strip() for kind in self.what.split(",") if kind.strip()]
-        if len(kinds) == 1 and self.count > 1:
-            shown = f"{self.count} of your {_plural(kinds[0])}"
-        else:
-            shown = "your " + _and(kinds or ["record"])
-        where = page_words(self.page)
-        return " ".join(part for part in [self.get_action_display(), shown, where] if part)
+        return event_summary(self.action, self.what, self.count, self.page)
+
+
+ACTION_WORDS = dict(AuditEvent.Action.choices)
+
+
+def event_summary(action: str, what: str, count: int, page: str) -> str:
+    """An event in the patient's words, from its columns (AuditEvent.summary)."""
+    kinds = [kind.strip() for kind in what.split(",") if kind.strip()]
+    if len(kinds) == 1 and count > 1:
+        shown = f"{count} of your {_plural(kinds[0])}"
+    else:
+        shown = "your " + _and(kinds or ["record"])
+    return " ".join(
+        part for part in [ACTION_WORDS.get(action, action), shown, page_words(page)] if part
+    )
 
 
 def page_words(page: str) -> str:
@@ -235,7 +244,18 @@ def audit_read(request: HttpRequest, *, what: str, records: Iterable[Record]) ->
 # The patient's access log, a page of it and how long it is: built and compiled once.
 _ACCESS_LOG = Prepared(
     lambda patient: (
-        AuditEvent.objects.filter(patient=patient).select_related("actor").order_by("-at", "-pk")
+        AuditEvent.objects.filter(patient=patient)
+        .order_by("-at", "-pk")
+        .values(
+            "at",
+            "action",
+            "what",
+            "count",
+            "page",
+            "actor__display_name",
+            "actor__email",
+            "actor__role",
+        )
     ),
     patient=Param("patient", models.BigIntegerField()),
 )
@@ -250,8 +270,10 @@ _ACCESS_LOG_TOTAL = Prepared(
 )
 
 
-def access_log_events(patient, *, offset: int, limit: int) -> list[AuditEvent]:
-    """The events of the patient's record, newest first, `limit` of them after `offset`."""
+def access_log_events(patient, *, offset: int, limit: int) -> list[dict]:
+    """The events of the patient's record, newest first, `limit` of them after `offset`: each
+    its time, its columns the summary is made of, and who the actor is (their name, email and
+    role)."""
     return _ACCESS_LOG.run(patient=patient, offset=offset, limit=limit)
 
 

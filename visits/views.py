@@ -7,7 +7,7 @@ from typing import cast
 from django.db.models import DateTimeField, Q
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.models import ProviderLicense, ProviderProfile, Role, User
@@ -15,7 +15,7 @@ from accounts.policy import allow
 from accounts.states import US_STATES
 from accounts.zones import zone_name
 from config.prepared import IfGiven, Param, Prepared, Viewer
-from visits.audit import access_log_events, access_log_total, audit_page
+from visits.audit import access_log_events, access_log_total, audit_page, event_summary
 from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.selectors import DUE_WITHIN, due_before_visits, open_alerts_for
 from visits.results.critical import open_critical_alerts_for
@@ -316,6 +316,21 @@ def _provider_rows(providers: list[ProviderProfile]) -> list[ProviderRow]:
 ACCESS_LOG_SHOWN = 20
 
 
+ROLE_WORDS = {role: label.lower() for role, label in Role.choices}
+
+
+def _access_row(event: dict, zone: datetime.tzinfo, zone_words: str) -> dict:
+    """One row of the access log, worded once here in the patient's zone."""
+    local = event["at"].astimezone(zone)
+    return {
+        # As the date filter's "M j, Y, g:i A", and User.get_full_name.
+        "when": f"{month_day(local)}, {local.year}, {clock(local)} {zone_words}",
+        "who": event["actor__display_name"] or event["actor__email"],
+        "role": ROLE_WORDS.get(event["actor__role"], event["actor__role"]),
+        "summary": event_summary(event["action"], event["what"], event["count"], event["page"]),
+    }
+
+
 @allow(Role.PATIENT)
 @require_GET
 def access_log(request: HtmxHttpRequest) -> HttpResponse:
@@ -328,15 +343,7 @@ def access_log(request: HtmxHttpRequest) -> HttpResponse:
     zone = profile.zone if profile else datetime.UTC
     # Each row's words are made once here rather than through four filters per row.
     zone_words = zone_name(zone)
-    rows = [
-        {
-            "when": f"{dateformat.format(event.at.astimezone(zone), 'M j, Y, g:i A')} {zone_words}",
-            "who": event.actor.get_full_name(),
-            "role": event.actor.get_role_display().lower(),
-            "summary": event.summary,
-        }
-        for event in events[:ACCESS_LOG_SHOWN]
-    ]
+    rows = [_access_row(event, zone, zone_words) for event in events[:ACCESS_LOG_SHOWN]]
     return render(
         request,
         "visits/access_log.html",
