@@ -78,6 +78,10 @@ INTAKE_PATIENT = Prepared(
     viewer=Viewer(),
     patient=PATIENT,
 )
+INTAKE_ROW = Prepared(
+    lambda patient: Intake.objects.filter(patient=patient).order_by("pk").values("pk", "answers"),
+    patient=PATIENT,
+)
 INTAKE = Prepared(
     lambda patient: Intake.objects.filter(patient=patient).order_by("pk"), patient=PATIENT
 )

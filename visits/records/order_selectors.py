@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import BigIntegerField, Q, UUIDField
 
-from visits.intake.models import Intake, IntakeStep
-from visits.intake.selectors import format_phone
+from config.prepared import Param, Prepared
+from visits.intake.models import IntakeStep
+from visits.intake.selectors import INTAKE_ROW, format_phone
 from visits.records.models import LabOrder, Prescription
 from visits.scheduling.models import Visit
 
@@ -31,7 +32,8 @@ def pharmacy_words(saved: dict | None) -> str:
 
 def health_history_facts(patient_id: int) -> HealthHistoryFacts:
     """The patient's preferred pharmacy and allergies, from their intake, in one query."""
-    row = Intake.objects.filter(patient_id=patient_id).values("pk", "answers").first()
+    found = INTAKE_ROW.run(patient=patient_id, limit=1)
+    row = found[0] if found else None
     if row is None:
         return HealthHistoryFacts(intake_id=None, pharmacy="")
     answers = row["answers"] or {}
@@ -67,25 +69,40 @@ class VisitOrders:
         return shown
 
 
+# The orders page's queries, built and compiled once (config.prepared).
+VISIT = Param("visit", UUIDField())
+PRESCRIPTIONS = Prepared(
+    lambda visit, patient: (
+        Prescription.objects.filter(
+            Q(visit=visit) | Q(patient_id=patient, status=Prescription.Status.ACTIVE)
+        )
+        .select_related("status_changed_by", "prescriber")
+        .order_by()
+    ),
+    visit=VISIT,
+    patient=Param("patient", BigIntegerField()),
+)
+LAB_ORDERS = Prepared(
+    lambda visit: LabOrder.objects.filter(visit=visit).order_by("created_at", "pk"), visit=VISIT
+)
+
+
 def visit_orders(visit: Visit) -> VisitOrders:
     """Everything the orders page shows for a visit the viewer may read, in three queries.
 
     The visit's prescriptions and the patient's active ones from other visits come in one
     query, oldest first, and are parted here; the others are listed newest first.
     """
-    both = Prescription.objects.filter(
-        Q(visit=visit) | Q(patient_id=visit.patient_id, status=Prescription.Status.ACTIVE)
-    )
     prescriptions: list[Prescription] = []
     elsewhere: list[Prescription] = []
-    # Sorted here: an ORDER BY over a select of three tables' columns costs the ORM more to
+    # Sorted here: an ORDER BY over a select of three tables' columns cost the ORM more to
     # compile than sorting a visit's prescriptions does.
-    rows = both.select_related("status_changed_by", "prescriber").order_by()
+    rows = PRESCRIPTIONS.run(visit=visit.pk, patient=visit.patient_id)
     for rx in sorted(rows, key=lambda rx: (rx.created_at, rx.pk)):
         (prescriptions if rx.visit_id == visit.pk else elsewhere).append(rx)
     elsewhere.sort(key=lambda rx: rx.pk)
     elsewhere.sort(key=lambda rx: rx.created_at, reverse=True)
-    lab_orders = list(LabOrder.objects.filter(visit=visit).order_by("created_at", "pk"))
+    lab_orders = LAB_ORDERS.run(visit=visit.pk)
     return VisitOrders(
         patient_id=visit.patient_id,
         prescriptions=prescriptions,
