@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from visits.intake.consents import CONSENTS
 from visits.intake.models import ConsentSignature, Intake, IntakeStep, IntakeVersion
+from visits.intake.selectors import intake_of
 
 
 def intake_for(patient) -> Intake:
     """The patient's intake, started empty the first time they open it."""
-    return Intake.objects.get_or_create(patient=patient)[0]
+    return intake_of(patient) or Intake.objects.get_or_create(patient=patient)[0]
 
 
 def next_step(step: IntakeStep, missing: list[IntakeStep]) -> IntakeStep | None:

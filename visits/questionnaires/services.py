@@ -5,11 +5,11 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import CharField, F, Q
+from django.db.models import BigIntegerField, CharField, F, Q, QuerySet, UUIDField
 from django.http import QueryDict
 from django.utils import timezone
 
-from config.prepared import Param, Prepared
+from config.prepared import IfGiven, Param, Prepared
 from visits.alerts import acknowledge
 from visits.audit import AuditEvent, audit_change
 from visits.questionnaires import engine
@@ -28,6 +28,29 @@ from visits.questionnaires.tasks import schedule_escalation
 LATEST_VERSION = Prepared(
     lambda slug: Questionnaire.objects.filter(slug=slug).order_by("-version"),
     slug=Param("slug", CharField()),
+)
+
+
+def _open_response(patient, questionnaire, visit, shown) -> QuerySet:
+    """The patient's draft of this questionnaire (for this visit, or for none), or the response
+    the page showed (`shown`, when given), the submitted one first."""
+    wanted = Q(submitted_at__isnull=True)
+    if shown is not None:
+        wanted |= Q(pk=shown)
+    at_visit = Q(visit=visit) if visit is not None else Q(visit__isnull=True)
+    return (
+        QuestionnaireResponse.objects.filter(wanted)
+        .filter(at_visit, patient=patient, questionnaire=questionnaire)
+        .order_by(F("submitted_at").desc(nulls_last=True), "-started_at")
+    )
+
+
+OPEN_RESPONSE = Prepared(
+    _open_response,
+    patient=Param("patient", BigIntegerField()),
+    questionnaire=Param("questionnaire", BigIntegerField()),
+    visit=IfGiven("visit", UUIDField()),
+    shown=IfGiven("shown", BigIntegerField()),
 )
 
 
@@ -62,15 +85,14 @@ def response_start(
     new draft of what was just sent.
     """
     questionnaire = latest_version(slug)
-    wanted = Q(submitted_at__isnull=True)
-    if shown is not None and shown.isdecimal() and len(shown) <= 18:
-        wanted |= Q(pk=int(shown))
-    response = (
-        QuestionnaireResponse.objects.filter(wanted)
-        .filter(patient=patient, questionnaire=questionnaire, visit=visit)
-        .order_by(F("submitted_at").desc(nulls_last=True), "-started_at")
-        .first()
+    found = OPEN_RESPONSE.run(
+        patient=patient,
+        questionnaire=questionnaire,
+        visit=visit.pk if visit is not None else None,
+        shown=int(shown) if shown is not None and shown.isdecimal() and len(shown) <= 18 else None,
+        limit=1,
     )
+    response = found[0] if found else None
     if response is None:
         return QuestionnaireResponse.objects.create(
             patient=patient, questionnaire=questionnaire, visit=visit

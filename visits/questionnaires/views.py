@@ -1,6 +1,7 @@
 """Patients answer questionnaires; crisis answers show help at once and alert their clinicians."""
 
 from django.contrib import messages
+from django.db.models import BigIntegerField, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -11,7 +12,7 @@ from accounts import policy
 from accounts.models import Role, User
 from accounts.policy import allow
 from config.html import conditional_escape, escape
-from config.prepared import Prepared
+from config.prepared import Param, Prepared, Viewer
 from visits.audit import audit_read
 from visits.questionnaires import engine
 from visits.questionnaires.forms import AlertAcknowledgeForm, QuestionnaireForm
@@ -141,20 +142,38 @@ def visit_questionnaire(request: SignedInRequest, visit_id, slug: str) -> HttpRe
     return _answer(request, slug, visit=visit)
 
 
+def _submitted_response(viewer, response) -> QuerySet:
+    """A submitted response the viewer may read (the policy), with its questionnaire; anyone
+    but the patient, who is loaded with their profile already, reads the patient's name too."""
+    related = (
+        ["questionnaire"]
+        if viewer.role == Role.PATIENT
+        else ["questionnaire", "patient__patient_profile"]
+    )
+    return (
+        policy.CLINICAL_RECORDS.filter(
+            QuestionnaireResponse.objects.submitted().select_related(*related), viewer
+        )
+        .filter(pk=response)
+        .order_by("pk")
+    )
+
+
+SUBMITTED_RESPONSE = Prepared(
+    _submitted_response, viewer=Viewer(), response=Param("response", BigIntegerField())
+)
+
+
 @allow(Role.PATIENT, Role.CLINICIAN)
 @require_GET
 def questionnaire_result(request: SignedInRequest, response_id: int) -> HttpResponse:
     """A submitted response: score and band, red flags first, then every answer."""
     # A patient reads only their own responses (the policy), and is already loaded with their
     # profile; anyone else reads the patient's name too.
-    own = request.user.role == Role.PATIENT
-    responses = policy.CLINICAL_RECORDS.filter(
-        QuestionnaireResponse.objects.submitted().select_related(
-            *(["questionnaire"] if own else ["questionnaire", "patient__patient_profile"])
-        ),
-        request.user,
-    )
-    response = get_object_or_404(responses, pk=response_id)
+    found = SUBMITTED_RESPONSE.run(viewer=request.user, response=response_id, limit=1)
+    if not found:
+        raise Http404("No such response.")
+    response = found[0]
     if response.patient_id == request.user.pk:
         response.patient = request.user
     audit_read(request, what="questionnaire response", records=[(response.patient_id, response.pk)])

@@ -65,6 +65,10 @@ PROVIDERS_PER_PAGE = 10
 MAX_PAGE = 1000
 
 
+# The visit types offered, in their order (config.prepared: built and compiled once).
+ACTIVE_VISIT_TYPES = Prepared(lambda: VisitType.objects.filter(is_active=True))
+
+
 @allow(Role.PATIENT)
 @require_GET
 def booking_start(request: HtmxHttpRequest) -> HttpResponse:
@@ -72,7 +76,7 @@ def booking_start(request: HtmxHttpRequest) -> HttpResponse:
     profile = profile_or_none(request)
     if profile is None:
         return needs_details(request)
-    visit_types = VisitType.objects.filter(is_active=True)
+    visit_types = ACTIVE_VISIT_TYPES.run()
     symptom_check = valid_symptom_check(request.user, now=timezone.now())
     return render(
         request,
