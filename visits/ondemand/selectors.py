@@ -3,11 +3,12 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, Q, QuerySet
 
 from accounts import policy
 from accounts.licensure import current_licence
 from accounts.models import ProviderProfile
+from config.prepared import Param, Prepared, Viewer
 from visits.ondemand.hours import estimated_wait_minutes
 from visits.ondemand.models import PhysicianDuty, QueueEntry
 
@@ -27,8 +28,26 @@ def physicians_on_duty(state: str, *, now: datetime.datetime) -> QuerySet[Provid
     )
 
 
+# The queue pages' own reads, built and compiled once (config.prepared).
+_OPEN_DUTY = Prepared(
+    lambda provider: PhysicianDuty.objects.filter(
+        provider=provider, ended_at__isnull=True
+    ).order_by("pk"),
+    provider=Param("provider", BigIntegerField()),
+)
+_LAST_WAIT = Prepared(
+    lambda viewer: (
+        policy.QUEUE_ENTRIES.filter(QueueEntry.objects.all(), viewer)
+        .only("status", "removed_because", "ended_at")
+        .order_by("-pk")
+    ),
+    viewer=Viewer(),
+)
+
+
 def open_duty(provider: ProviderProfile) -> PhysicianDuty | None:
-    return PhysicianDuty.objects.filter(provider=provider, ended_at__isnull=True).first()
+    found = _OPEN_DUTY.run(provider=provider, limit=1)
+    return found[0] if found else None
 
 
 def latest_entry(patient) -> QueueEntry | None:
@@ -44,12 +63,8 @@ def latest_entry(patient) -> QueueEntry | None:
 def last_wait(patient) -> QueueEntry | None:
     """The patient's most recent queue entry as the seen-now page tells of it: its state and
     how and when it ended, nothing joined."""
-    return (
-        policy.QUEUE_ENTRIES.filter(QueueEntry.objects.all(), patient)
-        .only("status", "removed_because", "ended_at")
-        .order_by("-pk")
-        .first()
-    )
+    found = _LAST_WAIT.run(viewer=patient, limit=1)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)

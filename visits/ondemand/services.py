@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q
+from django.db.models import DateTimeField, Q
 from django.utils import timezone
 
 from accounts import policy
 from accounts.models import ProviderProfile
+from config.prepared import Param, Prepared
 from visits.audit import AuditEvent, audit_change
 from visits.ondemand.gate import seen_now_gate, urgent_care
 from visits.ondemand.models import ACTIVE_STATUSES, PhysicianDuty, QueueEntry
@@ -309,10 +310,31 @@ def _not_joined(now: datetime.datetime):
     )
 
 
+# Asked by every queue page (config.prepared: built and compiled once).
+_SWEEP_DUE = Prepared(
+    lambda idle_before, join_before: (
+        QueueEntry.objects.filter(
+            Q(status=Status.WAITING, last_seen_at__lt=idle_before)
+            | Q(status=Status.TAKEN, physician_joined_at__isnull=True, taken_at__lt=join_before)
+        )
+        .order_by()
+        .values_list("pk", flat=True)
+    ),
+    idle_before=Param("idle_before", DateTimeField()),
+    join_before=Param("join_before", DateTimeField()),
+)
+
+
 def sweep_is_due(*, now: datetime.datetime | None = None) -> bool:
-    """Whether anyone is idle or waiting for a physician who did not join (one read query)."""
+    """Whether anyone is idle or waiting for a physician who did not join (one read query):
+    the entries `_idle` and `_not_joined` find."""
     now = now or timezone.now()
-    return (_idle(now) | _not_joined(now)).exists()
+    found = _SWEEP_DUE.run(
+        idle_before=now - settings.ON_DEMAND_IDLE_AFTER,
+        join_before=now - settings.ON_DEMAND_JOIN_WITHIN,
+        limit=1,
+    )
+    return bool(found)
 
 
 def queue_sweep(*, now: datetime.datetime | None = None) -> Swept:
