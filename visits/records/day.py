@@ -6,10 +6,11 @@ import datetime
 from dataclasses import dataclass, field
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, UUIDField
 from django.utils import timezone
 
 from accounts import policy
+from config.prepared import Param, Params, Prepared, Viewer
 from visits.questionnaires.models import CheckInPreference, Questionnaire, QuestionnaireResponse
 from visits.questionnaires.selectors import open_alerts_for
 from visits.records.lifecycle import allowed_moves
@@ -75,6 +76,41 @@ def day_bounds(
     return start, end
 
 
+# The day view's queries, built and compiled once (config.prepared).
+DAY_VISITS = Prepared(
+    lambda viewer, start, end: (
+        policy.DOCUMENTABLE_VISITS.filter(Visit.objects.all(), viewer)
+        .filter(start__gte=start, start__lt=end, status__in=Visit.HOLDING_STATUSES)
+        .select_related("visit_type", "patient__patient_profile", "provider")
+        .order_by()
+    ),
+    viewer=Viewer(),
+    start=Param("start", DateTimeField()),
+    end=Param("end", DateTimeField()),
+)
+DAY_RESPONSES = Prepared(
+    lambda viewer, visits: (
+        policy.CLINICAL_RECORDS.filter(QuestionnaireResponse.objects.submitted(), viewer)
+        .filter(visit__in=visits)
+        .select_related("questionnaire")
+        .order_by("submitted_at")
+    ),
+    viewer=Viewer(),
+    visits=Params("visits", UUIDField()),
+)
+OPEN_CRITICAL = Prepared(
+    lambda viewer: (
+        policy.CRITICAL_RESULT_ALERTS.filter(
+            CriticalResultAlert.objects.filter(acknowledged_at__isnull=True), viewer
+        )
+        .select_related("patient__patient_profile", "observation")
+        .only(*LISTED_FIELDS)
+        .order_by("created_at", "pk")
+    ),
+    viewer=Viewer(),
+)
+
+
 def day_visits(
     clinician, day: datetime.date, zone: datetime.tzinfo, *, now: datetime.datetime
 ) -> list[DayVisit]:
@@ -84,10 +120,7 @@ def day_visits(
     # A day's visits are few: sorted here, as an ORDER BY over four tables' columns costs the
     # ORM more to compile than the sort does.
     visits = sorted(
-        policy.DOCUMENTABLE_VISITS.filter(Visit.objects.all(), clinician)
-        .filter(start__gte=start, start__lt=end, status__in=Visit.HOLDING_STATUSES)
-        .select_related("visit_type", "patient__patient_profile", "provider")
-        .order_by(),
+        DAY_VISITS.run(viewer=clinician, start=start, end=end),
         key=lambda visit: (visit.start, visit.pk),
     )
     if not visits:
@@ -95,12 +128,7 @@ def day_visits(
     rows = {
         visit.pk: DayVisit(visit=visit, moves=allowed_moves(visit, now=now)) for visit in visits
     }
-    responses = (
-        policy.CLINICAL_RECORDS.filter(QuestionnaireResponse.objects.submitted(), clinician)
-        .filter(visit__in=list(rows))
-        .select_related("questionnaire")
-        .order_by("submitted_at")
-    )
+    responses = DAY_RESPONSES.run(viewer=clinician, visits=list(rows))
     answered: set[tuple[int, str]] = set()
     for response in responses:
         rows[response.visit_id].responses.append(response)
@@ -129,17 +157,10 @@ def day_visits(
     return list(rows.values())
 
 
-def open_critical_alerts(clinician) -> QuerySet[CriticalResultAlert]:
+def open_critical_alerts(clinician) -> list[CriticalResultAlert]:
     """Critical results this clinician has not acknowledged yet (policy.CRITICAL_RESULT_ALERTS),
     oldest first."""
-    return (
-        policy.CRITICAL_RESULT_ALERTS.filter(
-            CriticalResultAlert.objects.filter(acknowledged_at__isnull=True), clinician
-        )
-        .select_related("patient__patient_profile", "observation")
-        .only(*LISTED_FIELDS)
-        .order_by("created_at", "pk")
-    )
+    return OPEN_CRITICAL.run(viewer=clinician)
 
 
 def day_page(
