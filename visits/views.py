@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 from typing import cast
 
-from django.db.models import DateTimeField, Q
+from django.db.models import BigIntegerField, DateTimeField, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,12 +14,13 @@ from accounts.models import ProviderLicense, ProviderProfile, Role, User
 from accounts.policy import allow
 from accounts.states import US_STATES
 from accounts.zones import zone_name
-from config.prepared import IfGiven, Param, Prepared, Viewer
+from config.prepared import IfGiven, Param, Params, Prepared, Viewer
 from visits.audit import access_log_events, access_log_total, audit_page, event_summary
 from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.selectors import DUE_WITHIN, due_before_visits, open_alerts_for
 from visits.results.critical import open_critical_alerts_for
 from visits.results.selectors import new_results_count
+from visits.scheduling.bookable import LANGUAGES_SPOKEN
 from visits.scheduling.display import clock, day_name, month_day
 from visits.scheduling.models import Visit, VisitQuerySet
 from visits.scheduling.recent_changes import DashboardVisit, recent_changes, visits_between
@@ -224,21 +225,32 @@ def clinician_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
+# The states each provider is licensed in, in order (config.prepared: built and compiled once).
+LICENSED_STATES = Prepared(
+    lambda providers: (
+        ProviderLicense.objects.filter(provider_id__in=providers)
+        .order_by("provider_id", "state")
+        .values_list("provider_id", "state")
+    ),
+    providers=Params("providers", BigIntegerField()),
+)
+STAFF_PROVIDERS = Prepared(
+    lambda: (
+        ProviderProfile.objects.select_related("user")
+        .only("kind", "credentials", "time_zone", "user__display_name", "user__email")
+        .order_by("user__display_name", "pk")
+    )
+)
+
+
 def _practice(provider: ProviderProfile) -> dict[str, str]:
     """How patients find the clinician, in words: practice, licensed states, languages."""
     kind = provider.get_kind_display()
     states = dict(US_STATES)
     licensed = [
-        str(states.get(state, state))
-        for state in ProviderLicense.objects.filter(provider=provider)
-        .order_by("state")
-        .values_list("state", flat=True)
+        str(states.get(state, state)) for _, state in LICENSED_STATES.run(providers=[provider.pk])
     ]
-    languages = list(
-        provider.languages.through.objects.filter(providerprofile=provider)
-        .order_by("language__name")
-        .values_list("language__name", flat=True)
-    )
+    languages = [name for _, name in LANGUAGES_SPOKEN.run(providers=[provider.pk])]
     return {
         "kind": f"{kind}, {provider.credentials}" if provider.credentials else kind,
         "licensed_in": ", ".join(licensed)
@@ -253,11 +265,7 @@ def staff_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """The clinic's providers, where they are licensed and what they offer, a page at a time."""
     page = page_number(request.GET.get("page"))
     offset = (page - 1) * PROVIDERS_SHOWN
-    providers = list(
-        ProviderProfile.objects.select_related("user")
-        .only("kind", "credentials", "time_zone", "user__display_name", "user__email")
-        .order_by("user__display_name", "pk")[offset : offset + PROVIDERS_SHOWN + 1]
-    )
+    providers = STAFF_PROVIDERS.run(offset=offset, limit=PROVIDERS_SHOWN + 1)
     shown = providers[:PROVIDERS_SHOWN]
     return render(
         request,
@@ -286,19 +294,12 @@ def _provider_rows(providers: list[ProviderProfile]) -> list[ProviderRow]:
     """The providers' rows, their licences and languages read as plain values (two queries)."""
     ids = [provider.pk for provider in providers]
     states: dict[int, list[str]] = {pk: [] for pk in ids}
-    for provider_id, state in (
-        ProviderLicense.objects.filter(provider_id__in=ids)
-        .order_by("state")
-        .values_list("provider_id", "state")
-    ):
-        states[provider_id].append(state)
     languages: dict[int, list[str]] = {pk: [] for pk in ids}
-    for provider_id, name in (
-        ProviderProfile.languages.through.objects.filter(providerprofile_id__in=ids)
-        .order_by("language__name")
-        .values_list("providerprofile_id", "language__name")
-    ):
-        languages[provider_id].append(name)
+    if ids:
+        for provider_id, state in LICENSED_STATES.run(providers=ids):
+            states[provider_id].append(state)
+        for provider_id, name in LANGUAGES_SPOKEN.run(providers=ids):
+            languages[provider_id].append(name)
     return [
         ProviderRow(
             pk=provider.pk,
