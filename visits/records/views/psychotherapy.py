@@ -6,6 +6,7 @@ the visit's own therapist's or psychiatrist's, and shows only notes they wrote t
 """
 
 from django.contrib import messages
+from django.db.models import BigIntegerField, UUIDField
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -14,6 +15,7 @@ from accounts import policy
 from accounts.models import Role
 from accounts.policy import allow
 from accounts.sessions import restores_pending_form, take_pending_form
+from config.prepared import Param, Prepared, Viewer
 from visits.audit import audit_page
 from visits.records.models import PsychotherapyNote
 from visits.records.note_forms import PsychotherapyNoteForm
@@ -24,6 +26,44 @@ from visits.web import SignedInRequest, client_ip
 TEMPLATE = "visits/records/psychotherapy_notes.html"
 EARLIER_SHOWN = 20
 
+# The page's reads, built and compiled once (config.prepared).
+VISIT = Param("visit", UUIDField())
+SESSION_VISIT = Prepared(
+    lambda viewer, visit: (
+        policy.DOCUMENTABLE_VISITS.filter(
+            Visit.objects.select_related(
+                "patient__patient_profile", "provider__user", "visit_type"
+            ),
+            viewer,
+        )
+        .filter(pk=visit)
+        .order_by("pk")
+    ),
+    viewer=Viewer(),
+    visit=VISIT,
+)
+SESSION_NOTE = Prepared(
+    lambda viewer, visit: (
+        policy.PSYCHOTHERAPY_NOTES.filter(PsychotherapyNote.objects.all(), viewer)
+        .filter(visit=visit)
+        .order_by("pk")
+    ),
+    viewer=Viewer(),
+    visit=VISIT,
+)
+EARLIER_NOTES = Prepared(
+    lambda viewer, patient, visit: (
+        policy.PSYCHOTHERAPY_NOTES.filter(PsychotherapyNote.objects.all(), viewer)
+        .filter(patient_id=patient)
+        .exclude(visit=visit)
+        .select_related("visit")
+        .order_by("-created_at")
+    ),
+    viewer=Viewer(),
+    patient=Param("patient", BigIntegerField()),
+    visit=VISIT,
+)
+
 
 @restores_pending_form
 @allow(Role.CLINICIAN)
@@ -31,16 +71,13 @@ EARLIER_SHOWN = 20
 def psychotherapy_notes(request: SignedInRequest, visit_id: object) -> HttpResponse:
     """The session's psychotherapy note (written and changed here) and the author's earlier ones
     for this patient."""
-    visits = policy.DOCUMENTABLE_VISITS.filter(
-        Visit.objects.select_related("patient__patient_profile", "provider__user", "visit_type"),
-        request.user,
-    )
-    visit = visits.filter(pk=visit_id).first()
+    found = SESSION_VISIT.run(viewer=request.user, visit=visit_id, limit=1)
+    visit = found[0] if found else None
     # Read through DOCUMENTABLE_VISITS, so the rule's answer for this visit is already yes.
     if visit is None or not keeps_psychotherapy_notes(request.user, visit, documentable=True):
         raise Http404("No such page.")
-    own = policy.PSYCHOTHERAPY_NOTES.filter(PsychotherapyNote.objects.all(), request.user)
-    current = own.filter(visit=visit).first()
+    found = SESSION_NOTE.run(viewer=request.user, visit=visit.pk, limit=1)
+    current = found[0] if found else None
     status = 200
     if request.method == "POST":
         form = PsychotherapyNoteForm(request.POST)
@@ -64,11 +101,8 @@ def psychotherapy_notes(request: SignedInRequest, visit_id: object) -> HttpRespo
             form = PsychotherapyNoteForm(pending)
         else:
             form = PsychotherapyNoteForm(initial={"text": current.text if current else ""})
-    earlier = list(
-        own.filter(patient_id=visit.patient_id)
-        .exclude(visit=visit)
-        .select_related("visit")
-        .order_by("-created_at")[:EARLIER_SHOWN]
+    earlier = EARLIER_NOTES.run(
+        viewer=request.user, patient=visit.patient_id, visit=visit.pk, limit=EARLIER_SHOWN
     )
     shown = [(visit.patient_id, note.pk) for note in [current, *earlier] if note is not None]
     audit_page(request, {"psychotherapy note": shown or [(visit.patient_id, visit.pk)]})
