@@ -219,16 +219,21 @@ def alert_page(alert: SafetyAlert) -> dict:
     }
 
 
+# A patient's alerts, newest first (config.prepared: built and compiled once).
+ALERT_HISTORY = Prepared(
+    lambda patient: _with_recipients(SafetyAlert.objects.filter(patient=patient)).order_by(
+        "-created_at", "-pk"
+    ),
+    patient=Param("patient", BigIntegerField()),
+)
+
+
 def alert_history(patient, *, page: int = 1) -> dict:
     """A patient's safety alerts, newest first, HISTORY_PAGE at a time, with who had each and
     what was done. `patient` comes from the policy; the caller records the read once."""
     page = max(page, 1)
     start = (page - 1) * HISTORY_PAGE
-    alerts = list(
-        _with_recipients(SafetyAlert.objects.filter(patient=patient)).order_by(
-            "-created_at", "-pk"
-        )[start : start + HISTORY_PAGE + 1]
-    )
+    alerts = ALERT_HISTORY.run(patient=patient, offset=start, limit=HISTORY_PAGE + 1)
     return {
         "patient": patient,
         "alerts": alerts[:HISTORY_PAGE],

@@ -198,10 +198,23 @@ def _answers_markup(response: QuestionnaireResponse) -> SafeString:
     )
 
 
+ASSIGNED_ALERT = Prepared(
+    lambda viewer, alert: (
+        for_alert_page(policy.ASSIGNED_SAFETY_ALERTS.filter(SafetyAlert.objects.all(), viewer))
+        .filter(pk=alert)
+        .order_by("pk")
+    ),
+    viewer=Viewer(),
+    alert=Param("alert", BigIntegerField()),
+)
+
+
 def _assigned_alert(request: SignedInRequest, alert_id: int) -> SafetyAlert:
     """The alert, if it is this clinician's to answer (policy.ASSIGNED_SAFETY_ALERTS); else 404."""
-    alerts = policy.ASSIGNED_SAFETY_ALERTS.filter(SafetyAlert.objects.all(), request.user)
-    return get_object_or_404(for_alert_page(alerts), pk=alert_id)
+    found = ASSIGNED_ALERT.run(viewer=request.user, alert=alert_id, limit=1)
+    if not found:
+        raise Http404("No such alert.")
+    return found[0]
 
 
 def _alert_response_page(

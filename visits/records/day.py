@@ -14,7 +14,7 @@ from config.prepared import Param, Params, Prepared, Viewer
 from visits.questionnaires.models import CheckInPreference, Questionnaire, QuestionnaireResponse
 from visits.questionnaires.selectors import open_alerts_for
 from visits.records.lifecycle import allowed_moves
-from visits.results.critical import LISTED_FIELDS
+from visits.results.critical import OPEN_CRITICAL_ALERTS
 from visits.results.models import CriticalResultAlert
 from visits.scheduling.models import Visit
 
@@ -98,17 +98,6 @@ DAY_RESPONSES = Prepared(
     viewer=Viewer(),
     visits=Params("visits", UUIDField()),
 )
-OPEN_CRITICAL = Prepared(
-    lambda viewer: (
-        policy.CRITICAL_RESULT_ALERTS.filter(
-            CriticalResultAlert.objects.filter(acknowledged_at__isnull=True), viewer
-        )
-        .select_related("patient__patient_profile", "observation")
-        .only(*LISTED_FIELDS)
-        .order_by("created_at", "pk")
-    ),
-    viewer=Viewer(),
-)
 
 
 def day_visits(
@@ -160,7 +149,7 @@ def day_visits(
 def open_critical_alerts(clinician) -> list[CriticalResultAlert]:
     """Critical results this clinician has not acknowledged yet (policy.CRITICAL_RESULT_ALERTS),
     oldest first."""
-    return OPEN_CRITICAL.run(viewer=clinician)
+    return OPEN_CRITICAL_ALERTS.run(clinician=clinician)
 
 
 def day_page(

@@ -102,6 +102,24 @@ def panel_urls(visit: Visit) -> dict[str, str]:
     }
 
 
+# A visit has one note and one summary (config.prepared: built and compiled once).
+VISIT_NOTE = Prepared(
+    lambda visit: (
+        VisitNote.objects.select_related("author")
+        .prefetch_related(
+            "diagnoses", Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author"))
+        )
+        .filter(visit=visit)
+        .order_by()
+    ),
+    visit=Param("visit", UUIDField()),
+)
+VISIT_SUMMARY = Prepared(
+    lambda visit: AfterVisitSummary.objects.filter(visit=visit).order_by(),
+    visit=Param("visit", UUIDField()),
+)
+
+
 def saved_note(visit: Visit) -> tuple[VisitNote | None, AfterVisitSummary | None]:
     """The visit's note (with its diagnoses and addenda and their authors) and summary: one
     each per visit, read unordered, or taken from the visit when it was read with them
@@ -112,15 +130,9 @@ def saved_note(visit: Visit) -> tuple[VisitNote | None, AfterVisitSummary | None
         if note is not None:
             prefetch_related_objects([note], "diagnoses", addenda)
         return note, getattr(visit, "summary", None)
-    note = (
-        VisitNote.objects.select_related("author")
-        .prefetch_related("diagnoses", addenda)
-        .filter(visit=visit)
-        .order_by()
-        .first()
-    )
-    summary = AfterVisitSummary.objects.filter(visit=visit).order_by().first()
-    return note, summary
+    notes = VISIT_NOTE.run(visit=visit.pk, limit=1)
+    summaries = VISIT_SUMMARY.run(visit=visit.pk, limit=1)
+    return (notes[0] if notes else None), (summaries[0] if summaries else None)
 
 
 _NOTE = Visit._meta.get_field("note")

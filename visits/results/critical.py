@@ -137,16 +137,20 @@ def open_critical_alerts_for(clinician) -> list[CriticalResultAlert]:
     return OPEN_CRITICAL_ALERTS.run(clinician=clinician, limit=OPEN_SHOWN)
 
 
+CRITICAL_ALERT_HISTORY = Prepared(
+    lambda clinician: _listed(
+        policy.CRITICAL_RESULT_ALERTS.filter(
+            CriticalResultAlert.objects.filter(acknowledged_at__isnull=False), clinician
+        ),
+        "acknowledged_by",
+    ).order_by("-acknowledged_at", "-pk"),
+    clinician=Viewer("clinician"),
+)
+
+
 def critical_alert_history_for(clinician, *, limit: int = 20) -> list[CriticalResultAlert]:
     """The clinician's most recently acknowledged critical-result alerts, newest first."""
-    return list(
-        _listed(
-            policy.CRITICAL_RESULT_ALERTS.filter(
-                CriticalResultAlert.objects.filter(acknowledged_at__isnull=False), clinician
-            ),
-            "acknowledged_by",
-        ).order_by("-acknowledged_at", "-pk")[:limit]
-    )
+    return CRITICAL_ALERT_HISTORY.run(clinician=clinician, limit=limit)
 
 
 def critical_alert_for(user, pk: int) -> CriticalResultAlert:
