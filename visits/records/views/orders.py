@@ -8,10 +8,9 @@ anyone else finds nothing (404).
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet, UUIDField
+from django.db.models import BigIntegerField, QuerySet, UUIDField
 from django.forms import Form
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -154,19 +153,32 @@ def lab_order_add(request: SignedInRequest, visit_id: object) -> HttpResponse:
     return _orders_page(request, visit, lab_form=form, partial="lab-order-form")
 
 
+PRESCRIPTION = Prepared(
+    lambda viewer, prescription: (
+        policy.CLINICAL_RECORDS.filter(
+            Prescription.objects.select_related(
+                "visit__provider__user",
+                "visit__visit_type",
+                "patient__patient_profile",
+                "prescriber__provider_profile",
+                "status_changed_by",
+            ),
+            viewer,
+        )
+        .filter(pk=prescription)
+        .order_by("pk")
+    ),
+    viewer=Viewer(),
+    prescription=Param("prescription", BigIntegerField()),
+)
+
+
 def _prescription(request: SignedInRequest, prescription_id: int) -> Prescription:
     """A prescription of a patient the viewer treats (policy.CLINICAL_RECORDS), else 404."""
-    prescriptions = policy.CLINICAL_RECORDS.filter(
-        Prescription.objects.select_related(
-            "visit__provider__user",
-            "visit__visit_type",
-            "patient__patient_profile",
-            "prescriber__provider_profile",
-            "status_changed_by",
-        ),
-        request.user,
-    )
-    return get_object_or_404(prescriptions, pk=prescription_id)
+    found = PRESCRIPTION.run(viewer=request.user, prescription=prescription_id, limit=1)
+    if not found:
+        raise Http404("No such prescription.")
+    return found[0]
 
 
 @allow(Role.CLINICIAN)

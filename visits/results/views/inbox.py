@@ -2,15 +2,15 @@
 where it is attached to the right patient or rejected. Staff see identifiers, never values."""
 
 from django.contrib import messages
-from django.db.models import Case, IntegerField, Value, When
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+from django.db.models import BigIntegerField, Case, CharField, IntegerField, Value, When
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import policy
 from accounts.models import PatientProfile, Role
 from accounts.policy import allow
+from config.prepared import Param, Params, Prepared, Viewer
 from visits.audit import Record, audit_page
 from visits.results.importer import ResolveRefused, import_message, inbound_attach, inbound_reject
 from visits.results.inbox_forms import AttachForm, RejectForm, UploadForm
@@ -24,6 +24,43 @@ def _inbound(request: SignedInRequest):
     return policy.RECONCILIATION.filter(InboundResult.objects.all(), request.user)
 
 
+# The inbox's reads, built and compiled once (config.prepared).
+INBOX_ROWS = Prepared(
+    lambda viewer: (
+        policy.RECONCILIATION.filter(InboundResult.objects.all(), viewer)
+        .select_related("resolved_by")
+        .defer("raw")  # the message as it arrived: its own page shows it, the list never does
+        .annotate(
+            waiting=Case(
+                When(state=InboundResult.State.UNMATCHED, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("waiting", "-received_at", "-pk")
+    ),
+    viewer=Viewer(),
+)
+INBOUND = Prepared(
+    lambda viewer, inbound: (
+        policy.RECONCILIATION.filter(InboundResult.objects.all(), viewer)
+        .select_related("patient__patient_profile", "resolved_by")
+        .filter(pk=inbound)
+        .order_by("pk")
+    ),
+    viewer=Viewer(),
+    inbound=Param("inbound", BigIntegerField()),
+)
+OWNERS = Prepared(
+    lambda numbers: (
+        PatientProfile.objects.filter(record_number__in=numbers)
+        .order_by()
+        .values_list("record_number", "user_id")
+    ),
+    numbers=Params("numbers", CharField()),
+)
+
+
 def _identified(rows: list[InboundResult]) -> list[Record]:
     """The patients whose identifiers these rows show: those a message is attached to, and
     those whose record number an unmatched message gives (one query for all rows)."""
@@ -33,13 +70,7 @@ def _identified(rows: list[InboundResult]) -> list[Record]:
         if row.patient_id is None and isinstance(row.identifiers, dict)
     }
     numbers.discard(None)
-    owners = dict(
-        PatientProfile.objects.filter(record_number__in=numbers).values_list(
-            "record_number", "user_id"
-        )
-        if numbers
-        else []
-    )
+    owners = dict(OWNERS.run(numbers=sorted(numbers)) if numbers else [])
     records: list[Record] = []
     for row in rows:
         patient_id = row.patient_id or owners.get(row.identifiers.get("record_number"))
@@ -55,19 +86,7 @@ def inbox(request: SignedInRequest) -> HttpResponse:
     identifiers the message gave; INBOX_PAGE at a time."""
     page = page_number(request.GET.get("page"))
     start = (page - 1) * INBOX_PAGE
-    rows = list(
-        _inbound(request)
-        .select_related("resolved_by")
-        .defer("raw")  # the message as it arrived: its own page shows it, the list never does
-        .annotate(
-            waiting=Case(
-                When(state=InboundResult.State.UNMATCHED, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("waiting", "-received_at", "-pk")[start : start + INBOX_PAGE + 1]
-    )
+    rows = INBOX_ROWS.run(viewer=request.user, offset=start, limit=INBOX_PAGE + 1)
     shown = rows[:INBOX_PAGE]
     audit_page(request, {"lab message": _identified(shown)})
     if page == 1 and (len(rows) <= INBOX_PAGE or rows[-1].waiting):
@@ -145,9 +164,10 @@ def _detail_page(
 
 
 def _get_inbound(request: SignedInRequest, pk: int) -> InboundResult:
-    return get_object_or_404(
-        _inbound(request).select_related("patient__patient_profile", "resolved_by"), pk=pk
-    )
+    found = INBOUND.run(viewer=request.user, inbound=pk, limit=1)
+    if not found:
+        raise Http404("No such lab message.")
+    return found[0]
 
 
 @allow(Role.STAFF)
