@@ -9,7 +9,11 @@ summary, the diagnoses and the addenda with their authors, whatever their number
 import functools
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet, UUIDField, prefetch_related_objects
+from django.db.models import (
+    BigIntegerField,
+    QuerySet,
+    UUIDField,
+)
 from django.http import Http404
 from django.urls import reverse
 
@@ -17,7 +21,7 @@ from accounts import policy
 from config.prepared import Param, Prepared, Viewer
 from visits.audit import Record
 from visits.records import icd10
-from visits.records.models import AfterVisitSummary, NoteAddendum, VisitNote
+from visits.records.models import AfterVisitSummary, NoteAddendum, NoteDiagnosis, VisitNote
 from visits.records.note_forms import AddendumForm, DiagnosisSearchForm, NoteDraftForm
 from visits.records.notes import DraftConflict, keeps_psychotherapy_notes, sign_refusal
 from visits.scheduling.models import Visit
@@ -104,15 +108,14 @@ def panel_urls(visit: Visit) -> dict[str, str]:
 
 # A visit has one note and one summary (config.prepared: built and compiled once).
 VISIT_NOTE = Prepared(
-    lambda visit: (
-        VisitNote.objects.select_related("author")
-        .prefetch_related(
-            "diagnoses", Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author"))
-        )
-        .filter(visit=visit)
-        .order_by()
-    ),
+    lambda visit: VisitNote.objects.select_related("author").filter(visit=visit).order_by(),
     visit=Param("visit", UUIDField()),
+)
+NOTE = Param("note", BigIntegerField())
+# A note's diagnoses and addenda (with their authors), in their models' order.
+NOTE_DIAGNOSES = Prepared(lambda note: NoteDiagnosis.objects.filter(note=note), note=NOTE)
+NOTE_ADDENDA = Prepared(
+    lambda note: NoteAddendum.objects.filter(note=note).select_related("author"), note=NOTE
 )
 VISIT_SUMMARY = Prepared(
     lambda visit: AfterVisitSummary.objects.filter(visit=visit).order_by(),
@@ -121,15 +124,10 @@ VISIT_SUMMARY = Prepared(
 
 
 def saved_note(visit: Visit) -> tuple[VisitNote | None, AfterVisitSummary | None]:
-    """The visit's note (with its diagnoses and addenda and their authors) and summary: one
-    each per visit, read unordered, or taken from the visit when it was read with them
-    (note_access's `with_record`)."""
-    addenda = Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author"))
+    """The visit's note (with its author) and summary: one each per visit, read unordered, or
+    taken from the visit when it was read with them (note_access's `with_record`)."""
     if _NOTE.is_cached(visit) and _SUMMARY.is_cached(visit):
-        note: VisitNote | None = getattr(visit, "note", None)
-        if note is not None:
-            prefetch_related_objects([note], "diagnoses", addenda)
-        return note, getattr(visit, "summary", None)
+        return getattr(visit, "note", None), getattr(visit, "summary", None)
     notes = VISIT_NOTE.run(visit=visit.pk, limit=1)
     summaries = VISIT_SUMMARY.run(visit=visit.pk, limit=1)
     return (notes[0] if notes else None), (summaries[0] if summaries else None)
@@ -159,8 +157,8 @@ def note_panel_context(
     editing = access.writes and not (note is not None and note.is_signed)
     if editing and form is None:
         form = NoteDraftForm.from_saved(note, summary)
-    diagnoses = list(note.diagnoses.all()) if note is not None else []
-    addenda = list(note.addenda.all()) if note is not None else []
+    diagnoses = NOTE_DIAGNOSES.run(note=note.pk) if note is not None else []
+    addenda = NOTE_ADDENDA.run(note=note.pk) if note is not None else []
     records: list[Record] = []
     if note is not None:
         records.append((visit.patient_id, note.pk))
