@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from django.db.models import BigIntegerField
 
 from accounts import policy
-from accounts.models import User
+from accounts.models import ProviderProfile, User
 from accounts.policy import IntakeAccess, intake_access
 from accounts.zones import viewer_zone_key
-from config.prepared import Param, Prepared, Viewer
+from config.prepared import Param, Params, Prepared, Viewer
 from visits.intake import display, forms
 from visits.intake.models import Intake, IntakeStep, IntakeVersion, missing_steps
 from visits.scheduling.display import month_day
@@ -85,22 +85,26 @@ INTAKE_ROW = Prepared(
 INTAKE = Prepared(
     lambda patient: Intake.objects.filter(patient=patient).order_by("pk"), patient=PATIENT
 )
+# The visit's provider is named from a query of its own: joined here, PostgreSQL's plan for
+# the prepared query (planned once for every patient) read the providers' users once for each
+# of a long-treated patient's visits, 6 ms against 0.7.
 VISITS_OF_PATIENT = Prepared(
     lambda viewer, patient: (
         Visit.objects.visible_to(viewer)
         .filter(patient=patient)
         .order_by("-start")
-        .values(
-            "pk",
-            "start",
-            "visit_type__name",
-            "provider__credentials",
-            "provider__user__display_name",
-            "provider__user__email",
-        )
+        .values("pk", "start", "visit_type__name", "provider_id")
     ),
     viewer=Viewer(),
     patient=PATIENT,
+)
+PROVIDER_NAMES = Prepared(
+    lambda providers: (
+        ProviderProfile.objects.filter(pk__in=providers)
+        .order_by()
+        .values_list("pk", "credentials", "user__display_name", "user__email")
+    ),
+    providers=Params("providers", BigIntegerField()),
 )
 
 
@@ -113,17 +117,24 @@ class VisitListed:
 
 
 def _visits_listed(viewer, patient, zone: ZoneInfo) -> list[VisitListed]:
-    """The patient's latest visits the viewer may see, worded in the viewer's zone: one query."""
+    """The patient's latest visits the viewer may see, worded in the viewer's zone: two queries
+    (one when there are none)."""
     rows = VISITS_OF_PATIENT.run(viewer=viewer, patient=patient, limit=VISITS_LISTED)
+    providers = sorted({row["provider_id"] for row in rows})
+    names = {}
+    for pk, credentials, display_name, email in (
+        PROVIDER_NAMES.run(providers=providers) if providers else []
+    ):
+        # ProviderProfile.__str__, from the columns it reads.
+        names[pk] = (
+            f"{display_name or email}, {credentials}" if credentials else display_name or email
+        )
     listed = []
     for row in rows:
-        # ProviderProfile.__str__, from the columns it reads.
-        provider = row["provider__user__display_name"] or row["provider__user__email"]
-        if row["provider__credentials"]:
-            provider = f"{provider}, {row['provider__credentials']}"
         local = row["start"].astimezone(zone)
         day = f"{month_day(local)}, {local.year}"  # as the date filter's "M j, Y"
-        listed.append(VisitListed(row["pk"], f"{day}: {row['visit_type__name']} with {provider}"))
+        words = f"{day}: {row['visit_type__name']} with {names[row['provider_id']]}"
+        listed.append(VisitListed(row["pk"], words))
     return listed
 
 
