@@ -15,7 +15,13 @@ from accounts.policy import allow
 from accounts.states import US_STATES
 from accounts.zones import zone_name
 from config.prepared import IfGiven, Param, Params, Prepared, Viewer
-from visits.audit import access_log_events, access_log_total, audit_page, event_summary
+from visits.audit import (
+    ACCESS_LOG_COUNTED,
+    access_log_events,
+    access_log_total,
+    audit_page,
+    event_summary,
+)
 from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.selectors import DUE_WITHIN, due_before_visits, open_alerts_for
 from visits.results.critical import open_critical_alerts_for
@@ -344,6 +350,7 @@ def access_log(request: HtmxHttpRequest) -> HttpResponse:
     zone = profile.zone if profile else datetime.UTC
     # Each row's words are made once here rather than through four filters per row.
     zone_words = zone_name(zone)
+    total = access_log_total(user)
     rows = [_access_row(event, zone, zone_words) for event in events[:ACCESS_LOG_SHOWN]]
     return render(
         request,
@@ -354,7 +361,10 @@ def access_log(request: HtmxHttpRequest) -> HttpResponse:
             "page": page,
             "first_shown": start + 1,
             "last_shown": start + len(rows),
-            "total": access_log_total(user),
+            "total": total,
+            "total_words": (
+                f"more than {ACCESS_LOG_COUNTED:,}" if total > ACCESS_LOG_COUNTED else str(total)
+            ),
             "older_page": page + 1 if len(events) > ACCESS_LOG_SHOWN else None,
             "newer_page": page - 1 if page > 1 else None,
         },

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory
 from tests.visits.factories import VisitFactory
-from visits.audit import AuditEvent
+from visits.audit import AuditEvent, access_log_total
 from visits.scheduling.models import Visit, VisitType
 from visits.scheduling.recent_changes import CHANGES_SHOWN
 from visits.views import PAST_VISITS_SHOWN, PROVIDERS_SHOWN, UPCOMING_VISITS_SHOWN
@@ -402,6 +402,27 @@ class TestAccessLog:
         )
         with django_assert_max_num_queries(6):
             patient_client.get(reverse("access_log"))
+
+    def test_a_long_log_is_counted_to_a_thousand_and_told_as_more(
+        self, patient_client, patient, scheduler
+    ):
+        """Counting stops past a thousand accesses, so a long-treated patient's page costs no
+        more with each one: it says "more than 1,000", and exactly a thousand is a thousand."""
+        AuditEvent.objects.bulk_create(
+            AuditEvent(actor=scheduler, patient=patient, action="view", what="visit")
+            for _ in range(1000)
+        )
+        page = patient_client.get(reverse("access_log")).content.decode()
+        assert "The 20 most recent of 1000 accesses" in page
+        AuditEvent.objects.bulk_create(
+            AuditEvent(actor=scheduler, patient=patient, action="view", what="visit")
+            for _ in range(5)
+        )
+        first = patient_client.get(reverse("access_log")).content.decode()
+        assert "The 20 most recent of more than 1,000 accesses" in first
+        older = patient_client.get(reverse("access_log"), {"page": "2"}).content.decode()
+        assert "Older accesses, 21 to 40 of more than 1,000" in older
+        assert access_log_total(patient) == 1001
 
     def test_twenty_accesses_a_page_with_older_ones_a_page_away(
         self, patient_client, patient, scheduler
