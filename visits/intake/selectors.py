@@ -144,11 +144,14 @@ def intake_of(patient) -> Intake | None:
     return found[0] if found else None
 
 
-def intake_patient(viewer, patient_id: int) -> User | None:
-    """The patient whose intake the viewer may read (at least its front-desk sections), with
-    `reads_clinical` saying whether they may read all of it; None if they may not: one query."""
+def intake_patient(viewer, patient_id: int) -> tuple[User, str] | None:
+    """The patient whose intake the viewer may read, and how much of it (IntakeAccess: all of
+    it, or its front-desk sections); None if they may not: one query."""
     found = INTAKE_PATIENT.run(viewer=viewer, patient=patient_id, limit=1)
-    return found[0] if found else None
+    if not found:
+        return None
+    patient = found[0]
+    return patient, IntakeAccess.FULL if patient.reads_clinical else IntakeAccess.FRONT_DESK
 
 
 def intake_as_of(patient, when: datetime.datetime) -> IntakeVersion | None:

@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts import policy
 from accounts.models import Role
 from accounts.policy import allow
 from accounts.sessions import restores_pending_form, take_pending_form
@@ -148,10 +147,10 @@ def _saved(
 @require_GET
 def patient_intake(request: SignedInRequest, patient_id: int) -> HttpResponse:
     """A patient's intake as it stands, or as it was at a visit, in the sections this user may see."""
-    patient = intake_patient(request.user, patient_id)
-    if patient is None:
+    found = intake_patient(request.user, patient_id)
+    if found is None:
         raise Http404("No such patient.")
-    access = policy.IntakeAccess.FULL if patient.reads_clinical else policy.IntakeAccess.FRONT_DESK
+    patient, access = found
     visit = None
     if request.GET.get("visit"):
         try:
