@@ -25,6 +25,7 @@ from visits.audit import (
 from visits.intake.selectors import intake_missing_steps
 from visits.questionnaires.selectors import DUE_WITHIN, due_before_visits, open_alerts_for
 from visits.results.critical import open_critical_alerts_for
+from visits.results.lines import full_name
 from visits.results.selectors import new_results_count
 from visits.scheduling.bookable import LANGUAGES_SPOKEN
 from visits.scheduling.display import clock, day_name, month_day
@@ -330,9 +331,9 @@ def _access_row(event: dict, zone: datetime.tzinfo, zone_words: str) -> dict:
     """One row of the access log, worded once here in the patient's zone."""
     local = event["at"].astimezone(zone)
     return {
-        # As the date filter's "M j, Y, g:i A", and User.get_full_name.
+        # As the date filter's "M j, Y, g:i A".
         "when": f"{month_day(local)}, {local.year}, {clock(local)} {zone_words}",
-        "who": event["actor__display_name"] or event["actor__email"],
+        "who": full_name(event["actor__display_name"], event["actor__email"]),
         "role": ROLE_WORDS.get(event["actor__role"], event["actor__role"]),
         "summary": event_summary(event["action"], event["what"], event["count"], event["page"]),
     }

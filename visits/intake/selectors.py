@@ -16,6 +16,7 @@ from accounts.zones import viewer_zone_key
 from config.prepared import Param, Params, Prepared, Viewer
 from visits.intake import display, forms
 from visits.intake.models import Intake, IntakeStep, IntakeVersion, missing_steps
+from visits.results.lines import provider_name
 from visits.scheduling.display import month_day
 from visits.scheduling.models import Visit
 
@@ -78,10 +79,6 @@ INTAKE_PATIENT = Prepared(
     viewer=Viewer(),
     patient=PATIENT,
 )
-INTAKE_ROW = Prepared(
-    lambda patient: Intake.objects.filter(patient=patient).order_by("pk").values("pk", "answers"),
-    patient=PATIENT,
-)
 INTAKE = Prepared(
     lambda patient: Intake.objects.filter(patient=patient).order_by("pk"), patient=PATIENT
 )
@@ -121,14 +118,12 @@ def _visits_listed(viewer, patient, zone: ZoneInfo) -> list[VisitListed]:
     (one when there are none)."""
     rows = VISITS_OF_PATIENT.run(viewer=viewer, patient=patient, limit=VISITS_LISTED)
     providers = sorted({row["provider_id"] for row in rows})
-    names = {}
-    for pk, credentials, display_name, email in (
-        PROVIDER_NAMES.run(providers=providers) if providers else []
-    ):
-        # ProviderProfile.__str__, from the columns it reads.
-        names[pk] = (
-            f"{display_name or email}, {credentials}" if credentials else display_name or email
+    names = {
+        pk: provider_name(display_name, email, credentials)
+        for pk, credentials, display_name, email in (
+            PROVIDER_NAMES.run(providers=providers) if providers else []
         )
+    }
     listed = []
     for row in rows:
         local = row["start"].astimezone(zone)

@@ -9,11 +9,7 @@ summary, the diagnoses and the addenda with their authors, whatever their number
 import functools
 from dataclasses import dataclass
 
-from django.db.models import (
-    BigIntegerField,
-    QuerySet,
-    UUIDField,
-)
+from django.db.models import BigIntegerField, QuerySet, UUIDField
 from django.http import Http404
 from django.urls import reverse
 
@@ -68,6 +64,13 @@ OWN_VISIT = {
 }
 
 
+def own_visit(viewer, visit_id: object, *, with_record: bool = False) -> Visit | None:
+    """The clinician's own visit (policy.DOCUMENTABLE_VISITS) with its patient, provider and
+    type, or None: one query."""
+    found = OWN_VISIT[with_record].run(viewer=viewer, visit=visit_id)
+    return found[0] if found else None
+
+
 def note_access(
     request: SignedInRequest, visit_id: object, *, with_record: bool = False
 ) -> NoteAccess:
@@ -79,9 +82,9 @@ def note_access(
     only reads them (saved_note takes them from the visit then).
     """
     user = request.user
-    found = OWN_VISIT[with_record].run(viewer=user, visit=visit_id)
-    if found:
-        return NoteAccess(visit=found[0], writes=True, documentable=True)
+    own = own_visit(user, visit_id, with_record=with_record)
+    if own is not None:
+        return NoteAccess(visit=own, writes=True, documentable=True)
     visits = _visits(with_record=with_record)
     readable = policy.VISIT_NOTES.filter(VisitNote.objects.all(), user).filter(
         visit_id=visit_id, status=VisitNote.Status.SIGNED

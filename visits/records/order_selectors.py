@@ -6,7 +6,7 @@ from django.db.models import BigIntegerField, Q, UUIDField
 
 from config.prepared import Param, Prepared
 from visits.intake.models import IntakeStep
-from visits.intake.selectors import INTAKE_ROW, format_phone
+from visits.intake.selectors import format_phone, intake_of
 from visits.records.models import LabOrder, Prescription
 from visits.scheduling.models import Visit
 
@@ -32,14 +32,13 @@ def pharmacy_words(saved: dict | None) -> str:
 
 def health_history_facts(patient_id: int) -> HealthHistoryFacts:
     """The patient's preferred pharmacy and allergies, from their intake, in one query."""
-    found = INTAKE_ROW.run(patient=patient_id, limit=1)
-    row = found[0] if found else None
-    if row is None:
+    intake = intake_of(patient_id)
+    if intake is None:
         return HealthHistoryFacts(intake_id=None, pharmacy="")
-    answers = row["answers"] or {}
+    answers = intake.answers or {}
     allergies = answers.get(IntakeStep.ALLERGIES.value)
     return HealthHistoryFacts(
-        intake_id=row["pk"],
+        intake_id=intake.pk,
         pharmacy=pharmacy_words(answers.get(IntakeStep.PHARMACY.value)),
         allergies=list((allergies or {}).get("allergies") or []),
         no_known_allergies=bool((allergies or {}).get("no_known_allergies")),

@@ -19,8 +19,8 @@ from config.prepared import Param, Prepared, Viewer
 from visits.audit import audit_page
 from visits.records.models import PsychotherapyNote
 from visits.records.note_forms import PsychotherapyNoteForm
+from visits.records.note_panel import own_visit
 from visits.records.notes import NoteRefused, keeps_psychotherapy_notes, psychotherapy_note_save
-from visits.scheduling.models import Visit
 from visits.web import SignedInRequest, client_ip
 
 TEMPLATE = "visits/records/psychotherapy_notes.html"
@@ -28,20 +28,6 @@ EARLIER_SHOWN = 20
 
 # The page's reads, built and compiled once (config.prepared).
 VISIT = Param("visit", UUIDField())
-SESSION_VISIT = Prepared(
-    lambda viewer, visit: (
-        policy.DOCUMENTABLE_VISITS.filter(
-            Visit.objects.select_related(
-                "patient__patient_profile", "provider__user", "visit_type"
-            ),
-            viewer,
-        )
-        .filter(pk=visit)
-        .order_by("pk")
-    ),
-    viewer=Viewer(),
-    visit=VISIT,
-)
 SESSION_NOTE = Prepared(
     lambda viewer, visit: (
         policy.PSYCHOTHERAPY_NOTES.filter(PsychotherapyNote.objects.all(), viewer)
@@ -71,8 +57,7 @@ EARLIER_NOTES = Prepared(
 def psychotherapy_notes(request: SignedInRequest, visit_id: object) -> HttpResponse:
     """The session's psychotherapy note (written and changed here) and the author's earlier ones
     for this patient."""
-    found = SESSION_VISIT.run(viewer=request.user, visit=visit_id, limit=1)
-    visit = found[0] if found else None
+    visit = own_visit(request.user, visit_id)
     # Read through DOCUMENTABLE_VISITS, so the rule's answer for this visit is already yes.
     if visit is None or not keeps_psychotherapy_notes(request.user, visit, documentable=True):
         raise Http404("No such page.")

@@ -20,14 +20,14 @@ from visits.web import SignedInRequest, go, page_number, render_page
 INBOX_PAGE = 50
 
 
-def _inbound(request: SignedInRequest):
-    return policy.RECONCILIATION.filter(InboundResult.objects.all(), request.user)
+def _inbound(viewer):
+    return policy.RECONCILIATION.filter(InboundResult.objects.all(), viewer)
 
 
 # The inbox's reads, built and compiled once (config.prepared).
 INBOX_ROWS = Prepared(
     lambda viewer: (
-        policy.RECONCILIATION.filter(InboundResult.objects.all(), viewer)
+        _inbound(viewer)
         .select_related("resolved_by")
         .defer("raw")  # the message as it arrived: its own page shows it, the list never does
         .annotate(
@@ -43,7 +43,7 @@ INBOX_ROWS = Prepared(
 )
 INBOUND = Prepared(
     lambda viewer, inbound: (
-        policy.RECONCILIATION.filter(InboundResult.objects.all(), viewer)
+        _inbound(viewer)
         .select_related("patient__patient_profile", "resolved_by")
         .filter(pk=inbound)
         .order_by("pk")
@@ -94,7 +94,7 @@ def inbox(request: SignedInRequest) -> HttpResponse:
         # when that row is not waiting, so they are counted here rather than by a query.
         waiting = sum(1 for row in rows if not row.waiting)
     else:
-        waiting = _inbound(request).filter(state=InboundResult.State.UNMATCHED).count()
+        waiting = _inbound(request.user).filter(state=InboundResult.State.UNMATCHED).count()
     return render_page(
         request,
         "visits/results/inbox_list.html",

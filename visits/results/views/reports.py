@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import UUIDField
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -11,10 +10,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import policy
 from accounts.models import Role, User
 from accounts.policy import allow
-from config.prepared import Param, Prepared, Viewer
 from visits.audit import audit_page, audit_read
 from visits.intake.selectors import emergency_contact
 from visits.records.models import LabOrder
+from visits.records.note_panel import own_visit
 from visits.results.clinician_forms import CriticalAcknowledgeForm, HoldForm, ResultEntryForm
 from visits.results.critical import (
     critical_alert_acknowledge,
@@ -245,24 +244,11 @@ def result_entry(request: SignedInRequest, order_id: int) -> HttpResponse:
     return _entry_page(request, patient=order.patient, order=order, visit=order.visit)
 
 
-DOCUMENTABLE_VISIT = Prepared(
-    lambda viewer, visit: (
-        policy.DOCUMENTABLE_VISITS.filter(
-            Visit.objects.select_related("patient__patient_profile"), viewer
-        )
-        .filter(pk=visit)
-        .order_by("pk")
-    ),
-    viewer=Viewer(),
-    visit=Param("visit", UUIDField()),
-)
-
-
 @allow(Role.CLINICIAN)
 @require_http_methods(["GET", "POST"])
 def visit_result_entry(request: SignedInRequest, visit_id) -> HttpResponse:
     """Enter a result by hand from one of the clinician's own visits (no order placed here)."""
-    found = DOCUMENTABLE_VISIT.run(viewer=request.user, visit=visit_id, limit=1)
-    if not found:
+    visit = own_visit(request.user, visit_id)
+    if visit is None:
         raise Http404("No such visit.")
-    return _entry_page(request, patient=found[0].patient, order=None, visit=found[0])
+    return _entry_page(request, patient=visit.patient, order=None, visit=visit)
