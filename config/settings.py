@@ -156,6 +156,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # syncs at checkpoints, so a power cut can lose the last commits but never corrupts the file.
     _db["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a connection health check that sends no query (config/postgresql).
+    _db["ENGINE"] = "config.postgresql"
     _local_hosts = {"localhost", "127.0.0.1", "::1", ""}
     _default_sslmode = "prefer" if _db.get("HOST", "") in _local_hosts else "require"
     _db.setdefault("OPTIONS", {}).setdefault(
