@@ -3,14 +3,9 @@
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 
-from accounts.models import User
-from accounts.request_loads import ModelWithOneToOnes
+from accounts.request_loads import SESSION_USER, USER_WITH_PROFILES
 
-# A user with both profiles in one handwritten SELECT: the ORM's own query for it costs more to
-# build than every other part of loading a signed-in request (accounts/request_loads.py).
-USER_WITH_PROFILES: ModelWithOneToOnes[User] = ModelWithOneToOnes(
-    User, "patient_profile", "provider_profile"
-)
+__all__ = ["USER_WITH_PROFILES", "AuthenticationBackend", "ModelBackend"]
 
 
 class _LoadsProfiles(DjangoModelBackend):
@@ -21,7 +16,11 @@ class _LoadsProfiles(DjangoModelBackend):
     """
 
     def get_user(self, user_id):
-        user = USER_WITH_PROFILES.get(user_id)
+        # The request's person came with its session (accounts/request_loads.py); anyone else
+        # is read on their own.
+        user = SESSION_USER.get()
+        if user is None or str(user.pk) != str(user_id):
+            user = USER_WITH_PROFILES.get(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

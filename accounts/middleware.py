@@ -12,6 +12,9 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.middleware import (
+    AuthenticationMiddleware as DjangoAuthenticationMiddleware,
+)
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, QueryDict, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
@@ -23,6 +26,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.datastructures import MultiValueDict
 from django.utils.functional import SimpleLazyObject, empty
 
+from accounts.request_loads import user_of_session
 from accounts.sessions import (
     BACKGROUND_HEADER,
     LAST_ACTIVITY_KEY,
@@ -38,6 +42,8 @@ from visits.web import HtmxHttpRequest, go
 
 if TYPE_CHECKING:
     from django.http.request import _ImmutableQueryDict
+
+    from accounts.models import User
 
 # Activity is written at most this often, to spare a session write on every request.
 ACTIVITY_WRITE_INTERVAL = 15
@@ -113,6 +119,15 @@ class CleanInputMiddleware:
         if dirty_query or dirty_form:
             messages.warning(request, CLEANED_MESSAGE)
         return self.get_response(request)
+
+
+class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
+    """Django's, with the person read in the same query as the session (accounts/request_loads.py)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        # A lazy stand-in, as Django's own sets (read once by SessionTimeoutMiddleware, below).
+        request.user = cast("User", SimpleLazyObject(lambda: user_of_session(request)))
 
 
 class SessionTimeoutMiddleware:

@@ -5,6 +5,7 @@ import zoneinfo
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
 
@@ -226,3 +227,25 @@ class PatientProfile(models.Model):
     def zone(self) -> zoneinfo.ZoneInfo:
         """The profile's time zone, for converting stored UTC times to its wall clock."""
         return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Session(AbstractBaseSession):
+    """A browser's session: Django's own columns, and whose it is once they have signed in.
+
+    Every signed-in request reads its session and then its person; with the person's key beside
+    the session's data, both come in one query (accounts/request_loads.py). Deleting a person
+    deletes their sessions.
+    """
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from accounts.request_loads import SessionStore
+
+        return SessionStore

@@ -99,7 +99,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the person read in the session's own query (accounts/request_loads.py).
+    "accounts.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.CleanInputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -347,7 +348,8 @@ SESSION_IDLE_TIMEOUT = {
     "staff": timedelta(minutes=env.int("STAFF_IDLE_MINUTES", default=15)),
 }
 SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
-# Django's database sessions, read with one plain SELECT (accounts/request_loads.py).
+# Django's database sessions, with their person's key in a column, read with the person in one
+# plain SELECT (accounts/request_loads.py).
 SESSION_ENGINE = "accounts.request_loads"
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

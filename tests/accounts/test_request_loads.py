@@ -1,15 +1,14 @@
-"""The signed-in request's two loads (its session, its person) give what the ORM gives."""
+"""The signed-in request's load (its session with its person) gives what the ORM gives."""
 
 import datetime
 
 import pytest
 from django.contrib.auth import SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
-from django.contrib.sessions.models import Session
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.backends import USER_WITH_PROFILES
-from accounts.models import PatientProfile, ProviderProfile, User
+from accounts.models import PatientProfile, ProviderProfile, Session, User
 from accounts.request_loads import ModelWithOneToOnes, SessionStore
 
 pytestmark = pytest.mark.django_db
@@ -73,14 +72,46 @@ class TestUserWithProfiles:
 
 
 class TestSessionStore:
-    def test_reads_what_djangos_own_store_saved(self, patient):
-        django_store = DjangoSessionStore()
-        django_store[SESSION_KEY] = str(patient.pk)
-        django_store["housecall_started_at"] = 1234.5
-        django_store.save()
-        ours = SessionStore(django_store.session_key)
-        assert ours.load() == DjangoSessionStore(django_store.session_key).load()
+    def test_reads_what_djangos_own_load_reads(self, patient):
+        saved = SessionStore()
+        saved[SESSION_KEY] = str(patient.pk)
+        saved["housecall_started_at"] = 1234.5
+        saved.save()
+        ours = SessionStore(saved.session_key)
+        assert ours.load() == Session.objects.get(session_key=saved.session_key).get_decoded()
         assert ours[SESSION_KEY] == str(patient.pk)
+
+    def test_a_session_keeps_its_persons_key_and_loads_them_with_their_profile(
+        self, patient, django_assert_num_queries
+    ):
+        saved = SessionStore()
+        saved[SESSION_KEY] = str(patient.pk)
+        saved.save()
+        assert Session.objects.get(session_key=saved.session_key).user_id == patient.pk
+        with django_assert_num_queries(1):
+            store = SessionStore(saved.session_key)
+            store.load()
+            loaded = store.loaded_user
+            assert loaded.patient_profile.user is loaded
+        expected = _orm_user(patient.pk)
+        assert _values(loaded) == _values(expected)
+        assert _values(loaded.patient_profile) == _values(expected.patient_profile)
+        assert timezone.is_aware(loaded.date_joined)
+
+    def test_a_session_nobody_signed_in_to_has_no_person(self):
+        saved = SessionStore()
+        saved["anything"] = 1
+        saved.save()
+        assert Session.objects.get(session_key=saved.session_key).user_id is None
+        store = SessionStore(saved.session_key)
+        assert store.load() == {"anything": 1}
+        assert store.loaded_user is None
+
+    def test_deleting_a_person_deletes_their_sessions(self, scheduler_client, scheduler):
+        key = scheduler_client.session.session_key
+        assert Session.objects.filter(session_key=key, user=scheduler).exists()
+        scheduler.delete()
+        assert not Session.objects.filter(session_key=key).exists()
 
     def test_an_expired_session_is_empty_and_gets_a_new_key(self):
         store = SessionStore()
@@ -93,6 +124,7 @@ class TestSessionStore:
         reopened = SessionStore(key)
         assert reopened.load() == {}
         assert reopened.session_key is None
+        assert reopened.loaded_user is None
 
     def test_an_unknown_key_is_empty(self):
         assert SessionStore("x" * 32).load() == {}
@@ -105,12 +137,33 @@ class TestSessionStore:
         store.delete()
         assert not Session.objects.filter(session_key=store.session_key).exists()
 
-    def test_a_signed_in_request_costs_the_two_loads_and_nothing_more(
+
+class TestSignedInRequest:
+    def test_costs_one_query_for_the_session_and_its_person(
         self, patient_client, django_assert_num_queries
     ):
         patient_client.get("/me/security/")  # the first request writes the session's start
-        with django_assert_num_queries(2) as queries:
-            patient_client.get("/bench-floor-unused/")  # a 404: only the two loads run
-        sql = [query["sql"] for query in queries.captured_queries]
-        assert "django_session" in sql[0]
-        assert "accounts_user" in sql[1]
+        with django_assert_num_queries(1) as queries:
+            response = patient_client.get("/bench-floor-unused/")  # a 404: only the load runs
+        assert response.status_code == 404
+        sql = queries.captured_queries[0]["sql"]
+        assert "accounts_session" in sql
+        assert "accounts_user" in sql
+
+    def test_the_person_is_the_one_the_session_data_names_not_the_column(
+        self, patient_client, patient, clinician
+    ):
+        key = patient_client.session.session_key
+        Session.objects.filter(session_key=key).update(user=clinician)
+        response = patient_client.get("/me/security/")
+        assert response.status_code == 200
+        assert response.wsgi_request.user == patient
+        assert patient.email in response.text
+
+    def test_a_password_changed_elsewhere_still_ends_the_session(self, patient_client, patient):
+        patient.set_password("a-new-passphrase-set-elsewhere")
+        patient.save()
+        response = patient_client.get("/me/security/")
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+        assert not response.wsgi_request.user.is_authenticated

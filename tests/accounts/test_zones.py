@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.middleware import ViewerTimeZoneMiddleware
 from accounts.models import Role
+from accounts.request_loads import SessionStore, user_of_session
 from accounts.zones import viewer_zone_key, zone_name
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
 from visits.questionnaires.services import response_start, response_submit
@@ -77,11 +78,9 @@ class TestWhoseZone:
         patient = PatientProfileFactory(time_zone="America/Los_Angeles").user
         client.force_login(patient)
         request = RequestFactory().get("/")
-        from django.contrib.auth import get_user
-
-        request.session = client.session
-        with django_assert_num_queries(2):  # the session and the user, with the profiles
-            request.user = get_user(request)
+        request.session = SessionStore(client.session.session_key)
+        with django_assert_num_queries(1):  # the session with its person and their profiles
+            request.user = user_of_session(request)
             assert viewer_zone_key(request.user) == "America/Los_Angeles"
 
 

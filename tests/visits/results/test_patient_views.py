@@ -195,7 +195,7 @@ class TestResultsPage:
         patient = PatientProfileFactory().user
         make.large_record(patient, ProviderProfileFactory(states=["TX"]), reports=reports)
         client.force_login(patient)
-        with django_assert_num_queries(11):  # the session and user, then nine for the page
+        with django_assert_num_queries(10):  # the session with its person, then nine for the page
             response = client.get(RESULTS)
         assert response.status_code == 200
         assert (
@@ -227,7 +227,7 @@ class TestReportPage:
         make.large_record(patient, ProviderProfileFactory(states=["TX"]), reports=40)
         client.force_login(patient)
         report = LabReport.objects.filter(patient=patient).order_by("-collected_at").first()
-        with django_assert_num_queries(8):  # the session and user, then six for the page
+        with django_assert_num_queries(7):  # the session with its person, then six for the page
             content = client.get(reverse("results:my_report", args=[report.pk])).content.decode()
         assert content.count("<caption>") == 10
         assert content.count(": the last 3 results, newest first") == 10

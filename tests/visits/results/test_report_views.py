@@ -159,9 +159,9 @@ class TestContent:
         assert response.content.decode().count("— was 4.2") == 3
 
 
-# Session, user, MFA check; the report, its observations, the values they corrected; the audit
-# insert; the session's save (idle clock) in its savepoint.
-QUERIES = 10
+# The session with its person, the MFA check; the report, its observations, the values they
+# corrected; the audit insert; the session's save (idle clock) in its savepoint.
+QUERIES = 9
 
 
 class TestHoldAndRelease:
