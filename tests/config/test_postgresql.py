@@ -1,6 +1,8 @@
 """The PostgreSQL connection kept between requests is checked without a query before each request
 uses it (config/postgresql): a connection the server has ended is replaced, and the page answers."""
 
+import time
+
 import psycopg
 import pytest
 from django.db import close_old_connections, connection
@@ -15,13 +17,28 @@ pytestmark = [
 ]
 
 
-def _terminate(backend_pid: int) -> None:
-    """End a connection from the server's side, as a restart or a failover would."""
+def _another_connection() -> psycopg.Connection:
+    """A connection of its own to the test database, beside Django's."""
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)
-    with psycopg.connect(**params, autocommit=True) as admin:
+    return psycopg.connect(**params, autocommit=True)
+
+
+def _terminate(backend_pid: int) -> None:
+    """End a connection from the server's side, as a restart or a failover would, and wait
+    until the server has ended it (it does so a moment after being asked)."""
+    with _another_connection() as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [backend_pid])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            alive = admin.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE pid = %s", [backend_pid]
+            ).fetchone()
+            if alive is None:
+                return
+            time.sleep(0.01)
+    raise AssertionError("the server did not end the connection")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -69,10 +86,7 @@ def test_a_connection_in_a_failed_transaction_is_not_usable():
 def _statements_sent(raw: psycopg.Connection) -> int:
     """The statements the server has finished on this connection (pg_stat_activity's state
     change time changes with each one), read from another connection so as not to add one."""
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    with psycopg.connect(**params, autocommit=True) as other:
+    with _another_connection() as other:
         row = other.execute(
             "SELECT extract(epoch FROM state_change) * 1e6 FROM pg_stat_activity WHERE pid = %s",
             [raw.info.backend_pid],
