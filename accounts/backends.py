@@ -5,8 +5,6 @@ from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 
 from accounts.request_loads import SESSION_USER, USER_WITH_PROFILES
 
-__all__ = ["USER_WITH_PROFILES", "AuthenticationBackend", "ModelBackend"]
-
 
 class _LoadsProfiles(DjangoModelBackend):
     """The signed-in user arrives with their patient or provider profile already joined.

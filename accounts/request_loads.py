@@ -194,7 +194,7 @@ class SessionStore(db.SessionStore):
 
     def create_model_instance(self, data: dict) -> Session:
         session = cast("Session", super().create_model_instance(data))
-        session.user_id = _user_key(data.get(SESSION_KEY))
+        session.user_id = person_key(data)
         return session
 
     def load(self) -> dict:
@@ -235,8 +235,10 @@ class SessionStore(db.SessionStore):
         return sql
 
 
-def _user_key(value: object) -> int | None:
-    """The person's key as the session data holds it (a string), for the session's column."""
+def person_key(data: dict) -> int | None:
+    """The key of the person signed in to a session, from its data (which holds it as a string),
+    for the session's column; None if nobody is."""
+    value = data.get(SESSION_KEY)
     if value is None:
         return None
     try:

@@ -11,9 +11,7 @@ from django.utils import timezone
 
 
 def copy_live_sessions(apps, schema_editor):
-    from django.contrib.auth import SESSION_KEY
-
-    from accounts.request_loads import SessionStore
+    from accounts.request_loads import SessionStore, person_key
 
     Old = apps.get_model("sessions", "Session")
     New = apps.get_model("accounts", "Session")
@@ -23,8 +21,7 @@ def copy_live_sessions(apps, schema_editor):
     people = set(User.objects.values_list("pk", flat=True))
     batch = []
     for old in live.iterator(chunk_size=1000):
-        person = decoder.decode(old.session_data).get(SESSION_KEY)
-        key = int(person) if person is not None and str(person).isdigit() else None
+        key = person_key(decoder.decode(old.session_data))
         batch.append(
             New(
                 session_key=old.session_key,

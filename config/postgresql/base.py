@@ -10,8 +10,9 @@ terminating it) sends its last message or closes the socket, and either makes th
 readable; the connection is then closed, and the request opens a new one. Anything else
 unexpected on the socket, such as a notice, also counts as unusable: the cost of being wrong
 that way is one new connection. A connection the server ends in the very instant before the
-check is found by the request's first query instead, which fails as it would with no check. `tests/config/test_postgresql.py` terminates connections on a
-real server and checks that pages still answer.
+check is found by the request's first query instead, which fails as it would with no check.
+`tests/config/test_postgresql.py` terminates connections on a real server and checks that pages
+still answer.
 """
 
 import select

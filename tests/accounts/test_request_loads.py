@@ -7,9 +7,8 @@ from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.backends import USER_WITH_PROFILES
 from accounts.models import PatientProfile, ProviderProfile, Session, User
-from accounts.request_loads import ModelWithOneToOnes, SessionStore
+from accounts.request_loads import USER_WITH_PROFILES, ModelWithOneToOnes, SessionStore
 
 pytestmark = pytest.mark.django_db
 
