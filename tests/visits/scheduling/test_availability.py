@@ -297,11 +297,12 @@ class TestSearchQueryCount:
     def test_queries_do_not_grow_with_providers_or_visits(
         self, providers, visits_each, django_assert_num_queries
     ):
-        """Six queries: providers, hours, exceptions, languages, their visits, the patient's visits."""
+        """Four queries: providers, languages, hours with exceptions, their visits with the
+        patient's own."""
         clinic(providers, visits_each)
         patient = PatientProfileFactory().user
         urgent_care = visit_type("urgent-care")
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(4):
             result = search(urgent_care, patient=patient)
         assert len(result) == providers
         assert all(result.values())
