@@ -37,8 +37,10 @@ from django.db.models import (
     IntegerField,
     Model,
     QuerySet,
+    Value,
 )
 from django.db.models.expressions import DatabaseDefault, Expression
+from django.db.models.functions import Cast
 
 
 class Param(Expression):
@@ -155,6 +157,13 @@ class Viewer(Param):
 
     def for_variant(self, variant: Hashable) -> "Viewer":
         return Viewer(self.name, role=variant)  # type: ignore[arg-type]
+
+
+def empty(field: Field) -> Cast:
+    """An empty column of the field's type, for a part of a UNION ALL whose rows have no such
+    value: typed, so that PostgreSQL matches it with the other parts' columns (an untyped NULL
+    in two parts would be text), and converted as the field converts its values."""
+    return Cast(Value(None), field)
 
 
 def clock(name: str, before: Callable[[], datetime.timedelta] | None = None) -> Param:

@@ -76,7 +76,7 @@ class TestPatientDashboard:
                 end=start + therapy.duration,
                 blocked_until=start + therapy.duration + therapy.buffer_after,
             )
-        with django_assert_max_num_queries(11):
+        with django_assert_max_num_queries(9):
             content = patient_client.get(reverse("patient_dashboard")).content.decode()
         assert content.count("Therapy with") == 6
         assert "PHQ-9 depression questionnaire" in content

@@ -7,6 +7,7 @@ from django.db.models import (
     BigIntegerField,
     CharField,
     Count,
+    IntegerField,
     Prefetch,
     QuerySet,
     UUIDField,
@@ -18,7 +19,7 @@ from django.utils.safestring import SafeString
 from accounts import policy
 from accounts.models import ProviderProfile, Role, User
 from config.html import escape
-from config.prepared import Param, Params, Prepared, Viewer
+from config.prepared import Param, Params, Prepared, Viewer, empty
 from visits.intake.selectors import emergency_contact
 from visits.questionnaires import charts
 from visits.questionnaires.models import (
@@ -33,16 +34,8 @@ from visits.scheduling.models import Visit
 DUE_WITHIN = datetime.timedelta(days=7)
 
 
-# The clinicians who switched a client's check-ins off, and whether one did: on the patient's
-# home page and every visit page, built and compiled once (config.prepared).
-SWITCHED_OFF = Prepared(
-    lambda patient: (
-        CheckInPreference.objects.filter(patient=patient, enabled=False)
-        .order_by()
-        .values_list("provider_id", flat=True)
-    ),
-    patient=Param("patient", BigIntegerField()),
-)
+# Whether a clinician switched a client's check-ins off: on every visit page, built and
+# compiled once (config.prepared).
 SWITCHED_OFF_BY = Prepared(
     lambda patient, provider: (
         CheckInPreference.objects.filter(patient=patient, provider=provider, enabled=False)
@@ -53,22 +46,47 @@ SWITCHED_OFF_BY = Prepared(
     provider=Param("provider", BigIntegerField()),
 )
 
-# What due_before_visits reads of the answers already given for visits and of the titles.
-DONE_FOR_VISITS = Prepared(
-    lambda visits: (
+# What due_before_visits reads, in one query (UNION ALL, each kind of row with its own columns
+# and the others empty), built and compiled once: the answers already given for the visits, the
+# clinicians who switched the patient's check-ins off, and the questionnaires' titles.
+
+
+def _due_rows(visits, patient, slugs) -> QuerySet:
+    done = (
         QuestionnaireResponse.objects.submitted()
         .filter(visit__in=visits)
         .order_by()
-        .values_list("visit_id", "questionnaire__slug")
-    ),
-    visits=Params("visits", UUIDField()),
-)
-TITLES = Prepared(
-    lambda slugs: (
+        .annotate(
+            provider_=empty(BigIntegerField()),
+            title_=empty(CharField()),
+            version_=empty(IntegerField()),
+        )
+        .values_list("visit_id", "provider_", "questionnaire__slug", "title_", "version_")
+    )
+    switched_off = (
+        CheckInPreference.objects.filter(patient=patient, enabled=False)
+        .order_by()
+        .annotate(
+            visit_=empty(UUIDField()),
+            slug_=empty(CharField()),
+            title_=empty(CharField()),
+            version_=empty(IntegerField()),
+        )
+        .values_list("visit_", "provider_id", "slug_", "title_", "version_")
+    )
+    titles = (
         Questionnaire.objects.filter(slug__in=slugs)
-        .order_by("slug", "-version")
-        .values_list("slug", "title")
-    ),
+        .order_by()
+        .annotate(visit_=empty(UUIDField()), provider_=empty(BigIntegerField()))
+        .values_list("visit_", "provider_", "slug", "title", "version")
+    )
+    return done.union(switched_off, titles, all=True).order_by()
+
+
+DUE_ROWS = Prepared(
+    _due_rows,
+    visits=Params("visits", UUIDField()),
+    patient=Param("patient", BigIntegerField()),
     slugs=Params("slugs", CharField()),
 )
 
@@ -100,13 +118,22 @@ def due_before_visits(*, patient, visits: list[Visit], now: datetime.datetime) -
     if not soon:
         return []
     day_of = {visit.pk: timezone.localtime(visit.start).date() for visit in soon}
-    done = {
-        (day_of[visit_id], slug)
-        for visit_id, slug in DONE_FOR_VISITS.run(visits=[visit.pk for visit in soon])
-    }
-    switched_off = set(SWITCHED_OFF.run(patient=patient))
-    slugs = sorted({slug for visit in soon for slug in visit.visit_type.questionnaires})
-    titles = newest_titles(TITLES.run(slugs=slugs))
+    done: set[tuple[datetime.date, str]] = set()
+    switched_off: set[int] = set()
+    newest: dict[str, tuple[int, str]] = {}
+    rows = DUE_ROWS.run(
+        visits=[visit.pk for visit in soon],
+        patient=patient,
+        slugs=sorted({slug for visit in soon for slug in visit.visit_type.questionnaires}),
+    )
+    for visit_id, provider_id, slug, title, version in rows:
+        if visit_id is not None:  # an answer given for one of the visits
+            done.add((day_of[visit_id], slug))
+        elif provider_id is not None:  # a clinician who switched check-ins off
+            switched_off.add(provider_id)
+        elif slug not in newest or version > newest[slug][0]:
+            newest[slug] = (version, title)  # the newest version is the one a patient answers
+    titles = {slug: title for slug, (_, title) in newest.items()}
     due = []
     listed = set(done)
     for visit in soon:

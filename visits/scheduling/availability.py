@@ -19,12 +19,11 @@ from django.db.models import (
     IntegerField,
     QuerySet,
     UUIDField,
-    Value,
 )
 from django.utils import timezone
 
 from accounts.models import ProviderProfile
-from config.prepared import IfGiven, Param, Params, Prepared
+from config.prepared import IfGiven, Param, Params, Prepared, empty
 from visits.scheduling.models import ScheduleException, Visit, VisitType, WeeklyHours
 from visits.scheduling.slots import DatedChange, WeeklyBlock, free_starts, nearest, working_hours
 
@@ -83,18 +82,14 @@ def schedule_of(provider: ProviderProfile) -> Schedule:
 PROVIDERS = Params("providers", BigIntegerField())
 
 
-def _none(field) -> Value:
-    return Value(None, output_field=field)
-
-
 def _schedule_rows(providers, first, last) -> QuerySet:
     weekly = (
         WeeklyHours.objects.filter(provider_id__in=providers)
         .order_by()
         .annotate(
-            kind_=_none(CharField()),
-            start_date_=_none(DateField()),
-            end_date_=_none(DateField()),
+            kind_=empty(CharField()),
+            start_date_=empty(DateField()),
+            end_date_=empty(DateField()),
         )
         .values_list(
             "provider_id", "weekday", "kind_", "start_date_", "end_date_", "start_time", "end_time"
@@ -105,7 +100,7 @@ def _schedule_rows(providers, first, last) -> QuerySet:
             provider_id__in=providers, end_date__gte=first, start_date__lte=last
         )
         .order_by()
-        .annotate(weekday_=_none(IntegerField()))
+        .annotate(weekday_=empty(IntegerField()))
         .values_list("provider_id", "weekday_", *EXCEPTION_COLUMNS)
     )
     return weekly.union(near, all=True).order_by()
@@ -136,7 +131,7 @@ def _busy_rows(providers, patient, start, end, ignored) -> QuerySet:
         .filter(patient=patient, start__lt=end, end__gt=start)
         .exclude(pk__in=ignored)
         .order_by()
-        .annotate(provider_=_none(BigIntegerField()))
+        .annotate(provider_=empty(BigIntegerField()))
         .values_list("provider_", "start", "end")
     )
     return held.union(own, all=True).order_by()
