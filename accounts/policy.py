@@ -27,7 +27,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.licensure import current_licence
 from accounts.models import Role
-from accounts.treatment import treated_patient_ids
+from accounts.treatment import TreatedBy
 from config.prepared import KeptTime, Param, Prepared, Viewer
 
 View = Callable[..., HttpResponse]
@@ -209,7 +209,7 @@ def _clinical_patients(user) -> Q | None:
     if role == Role.PATIENT:
         return Q(pk=user.pk)
     if role == Role.CLINICIAN:
-        return Q(role=Role.PATIENT, pk__in=treated_patient_ids(user))
+        return Q(TreatedBy("pk", user), role=Role.PATIENT)
     return None
 
 
@@ -226,14 +226,14 @@ def _about_clinical_patient(user) -> Q | None:
     if role == Role.PATIENT:
         return Q(patient=user)
     if role == Role.CLINICIAN:
-        return Q(patient__in=treated_patient_ids(user))
+        return Q(TreatedBy("patient", user))
     return None
 
 
 def _alerts(user) -> Q | None:
     """Safety alerts: for the clinicians who treat the patient; never for the patient or staff."""
     if _role(user) == Role.CLINICIAN:
-        return Q(patient__in=treated_patient_ids(user))
+        return Q(TreatedBy("patient", user))
     return None
 
 
@@ -265,7 +265,7 @@ def _visit_notes(user) -> Q | None:
     """Clinicians' notes (and their diagnoses and addenda): for the clinicians who treat the
     patient only; the patient reads the after-visit summary written for them."""
     if _role(user) == Role.CLINICIAN:
-        return Q(patient__in=treated_patient_ids(user))
+        return Q(TreatedBy("patient", user))
     return None
 
 
@@ -277,7 +277,7 @@ def _released_to_patient(released: str) -> Callable[[Any], Q | None]:
         if role == Role.PATIENT:
             return Q(patient=user, **{f"{released}__isnull": False})
         if role == Role.CLINICIAN:
-            return Q(patient__in=treated_patient_ids(user))
+            return Q(TreatedBy("patient", user))
         return None
 
     return reach
@@ -290,7 +290,7 @@ def _diagnoses(user) -> Q | None:
     if role == Role.PATIENT:
         return Q(note__patient=user, note__status="signed")
     if role == Role.CLINICIAN:
-        return Q(note__patient__in=treated_patient_ids(user))
+        return Q(TreatedBy("note__patient", user))
     return None
 
 
@@ -307,7 +307,7 @@ def _critical_alerts(user) -> Q | None:
     if _role(user) == Role.CLINICIAN:
         recipient = _model("visits.CriticalAlertRecipient")
         escalated = recipient._default_manager.filter(clinician=user).values("alert_id")
-        return Q(patient__in=treated_patient_ids(user)) & (Q(clinician=user) | Q(pk__in=escalated))
+        return Q(TreatedBy("patient", user)) & (Q(clinician=user) | Q(pk__in=escalated))
     return None
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts import policy
 from accounts.models import Role, User
-from accounts.treatment import CANCELLED_STATUSES, treated_patient_ids
+from accounts.treatment import CANCELLED_STATUSES, TreatedBy
 from tests.accounts.factories import PatientProfileFactory, ProviderProfileFactory, UserFactory
 from tests.visits.factories import VisitFactory
 from visits.scheduling.models import Visit
@@ -108,9 +108,11 @@ class TestWhoTreatsAPatient:
                 treated = set(the_orm_rule(clinician).values_list("patient_id", flat=True))
                 assert treated, "the visits give each clinician someone to treat"
                 assert treated != set(User.objects.values_list("pk", flat=True))
-                in_sql = treated_patient_ids(clinician)
                 assert (
-                    set(User.objects.filter(pk__in=in_sql).values_list("pk", flat=True)) == treated
+                    set(
+                        User.objects.filter(TreatedBy("pk", clinician)).values_list("pk", flat=True)
+                    )
+                    == treated
                 )
                 assert (
                     set(
@@ -123,7 +125,7 @@ class TestWhoTreatsAPatient:
                 assert (
                     set(
                         policy.VISITS.filter(Visit.objects.all(), UserFactory(role=Role.STAFF))
-                        .filter(patient__in=treated_patient_ids(clinician))
+                        .filter(TreatedBy("patient", clinician))
                         .values_list("patient_id", flat=True)
                     )
                     == treated

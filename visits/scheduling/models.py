@@ -308,6 +308,8 @@ class Visit(models.Model):
         indexes = [
             models.Index(fields=["provider", "start"], name="visit_provider_start"),
             models.Index(fields=["patient", "start"], name="visit_patient_start"),
+            # Whether a clinician treats a patient (accounts.treatment): one look-up.
+            models.Index(fields=["patient", "provider", "end"], name="visit_patient_provider_end"),
         ]
         constraints = [
             models.CheckConstraint(
