@@ -5,6 +5,7 @@ are turned into UTC day by day, so 09:00 stays 09:00 across daylight-saving chan
 """
 
 import datetime
+import functools
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,9 @@ class DatedChange:
         return self.first_day <= day <= self.last_day
 
 
+# A pure function of its arguments, asked the same few (a page of providers keeps much the same
+# hours in a few zones, over the same days), so its answers are kept.
+@functools.lru_cache(maxsize=8192)
 def _local(day: datetime.date, clock: datetime.time, zone: ZoneInfo) -> datetime.datetime:
     """The instant a wall-clock time happens on a day, in UTC.
 
