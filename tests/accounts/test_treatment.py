@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from accounts import policy
@@ -132,3 +133,25 @@ class TestWhoTreatsAPatient:
                 )
                 for someone in patients:
                     assert policy.treats(clinician, someone) is (someone.pk in treated)
+
+    @pytest.mark.skipif(
+        connection.vendor != "sqlite",
+        reason="PostgreSQL plans from its tables' statistics; SQLite's plan follows from the "
+        "schema, so the look-up it makes is pinned there.",
+    )
+    def test_the_check_is_one_look_up_whatever_the_caseload(self, pair):
+        """Asking whether the clinician treats a row's patient seeks that patient's visits with
+        that clinician in the index (visit_patient_provider_end), rather than reading every
+        visit the clinician has had."""
+        provider, patient = pair
+        self.visit(provider, patient, days_from_now=3)
+        for _ in range(5):
+            self.visit(provider, PatientProfileFactory(intake=False).user, days_from_now=2)
+        rows = Visit.objects.filter(patient=patient).filter(TreatedBy("patient", provider.user))
+        sql, params = rows.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " ".join(str(step[-1]) for step in cursor.fetchall())
+        assert "treated_visit USING INDEX visit_patient_provider_end" in plan
+        assert "LIST SUBQUERY" not in plan
+        assert list(rows.values_list("patient_id", flat=True)) == [patient.pk]
