@@ -189,6 +189,46 @@ class TestReport:
         assert "GROWS" in large_row
         assert "skipped: answers 404" in out
 
+    def test_each_page_is_compared_with_the_bare_page_beside_it(self, capsys):
+        """A page measured while the machine ran at half speed is compared with the bare page
+        as it ran then, and its growth is its own, not the machine's."""
+        row = {"note": "", "bytes": 4096, "gzip_bytes": 1024, "queries": 3, "errors": 0}
+        row |= {"p50_ms": 9.0, "p99_ms": 20.0}
+        bare = {**row, "name": "bare Django page", "group": "bare", "cpu_ms": 1.0}
+        figures = {
+            "demo": [
+                {**bare, "per_second": 1000.0, "near_bare_per_second": 1000.0},
+                {
+                    **row,
+                    "name": "results",
+                    "group": "patient",
+                    "per_second": 300.0,
+                    "cpu_ms": 3.0,
+                    "near_bare_per_second": 1000.0,
+                    "near_bare_cpu_ms": 1.0,
+                },
+            ],
+            "large": [
+                {**bare, "per_second": 1000.0, "near_bare_per_second": 1000.0},
+                {
+                    **row,
+                    "name": "results",
+                    "group": "patient",
+                    "per_second": 150.0,
+                    "cpu_ms": 6.0,
+                    "near_bare_per_second": 500.0,
+                    "near_bare_cpu_ms": 2.0,
+                },
+            ],
+        }
+        Command().report(figures)
+        out = capsys.readouterr().out
+        large_row = next(
+            line for line in out.splitlines() if line.startswith("results") and " large " in line
+        )
+        assert figures["large"][1]["ratio"] == 0.3
+        assert large_row.rstrip().endswith("ok, x1.00 of demo")
+
     def test_sizes_are_checked(self):
         with pytest.raises(CommandError, match="--sizes"):
             call_command("bench_pages", sizes="huge")
