@@ -113,6 +113,11 @@ class TestPages:
         )
 
 
+def printed_row(out: str, name: str, size: str) -> str:
+    """The report's line for this page at this size."""
+    return next(line for line in out.splitlines() if line.startswith(name) and f" {size} " in line)
+
+
 def models_high():
     from decimal import Decimal
 
@@ -173,16 +178,8 @@ class TestReport:
         }
         Command().report(figures)
         out = capsys.readouterr().out
-        demo_row = next(
-            line
-            for line in out.splitlines()
-            if line.startswith("patient dashboard") and " demo " in line
-        )
-        large_row = next(
-            line
-            for line in out.splitlines()
-            if line.startswith("patient dashboard") and " large " in line
-        )
+        demo_row = printed_row(out, "patient dashboard", "demo")
+        large_row = printed_row(out, "patient dashboard", "large")
         assert "0.300" in demo_row
         assert demo_row.rstrip().endswith("ok")
         assert "SLOW" in large_row
@@ -222,10 +219,7 @@ class TestReport:
             ],
         }
         Command().report(figures)
-        out = capsys.readouterr().out
-        large_row = next(
-            line for line in out.splitlines() if line.startswith("results") and " large " in line
-        )
+        large_row = printed_row(capsys.readouterr().out, "results", "large")
         assert figures["large"][1]["ratio"] == 0.3
         assert large_row.rstrip().endswith("ok, x1.00 of demo")
 
