@@ -12,6 +12,7 @@ as it was before, cost a read of all the clinician's visits on every query).
 imports no models at import time, so the models may import the policy.
 """
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -19,7 +20,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.db.models import BooleanField, F
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Combinable, Expression, RawSQL
 from django.utils import timezone
 
 from config.prepared import Param, clock
@@ -61,7 +62,7 @@ class TreatedBy(RawSQL):
     def get_source_expressions(self) -> list:
         return [self.patient]
 
-    def set_source_expressions(self, expressions: list) -> None:
+    def set_source_expressions(self, expressions: Sequence[Combinable | Expression]) -> None:
         (self.patient,) = expressions
 
     def as_sql(self, compiler, connection) -> tuple[str, tuple]:
