@@ -46,12 +46,11 @@ SWITCHED_OFF_BY = Prepared(
     provider=Param("provider", BigIntegerField()),
 )
 
-# What due_before_visits reads, in one query (UNION ALL, each kind of row with its own columns
-# and the others empty), built and compiled once: the answers already given for the visits, the
-# clinicians who switched the patient's check-ins off, and the questionnaires' titles.
-
 
 def _due_rows(visits, patient, slugs) -> QuerySet:
+    """What due_before_visits reads, in one query (UNION ALL, each kind of row with its own
+    columns and the others empty): the answers already given for the visits, the clinicians who
+    switched the patient's check-ins off, and the questionnaires' titles."""
     done = (
         QuestionnaireResponse.objects.submitted()
         .filter(visit__in=visits)
@@ -120,7 +119,7 @@ def due_before_visits(*, patient, visits: list[Visit], now: datetime.datetime) -
     day_of = {visit.pk: timezone.localtime(visit.start).date() for visit in soon}
     done: set[tuple[datetime.date, str]] = set()
     switched_off: set[int] = set()
-    newest: dict[str, tuple[int, str]] = {}
+    title_rows: list[tuple[str, int, str]] = []
     rows = DUE_ROWS.run(
         visits=[visit.pk for visit in soon],
         patient=patient,
@@ -131,9 +130,10 @@ def due_before_visits(*, patient, visits: list[Visit], now: datetime.datetime) -
             done.add((day_of[visit_id], slug))
         elif provider_id is not None:  # a clinician who switched check-ins off
             switched_off.add(provider_id)
-        elif slug not in newest or version > newest[slug][0]:
-            newest[slug] = (version, title)  # the newest version is the one a patient answers
-    titles = {slug: title for slug, (_, title) in newest.items()}
+        else:
+            title_rows.append((slug, version, title))
+    title_rows.sort(key=lambda row: (row[0], -row[1]))
+    titles = newest_titles((slug, title) for slug, _, title in title_rows)
     due = []
     listed = set(done)
     for visit in soon:

@@ -150,6 +150,7 @@ class Command(BaseCommand):
             bare = next((page for page in pages if page["group"] == "bare"), None)
             if bare is None or bare["status"] != 200:
                 raise CommandError("The bare page did not answer 200.")
+            again = {**bare, "name": "bare Django page, again"}
             measured = [page for page in pages if page["path"] and page["status"] == 200]
             # The bare page is measured again, briefly, between every two pages: each page is
             # then compared with the bare page as the machine ran just before and just after
@@ -164,10 +165,6 @@ class Command(BaseCommand):
                 reference = after
             # The bare page once more at the end: the ratios use both runs, so a machine
             # that slowed down or sped up during the run shifts every ratio less.
-            again = {
-                **{key: value for key, value in bare.items() if not key.startswith("near_")},
-                "name": "bare Django page, again",
-            }
             self.measure(again, options, server.pid)
             pages.append(again)
         finally:
